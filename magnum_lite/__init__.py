@@ -1,0 +1,1 @@
+"""magnum_lite: containers for tenants, over REST, on Docker Engines."""

@@ -1,0 +1,147 @@
+"""Every option of magnum_lite, registered on a ConfigOpts that is passed in.
+
+Nothing here reads configuration at import time: a process builds one
+ConfigOpts (cmd/), calls register_opts() and parse(), and hands it down.
+list_opts() feeds oslo-config-generator for etc/magnum_lite/*.conf.sample.
+"""
+import os
+import socket
+
+from oslo_config import cfg
+from oslo_log import log
+import oslo_messaging
+from oslo_messaging import opts as messaging_opts
+from oslo_messaging._metrics import client as messaging_metrics
+from oslo_messaging._tracing import client as messaging_tracing
+
+PULL_POLICIES = ("always", "ifnotpresent", "never")
+# The in-process bus of the all-in-one; scaled out, use rabbit://.
+DEFAULT_TRANSPORT_URL = "kombu+memory:////"
+
+default_opts = [
+    cfg.StrOpt("host", default=socket.gethostname(),
+               sample_default="<hostname>",
+               help="Name of this service's host. A conductor answers RPC "
+                    "for the containers whose record names this host."),
+    cfg.StrOpt("state_path", default="/var/lib/magnum_lite",
+               help="Top-level directory for the service's state "
+                    "(the default SQLite database lives here)."),
+]
+
+api_opts = [
+    cfg.HostAddressOpt("host", default="127.0.0.1",
+                       help="Address the REST API listens on."),
+    cfg.PortOpt("port", default=9517, help="Port the REST API listens on."),
+    cfg.IntOpt("workers", default=8, min=1,
+               help="Threads serving API requests in each API process."),
+    cfg.IntOpt("max_limit", default=1000, min=1,
+               help="Largest page a list request returns."),
+    cfg.StrOpt("auth_strategy", default="noauth",
+               choices=[("noauth", "trust X-Project-Id/X-User-Id/X-Roles"),
+                        ("keystone", "keystonemiddleware's auth_token")],
+               help="How requests are authenticated."),
+    cfg.StrOpt("noauth_project_id", default="demo",
+               help="Project of a noauth request without X-Project-Id."),
+    cfg.StrOpt("noauth_user_id", default="demo",
+               help="User of a noauth request without X-User-Id."),
+    cfg.ListOpt("noauth_roles", default=["member", "reader"],
+                help="Roles of a noauth request without X-Roles."),
+    cfg.IntOpt("max_request_body_size", default=1024 * 1024, min=1024,
+               help="Largest request body accepted, in bytes "
+                    "(put_archive sends whole tar files)."),
+    cfg.IntOpt("max_container_memory_mb", default=64 * 1024, min=6,
+               help="Largest memory limit a container may ask for, in MiB."),
+]
+
+conductor_opts = [
+    cfg.StrOpt("topic", default="magnum-lite-conductor",
+               help="RPC topic the conductors listen on."),
+    cfg.IntOpt("workers", default=16, min=1,
+               help="Threads a conductor uses to run operations."),
+    cfg.IntOpt("call_timeout", default=60, min=1,
+               help="Seconds an RPC call (logs, execute, ...) waits for "
+                    "its conductor."),
+    cfg.IntOpt("heartbeat_interval", default=10, min=1,
+               help="Seconds between a conductor's liveness reports."),
+    cfg.IntOpt("service_down_time", default=60, min=1,
+               help="Seconds without a report after which a conductor is "
+                    "considered down."),
+]
+
+docker_opts = [
+    cfg.StrOpt("api_url", default="unix:///var/run/docker.sock",
+               help="Docker Engine endpoint: unix:///path or tcp://h:port."),
+    cfg.StrOpt("docker_remote_api_version", default="auto",
+               help="Engine API version to speak; 'auto' negotiates."),
+    cfg.IntOpt("default_timeout", default=60, min=1,
+               help="Seconds to wait for the engine to answer a request."),
+    cfg.BoolOpt("api_insecure", default=False,
+                help="Use TLS without verifying the engine's certificate."),
+    cfg.StrOpt("ca_file", help="CA certificate that signed the engine's."),
+    cfg.StrOpt("cert_file", help="Client certificate for TLS."),
+    cfg.StrOpt("key_file", help="Client key for TLS."),
+    cfg.StrOpt("image_pull_policy", default="ifnotpresent",
+               choices=PULL_POLICIES,
+               help="When to pull a container's image, unless the request "
+                    "says: always, ifnotpresent (only when missing), or "
+                    "never (fail when missing)."),
+    cfg.StrOpt("default_registry",
+               help="Registry (host[:port]) for image references that name "
+                    "none. Unset means Docker's own default."),
+    cfg.StrOpt("network_mode", default="none",
+               help="Network mode of the containers created."),
+]
+
+database_opts = [
+    cfg.StrOpt("connection", secret=True,
+               help="SQLAlchemy URL of the database. Unset means SQLite at "
+                    "$state_path/magnum_lite.sqlite."),
+    cfg.IntOpt("max_pool_size", default=10, min=1,
+               help="Connections kept open to a server database."),
+    cfg.IntOpt("sqlite_busy_timeout", default=30000, min=0,
+               help="Milliseconds SQLite waits for a lock before failing."),
+]
+
+GROUPS = (
+    (None, default_opts),
+    ("api", api_opts),
+    ("conductor", conductor_opts),
+    ("docker", docker_opts),
+    ("database", database_opts),
+)
+
+
+def register_opts(conf):
+    """Register every option this service reads on conf."""
+    for group, opts in GROUPS:
+        conf.register_opts(opts, group=group)
+    log.register_options(conf)
+    for group, opts in messaging_opts.list_opts():
+        conf.register_opts(opts, group=group)
+    # oslo.messaging 18 registers these two only on the global CONF.
+    conf.register_opts(messaging_tracing.oslo_messaging_tracing,
+                       group="oslo_messaging_tracing")
+    conf.register_opts(messaging_metrics.oslo_messaging_metrics,
+                       group="oslo_messaging_metrics")
+    conf.set_default("transport_url", DEFAULT_TRANSPORT_URL)
+    oslo_messaging.set_transport_defaults("magnum_lite")
+    return conf
+
+
+def database_url(conf):
+    """The database URL in force: the configured one or SQLite in state."""
+    if conf.database.connection:
+        return conf.database.connection
+    return "sqlite:///" + os.path.join(conf.state_path, "magnum_lite.sqlite")
+
+
+def list_opts():
+    """Our options, for oslo-config-generator (namespace magnum_lite)."""
+    return [(group or "DEFAULT", opts) for group, opts in GROUPS]
+
+
+def set_defaults():
+    """Our defaults for options others own (the generator's defaults hook)."""
+    for group, opts in messaging_opts.list_opts():
+        if group is None:
+            cfg.set_defaults(opts, transport_url=DEFAULT_TRANSPORT_URL)

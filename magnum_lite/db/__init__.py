@@ -1,0 +1,1 @@
+"""Records in a relational database: models, queries and migrations."""

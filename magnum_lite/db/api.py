@@ -1,0 +1,254 @@
+"""Query functions: the only code that talks SQL. Objects call these.
+
+One engine per process, set by configure(); rows come back as detached
+model instances.
+"""
+import contextlib
+import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import orm
+
+from magnum_lite.db import models
+from magnum_lite import exception
+
+_ENGINE = None
+_SESSION = None
+
+SORT_KEYS = ("id", "uuid", "name", "image", "status", "host", "memory",
+             "cpu", "created_at", "updated_at", "project_id")
+FILTERS = ("name", "image", "status", "host", "project_id", "user_id",
+           "task_state", "uuid")
+
+
+def create_engine(url, max_pool_size=10, sqlite_busy_timeout=30000):
+    """An engine tuned for the backend; SQLite is made safe for threads."""
+    url = sa.make_url(url)
+    if url.get_backend_name() == "sqlite":
+        engine = sa.create_engine(url)
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, record):
+            # WAL lets readers run beside the one writer; the busy timeout
+            # makes a second writer wait instead of failing at once.
+            cur = dbapi_conn.cursor()
+            if url.database and url.database != ":memory:":
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=%d" % sqlite_busy_timeout)
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=max_pool_size,
+                            max_overflow=max_pool_size)
+
+
+def configure(url, **kwargs):
+    """Point this process at a database and check that it answers."""
+    global _ENGINE, _SESSION
+    engine = create_engine(url, **kwargs)
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+    if _ENGINE is not None:
+        _ENGINE.dispose()
+    _ENGINE = engine
+    _SESSION = orm.sessionmaker(engine, expire_on_commit=False)
+    return engine
+
+
+def get_engine():
+    if _ENGINE is None:
+        raise RuntimeError("magnum_lite.db.api.configure() was not called")
+    return _ENGINE
+
+
+@contextlib.contextmanager
+def _session():
+    get_engine()
+    with _SESSION.begin() as session:
+        yield session
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+# -- containers ---------------------------------------------------------------
+
+def container_create(values):
+    try:
+        with _session() as session:
+            row = models.Container(**values)
+            session.add(row)
+            session.flush()
+            return row
+    except sa_exc.IntegrityError:
+        raise exception.ContainerNameExists(name=values.get("name"))
+
+
+def container_get(uuid, project_id=None):
+    query = sa.select(models.Container).where(models.Container.uuid == uuid)
+    if project_id is not None:
+        query = query.where(models.Container.project_id == project_id)
+    with _session() as session:
+        row = session.scalars(query).first()
+    if row is None:
+        raise exception.ContainerNotFound(container=uuid)
+    return row
+
+
+def container_get_by_name(name, project_id=None):
+    query = sa.select(models.Container).where(models.Container.name == name)
+    if project_id is not None:
+        query = query.where(models.Container.project_id == project_id)
+    with _session() as session:
+        rows = session.scalars(query.limit(2)).all()
+    if not rows:
+        raise exception.ContainerNotFound(container=name)
+    if len(rows) > 1:
+        raise exception.AmbiguousName(name=name)
+    return rows[0]
+
+
+def container_list(filters=None, limit=None, marker=None, sort_key="id",
+                   sort_dir="asc"):
+    """A page of containers. marker is the uuid of the last row seen."""
+    table = models.Container
+    query = sa.select(table)
+    for key, value in (filters or {}).items():
+        if key not in FILTERS:
+            raise exception.InvalidParameter(
+                reason="Cannot filter on %r." % key)
+        query = query.where(getattr(table, key) == value)
+    if sort_key not in SORT_KEYS:
+        raise exception.InvalidParameter(reason="Cannot sort by %r." %
+                                         sort_key)
+    column = getattr(table, sort_key)
+    descending = sort_dir == "desc"
+    with _session() as session:
+        if marker is not None:
+            last = session.scalars(
+                sa.select(table).where(table.uuid == marker)).first()
+            if last is None:
+                raise exception.InvalidParameter(
+                    reason="Marker %s was not found." % marker)
+            query = _after(query, column, table.id,
+                           getattr(last, sort_key), last.id, descending)
+        order = (column.desc(), table.id.desc()) if descending else (
+            column.asc(), table.id.asc())
+        query = query.order_by(*order)
+        if limit is not None:
+            query = query.limit(limit)
+        return session.scalars(query).all()
+
+
+def _after(query, column, id_column, value, last_id, descending):
+    # Keyset pagination: rows strictly after (value, id) in sort order.
+    if descending:
+        if value is None:
+            return query.where(sa.and_(column.is_(None),
+                                       id_column < last_id))
+        return query.where(sa.or_(column < value, column.is_(None),
+                                  sa.and_(column == value,
+                                          id_column < last_id)))
+    if value is None:
+        return query.where(sa.or_(column.is_not(None),
+                                  sa.and_(column.is_(None),
+                                          id_column > last_id)))
+    return query.where(sa.or_(column > value,
+                              sa.and_(column == value, id_column > last_id)))
+
+
+def container_update(uuid, values, expected_status=None):
+    """Write values; with expected_status, only while the status is one of
+    those (returns False when it is not)."""
+    values = dict(values, updated_at=_now())
+    query = sa.update(models.Container).where(models.Container.uuid == uuid)
+    if expected_status is not None:
+        query = query.where(models.Container.status.in_(expected_status))
+    try:
+        with _session() as session:
+            count = session.execute(query.values(**values)).rowcount
+    except sa_exc.IntegrityError:
+        raise exception.ContainerNameExists(name=values.get("name"))
+    if count == 0 and expected_status is None:
+        raise exception.ContainerNotFound(container=uuid)
+    return count == 1
+
+
+def container_destroy(uuid):
+    with _session() as session:
+        session.execute(sa.delete(models.Container).where(
+            models.Container.uuid == uuid))
+        session.execute(sa.delete(models.ContainerAction).where(
+            models.ContainerAction.container_uuid == uuid))
+
+
+# -- container actions --------------------------------------------------------
+
+def action_start(values):
+    with _session() as session:
+        row = models.ContainerAction(**values)
+        session.add(row)
+        session.flush()
+        return row
+
+
+def action_finish(action_id, result, message=None):
+    with _session() as session:
+        session.execute(sa.update(models.ContainerAction).where(
+            models.ContainerAction.id == action_id).values(
+                result=result, message=message, finish_time=_now()))
+
+
+def action_list(container_uuid):
+    with _session() as session:
+        return session.scalars(sa.select(models.ContainerAction).where(
+            models.ContainerAction.container_uuid == container_uuid
+        ).order_by(models.ContainerAction.id.desc())).all()
+
+
+def action_get(container_uuid, request_id):
+    with _session() as session:
+        row = session.scalars(sa.select(models.ContainerAction).where(
+            models.ContainerAction.container_uuid == container_uuid,
+            models.ContainerAction.request_id == request_id)).first()
+    if row is None:
+        raise exception.NotFound("Action %s of container %s could not be "
+                                 "found." % (request_id, container_uuid))
+    return row
+
+
+# -- services -----------------------------------------------------------------
+
+def service_report(host, binary, topic, engine_info=None):
+    """Create or refresh a service's row: its heartbeat."""
+    with _session() as session:
+        row = session.scalars(sa.select(models.Service).where(
+            models.Service.host == host,
+            models.Service.binary == binary)).first()
+        if row is None:
+            row = models.Service(host=host, binary=binary, topic=topic)
+            session.add(row)
+        row.report_count = (row.report_count or 0) + 1
+        row.updated_at = _now()
+        if engine_info is not None:
+            row.engine_info = engine_info
+        session.flush()
+        return row
+
+
+def service_list(binary=None):
+    query = sa.select(models.Service).order_by(models.Service.id)
+    if binary is not None:
+        query = query.where(models.Service.binary == binary)
+    with _session() as session:
+        return session.scalars(query).all()
+
+
+def container_count_by_host():
+    with _session() as session:
+        rows = session.execute(sa.select(
+            models.Container.host, sa.func.count()).group_by(
+                models.Container.host)).all()
+    return {host: count for host, count in rows}

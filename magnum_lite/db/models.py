@@ -1,0 +1,94 @@
+"""SQLAlchemy models. alembic/ owns the schema; a test keeps the two equal."""
+import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class Base(orm.DeclarativeBase):
+    type_annotation_map = {dict: sa.JSON, list: sa.JSON}
+
+
+class TimestampMixin:
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=_now)
+    updated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime, onupdate=_now)
+
+
+class Container(TimestampMixin, Base):
+    __tablename__ = "containers"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "name",
+                            name="uniq_containers0project_id0name"),
+        sa.Index("ix_containers_project_id_id", "project_id", "id"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    user_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    image: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    command: orm.Mapped[list | None]
+    cpu: orm.Mapped[float | None]
+    memory: orm.Mapped[int | None]  # MiB, as the API takes it
+    environment: orm.Mapped[dict | None]
+    labels: orm.Mapped[dict | None]
+    workdir: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    hostname: orm.Mapped[str | None] = orm.mapped_column(sa.String(63))
+    restart_policy: orm.Mapped[dict | None]
+    image_pull_policy: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(20))
+    auto_remove: orm.Mapped[bool] = orm.mapped_column(default=False)
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(20))
+    status_reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    status_detail: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    task_state: orm.Mapped[str | None] = orm.mapped_column(sa.String(20))
+    container_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    host: orm.Mapped[str | None] = orm.mapped_column(sa.String(255),
+                                                      index=True)
+
+
+class ContainerAction(Base):
+    """One operation asked of a container: what, by whom, and how it ended."""
+    __tablename__ = "container_actions"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    container_uuid: orm.Mapped[str] = orm.mapped_column(
+        sa.String(36), index=True)
+    action: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    request_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    project_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    user_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    start_time: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=_now)
+    finish_time: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    result: orm.Mapped[str | None] = orm.mapped_column(sa.String(20))
+    message: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+class Service(TimestampMixin, Base):
+    """A running conductor and the Docker host it owns; updated_at is its
+    last heartbeat."""
+    __tablename__ = "services"
+    __table_args__ = (
+        sa.UniqueConstraint("host", "binary",
+                            name="uniq_services0host0binary"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    host: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    binary: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    topic: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    disabled: orm.Mapped[bool] = orm.mapped_column(default=False)
+    disabled_reason: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(255))
+    report_count: orm.Mapped[int] = orm.mapped_column(default=0)
+    # What the Docker Engine behind this conductor says of itself.
+    engine_info: orm.Mapped[dict | None]

@@ -1,0 +1,146 @@
+"""The one exception tree of magnum_lite, and what each means to a user.
+
+    MagnumLiteError              500  base: message from msg_fmt % kwargs
+    +-- Invalid                  400  the request cannot be done as asked
+    |   +-- InvalidImageReference
+    |   +-- InvalidParameter
+    |   +-- DockerInvalid             Docker refused the arguments (its 400)
+    +-- Forbidden                403  policy said no
+    +-- NotFound                 404
+    |   +-- ContainerNotFound
+    |   +-- ImageNotFound             also: pull policy "never" and no local image
+    |   +-- HostNotFound
+    |   +-- DockerNotFound            Docker has no such object (its 404)
+    +-- NotAcceptable            406  microversion out of range
+    +-- Conflict                 409
+    |   +-- ContainerNameExists
+    |   +-- AmbiguousName             a name that matches several containers
+    |   +-- ActionNotAllowed          the lifecycle table forbids it in this status
+    |   +-- DockerConflict            Docker's 409
+    +-- RequestTooLarge          413
+    +-- NoConductor              503  no conductor service is alive
+    +-- DockerUnavailable        503  the engine does not answer
+    +-- DockerError              500  any other engine failure
+
+Every class carries `code` (the HTTP status the API answers with) and
+`title` (the short phrase the API-SIG error body wants). They also cross RPC
+as themselves: oslo.messaging rebuilds them from (message, **kwargs), which is
+what __init__ accepts.
+"""
+
+
+class MagnumLiteError(Exception):
+    code = 500
+    title = "Internal Server Error"
+    msg_fmt = "An unknown error occurred."
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            try:
+                message = self.msg_fmt % kwargs
+            except (KeyError, TypeError):
+                message = self.msg_fmt
+        self.message = str(message)
+        super().__init__(self.message)
+
+    def __str__(self):
+        return self.message
+
+
+class Invalid(MagnumLiteError):
+    code = 400
+    title = "Bad Request"
+    msg_fmt = "The request is invalid: %(reason)s"
+
+
+class InvalidImageReference(Invalid):
+    msg_fmt = "Invalid image reference %(image)r: %(reason)s"
+
+
+class InvalidParameter(Invalid):
+    msg_fmt = "%(reason)s"
+
+
+class DockerInvalid(Invalid):
+    msg_fmt = "Docker refused the request: %(explanation)s"
+
+
+class Forbidden(MagnumLiteError):
+    code = 403
+    title = "Forbidden"
+    msg_fmt = "Policy does not allow %(action)s to be performed."
+
+
+class NotFound(MagnumLiteError):
+    code = 404
+    title = "Not Found"
+    msg_fmt = "Resource could not be found."
+
+
+class ContainerNotFound(NotFound):
+    msg_fmt = "Container %(container)s could not be found."
+
+
+class ImageNotFound(NotFound):
+    msg_fmt = "Image %(image)s could not be found: %(reason)s"
+
+
+class HostNotFound(NotFound):
+    msg_fmt = "Host %(host)s could not be found."
+
+
+class DockerNotFound(NotFound):
+    msg_fmt = "Docker could not find it: %(explanation)s"
+
+
+class NotAcceptable(MagnumLiteError):
+    code = 406
+    title = "Not Acceptable"
+    msg_fmt = "%(reason)s"
+
+
+class Conflict(MagnumLiteError):
+    code = 409
+    title = "Conflict"
+    msg_fmt = "%(reason)s"
+
+
+class ContainerNameExists(Conflict):
+    msg_fmt = "A container named %(name)s already exists in this project."
+
+
+class AmbiguousName(Conflict):
+    msg_fmt = ("Several containers are named %(name)s; "
+               "use the uuid instead.")
+
+
+class ActionNotAllowed(Conflict):
+    msg_fmt = ("Cannot %(action)s container %(container)s in status "
+               "%(status)s.")
+
+
+class DockerConflict(Conflict):
+    msg_fmt = "Docker reported a conflict: %(explanation)s"
+
+
+class RequestTooLarge(MagnumLiteError):
+    code = 413
+    title = "Request Entity Too Large"
+    msg_fmt = "%(reason)s"
+
+
+class NoConductor(MagnumLiteError):
+    code = 503
+    title = "Service Unavailable"
+    msg_fmt = "No conductor is available: %(reason)s"
+
+
+class DockerUnavailable(MagnumLiteError):
+    code = 503
+    title = "Service Unavailable"
+    msg_fmt = "The Docker Engine at %(url)s does not answer: %(reason)s"
+
+
+class DockerError(MagnumLiteError):
+    msg_fmt = "Docker failed: %(explanation)s"

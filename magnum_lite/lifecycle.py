@@ -1,0 +1,73 @@
+"""The container lifecycle: statuses, and which action each status allows.
+
+The API answers 409 from this table and the conductor checks it again before
+it touches Docker, so the two can never disagree.
+"""
+from magnum_lite import exception
+
+CREATING = "Creating"
+CREATED = "Created"
+RUNNING = "Running"
+STOPPED = "Stopped"
+PAUSED = "Paused"
+RESTARTING = "Restarting"
+DELETING = "Deleting"
+DELETED = "Deleted"
+ERROR = "Error"
+UNKNOWN = "Unknown"
+
+STATUSES = (CREATING, CREATED, RUNNING, STOPPED, PAUSED, RESTARTING,
+            DELETING, DELETED, ERROR, UNKNOWN)
+# Statuses a record only passes through while the conductor works on it.
+TRANSIENT = (CREATING, DELETING)
+
+_LIVE = (RUNNING, PAUSED, RESTARTING)
+_EXISTS = (CREATED, RUNNING, STOPPED, PAUSED, RESTARTING)
+
+ALLOWED = {
+    "start": (CREATED, STOPPED),
+    "stop": (RUNNING, RESTARTING, PAUSED),
+    "reboot": (CREATED, RUNNING, STOPPED, RESTARTING),
+    "pause": (RUNNING,),
+    "unpause": (PAUSED,),
+    "kill": (RUNNING, RESTARTING),
+    # delete without stop/force: a container that does not run.
+    "delete": (CREATED, STOPPED, ERROR, UNKNOWN),
+    "delete_stop": (CREATED, STOPPED, ERROR, UNKNOWN) + _LIVE,
+    "delete_force": STATUSES,
+    "update": _EXISTS,
+    "rename": _EXISTS + (ERROR, UNKNOWN),
+    "logs": _EXISTS + (ERROR, UNKNOWN),
+    "execute": (RUNNING,),
+    "top": (RUNNING, PAUSED),
+    "stats": _EXISTS,
+    "get_archive": _EXISTS,
+    "put_archive": _EXISTS,
+    "commit": _EXISTS,
+}
+
+
+def check(action, container):
+    """Raise ActionNotAllowed unless `action` may run in the record's status."""
+    if container.status not in ALLOWED[action]:
+        raise exception.ActionNotAllowed(
+            action=action.split("_")[0], container=container.uuid,
+            status=container.status)
+
+
+def status_from_docker(state):
+    """Map Docker's State object (inspect) to one of our statuses."""
+    if not state:
+        return UNKNOWN
+    if state.get("Paused"):
+        return PAUSED
+    if state.get("Restarting"):
+        return RESTARTING
+    if state.get("Running"):
+        return RUNNING
+    return {
+        "created": CREATED,
+        "exited": STOPPED,
+        "dead": STOPPED,
+        "removing": DELETING,
+    }.get(state.get("Status"), UNKNOWN)

@@ -1,0 +1,5 @@
+"""Versioned objects: the records as the rest of the code sees them."""
+from magnum_lite.objects.container import Container  # noqa: F401
+from magnum_lite.objects.container import ContainerList  # noqa: F401
+from magnum_lite.objects.container_action import ContainerAction  # noqa
+from magnum_lite.objects.service import Service  # noqa: F401

@@ -1,0 +1,104 @@
+"""Container: one tenant container, its Docker identity and its status."""
+from oslo_utils import uuidutils
+from oslo_versionedobjects import base as ovo_base
+from oslo_versionedobjects import fields
+
+from magnum_lite.db import api as db
+from magnum_lite.objects import base
+
+
+@base.ObjectRegistry.register
+class Container(base.MagnumLiteObject):
+    # Version 1.0: Initial version
+    # Version 1.1: status_detail (progress of the work in flight, e.g. pull)
+    VERSION = "1.1"
+
+    fields = {
+        "id": fields.IntegerField(),
+        "uuid": fields.UUIDField(),
+        "name": fields.StringField(),
+        "project_id": fields.StringField(),
+        "user_id": fields.StringField(),
+        "image": fields.StringField(),
+        "command": fields.ListOfStringsField(nullable=True),
+        "cpu": fields.FloatField(nullable=True),
+        "memory": fields.IntegerField(nullable=True),
+        "environment": fields.DictOfStringsField(nullable=True),
+        "labels": fields.DictOfStringsField(nullable=True),
+        "workdir": fields.StringField(nullable=True),
+        "hostname": fields.StringField(nullable=True),
+        "restart_policy": base.JsonField(nullable=True),
+        "image_pull_policy": fields.StringField(nullable=True),
+        "auto_remove": fields.BooleanField(default=False),
+        "status": base.ContainerStatusField(),
+        "status_reason": fields.StringField(nullable=True),
+        "status_detail": fields.StringField(nullable=True),
+        "task_state": fields.StringField(nullable=True),
+        "container_id": fields.StringField(nullable=True),
+        "host": fields.StringField(nullable=True),
+        "created_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
+        "updated_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
+    }
+
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        if target_version == "1.0":
+            primitive.pop("status_detail", None)
+
+    @classmethod
+    def get(cls, context, ident):
+        """By uuid or by name, within the caller's project."""
+        scope = base.project_scope(context)
+        if uuidutils.is_uuid_like(ident):
+            row = db.container_get(ident, scope)
+        else:
+            row = db.container_get_by_name(ident, scope)
+        return cls.from_row(context, row)
+
+    def create(self):
+        values = self.obj_get_changes()
+        values.setdefault("uuid", uuidutils.generate_uuid())
+        row = db.container_create(values)
+        self._from_db_object(self._context, self, row)
+
+    def save(self, expected_status=None):
+        """Write what changed. With expected_status, only while the stored
+        status is one of those; returns whether it was written."""
+        changes = self.obj_get_changes()
+        if not changes:
+            return True
+        written = db.container_update(self.uuid, changes, expected_status)
+        if written:
+            self.obj_reset_changes()
+        return written
+
+    def refresh(self):
+        self._from_db_object(self._context, self,
+                             db.container_get(self.uuid))
+
+    def destroy(self):
+        db.container_destroy(self.uuid)
+
+
+@base.ObjectRegistry.register
+class ContainerList(ovo_base.ObjectListBase, base.MagnumLiteObject):
+    # Version 1.0: Initial version
+    # Version 1.1: Container 1.1
+    VERSION = "1.1"
+
+    fields = {"objects": fields.ListOfObjectsField("Container")}
+
+    @classmethod
+    def list(cls, context, filters=None, limit=None, marker=None,
+             sort_key="id", sort_dir="asc"):
+        filters = dict(filters or {})
+        scope = base.project_scope(context)
+        if scope is not None or not context.all_projects:
+            filters.setdefault("project_id", context.project_id)
+        rows = db.container_list(filters, limit, marker, sort_key, sort_dir)
+        return ovo_base.obj_make_list(context, cls(context), Container, rows)
+
+    @classmethod
+    def on_host(cls, context, host):
+        rows = db.container_list({"host": host})
+        return ovo_base.obj_make_list(context, cls(context), Container, rows)

@@ -1,0 +1,60 @@
+"""ContainerAction: the log of what was asked of a container, and how it
+ended."""
+from oslo_versionedobjects import base as ovo_base
+from oslo_versionedobjects import fields
+
+from magnum_lite.db import api as db
+from magnum_lite.objects import base
+
+SUCCESS = "Success"
+ERROR = "Error"
+
+
+@base.ObjectRegistry.register
+class ContainerAction(base.MagnumLiteObject):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {
+        "id": fields.IntegerField(),
+        "container_uuid": fields.UUIDField(),
+        "action": fields.StringField(),
+        "request_id": fields.StringField(nullable=True),
+        "project_id": fields.StringField(nullable=True),
+        "user_id": fields.StringField(nullable=True),
+        "start_time": fields.DateTimeField(tzinfo_aware=False),
+        "finish_time": fields.DateTimeField(nullable=True,
+                                            tzinfo_aware=False),
+        "result": fields.StringField(nullable=True),
+        "message": fields.StringField(nullable=True),
+    }
+
+    @classmethod
+    def start(cls, context, container_uuid, action):
+        row = db.action_start({
+            "container_uuid": container_uuid, "action": action,
+            "request_id": context.request_id,
+            "project_id": context.project_id, "user_id": context.user_id})
+        return cls.from_row(context, row)
+
+    def finish(self, error=None):
+        self.result = ERROR if error else SUCCESS
+        self.message = str(error) if error else None
+        db.action_finish(self.id, self.result, self.message)
+        self.obj_reset_changes()
+
+    @classmethod
+    def get(cls, context, container_uuid, request_id):
+        return cls.from_row(context, db.action_get(container_uuid,
+                                                   request_id))
+
+    @classmethod
+    def list_for(cls, context, container_uuid):
+        return [cls.from_row(context, row)
+                for row in db.action_list(container_uuid)]
+
+
+@base.ObjectRegistry.register
+class ContainerActionList(ovo_base.ObjectListBase, base.MagnumLiteObject):
+    VERSION = "1.0"
+    fields = {"objects": fields.ListOfObjectsField("ContainerAction")}
