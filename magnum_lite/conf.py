@@ -116,6 +116,9 @@ def register_opts(conf):
     for group, opts in GROUPS:
         conf.register_opts(opts, group=group)
     log.register_options(conf)
+    # Before registering: list_opts() hands out copies of oslo.messaging's
+    # options, which must equal the ones it registers itself later.
+    oslo_messaging.set_transport_defaults("magnum_lite")
     for group, opts in messaging_opts.list_opts():
         conf.register_opts(opts, group=group)
     # oslo.messaging 18 registers these two only on the global CONF.
@@ -124,7 +127,6 @@ def register_opts(conf):
     conf.register_opts(messaging_metrics.oslo_messaging_metrics,
                        group="oslo_messaging_metrics")
     conf.set_default("transport_url", DEFAULT_TRANSPORT_URL)
-    oslo_messaging.set_transport_defaults("magnum_lite")
     return conf
 
 

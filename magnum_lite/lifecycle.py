@@ -25,6 +25,8 @@ _LIVE = (RUNNING, PAUSED, RESTARTING)
 _EXISTS = (CREATED, RUNNING, STOPPED, PAUSED, RESTARTING)
 
 ALLOWED = {
+    # Only a new record is created; a redelivered create finds it done.
+    "create": (CREATING,),
     "start": (CREATED, STOPPED),
     "stop": (RUNNING, RESTARTING, PAUSED),
     "reboot": (CREATED, RUNNING, STOPPED, RESTARTING),

@@ -23,19 +23,21 @@ class TimestampMixin:
 class Container(TimestampMixin, Base):
     __tablename__ = "containers"
     __table_args__ = (
+        sa.UniqueConstraint("uuid", name="uniq_containers0uuid"),
         sa.UniqueConstraint("project_id", "name",
                             name="uniq_containers0project_id0name"),
-        sa.Index("ix_containers_project_id_id", "project_id", "id"),
     )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
     name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     user_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     image: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     command: orm.Mapped[list | None]
-    cpu: orm.Mapped[float | None]
+    # Said outright so the schema does not follow the library's version:
+    # SQLAlchemy 2.1 maps a bare float to Double, 2.0 mapped it to Float.
+    cpu: orm.Mapped[float | None] = orm.mapped_column(sa.Double)
     memory: orm.Mapped[int | None]  # MiB, as the API takes it
     environment: orm.Mapped[dict | None]
     labels: orm.Mapped[dict | None]

@@ -1,0 +1,149 @@
+"""The one place where failures become HTTP: API-SIG error bodies.
+
+Every error answer is
+    {"errors": [{"status", "code", "title", "detail", "request_id"}]}
+with Content-Type application/json. to_response() maps an exception:
+our MagnumLiteError tree by its .code and .title, jsonschema's errors as
+400, and anything else as a 500 that is logged with its request id and
+never shows the traceback. Faults also rewrites the error answers of
+middleware we do not own (keystonemiddleware's 401) into the same form.
+"""
+import http
+import json
+import re
+
+import jsonschema
+from oslo_log import log as logging
+import oslo_messaging as messaging
+import webob
+import webob.dec
+import webob.exc
+
+from magnum_lite import exception
+
+LOG = logging.getLogger(__name__)
+
+REQUEST_ID_KEY = "openstack.request_id"
+
+
+class MethodNotAllowed(exception.MagnumLiteError):
+    code = 405
+    title = "Method Not Allowed"
+    msg_fmt = "%(method)s is not allowed on %(path)s; allowed: %(allowed)s."
+
+    def __init__(self, message=None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.headers = {"Allow": kwargs.get("allowed", "")}
+
+
+class UnsupportedMediaType(exception.MagnumLiteError):
+    code = 415
+    title = "Unsupported Media Type"
+    msg_fmt = "The request body must be application/json, not %(type)s."
+
+
+def _slug(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def error_response(request_id, status, title, detail, code=None,
+                   headers=None):
+    code = code or _slug(http.HTTPStatus(status).phrase.replace(" ", ""))
+    body = {"errors": [{
+        "status": status,
+        "code": "magnum_lite." + code,
+        "title": title,
+        "detail": detail,
+        "request_id": request_id,
+    }]}
+    response = webob.Response(status=status,
+                              body=json.dumps(body).encode(),
+                              content_type="application/json")
+    response.headers.update(headers or {})
+    return response
+
+
+def _schema_detail(error):
+    where = "/".join(str(part) for part in error.absolute_path)
+    description = error.schema.get("description") if isinstance(
+        error.schema, dict) else None
+    detail = error.message
+    if where:
+        detail = f"Invalid input for field '{where}': {detail}"
+    else:
+        detail = f"Invalid request: {detail}"
+    if description:
+        detail += f" ({description})"
+    return detail
+
+
+def to_response(request, error):
+    """The HTTP answer for `error` raised while serving `request`."""
+    request_id = request.environ.get(REQUEST_ID_KEY)
+    if isinstance(error, messaging.MessagingTimeout):
+        error = exception.NoConductor(
+            reason="the conductor did not answer in time")
+    if isinstance(error, exception.MagnumLiteError):
+        if error.code >= 500:
+            LOG.warning("%s %s failed (request %s): %s", request.method,
+                        request.path, request_id, error)
+        return error_response(request_id, error.code, error.title,
+                              str(error), code=_slug(type(error).__name__),
+                              headers=getattr(error, "headers", None))
+    if isinstance(error, jsonschema.ValidationError):
+        return error_response(request_id, 400, "Bad Request",
+                              _schema_detail(error), code="invalid_input")
+    if isinstance(error, webob.exc.HTTPRequestEntityTooLarge):
+        return error_response(
+            request_id, 413, "Request Entity Too Large",
+            "The request body is larger than the API accepts.",
+            code="request_too_large")
+    LOG.exception("Unexpected error serving %s %s (request %s)",
+                  request.method, request.path, request_id)
+    return error_response(
+        request_id, 500, "Internal Server Error",
+        "The server failed to answer; the request id locates the details "
+        "in its log.", code="internal_error")
+
+
+def _foreign_detail(response):
+    # keystonemiddleware answers {"error": {"message": ...}}.
+    try:
+        body = json.loads(response.body)
+        return str(body["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return http.HTTPStatus(response.status_int).description or \
+            response.status
+
+
+class Faults:
+    """Outermost guard: nothing leaves without the API-SIG error form."""
+
+    def __init__(self, application):
+        self.application = application
+
+    @webob.dec.wsgify
+    def __call__(self, request):
+        try:
+            response = request.get_response(self.application)
+        except Exception as error:
+            return to_response(request, error)
+        if response.status_int < 400 or _is_error_body(response):
+            return response
+        status = response.status_int
+        rewritten = error_response(
+            request.environ.get(REQUEST_ID_KEY), status,
+            http.HTTPStatus(status).phrase, _foreign_detail(response))
+        for name in ("WWW-Authenticate", "Allow", "Retry-After"):
+            if name in response.headers:
+                rewritten.headers[name] = response.headers[name]
+        return rewritten
+
+
+def _is_error_body(response):
+    if response.content_type != "application/json":
+        return False
+    try:
+        return "errors" in json.loads(response.body)
+    except ValueError:
+        return False

@@ -1,0 +1,23 @@
+"""The WSGI application for uwsgi, gunicorn or mod_wsgi: `application`.
+
+Config files come from MAGNUM_LITE_CONFIG_FILES (comma-separated), else
+oslo.config's default search for magnum_lite.conf.
+"""
+import os
+
+from magnum_lite.cmd import api
+from magnum_lite import rpc
+from magnum_lite import service
+
+
+def init_application():
+    files = os.environ.get("MAGNUM_LITE_CONFIG_FILES")
+    argv = []
+    for path in filter(None, (files or "").split(",")):
+        argv += ["--config-file", path]
+    conf = service.setup(argv, "magnum-lite-api")
+    service.require_schema("magnum-lite-api")
+    return api.build(conf, rpc.get_transport(conf))
+
+
+application = init_application()

@@ -1,0 +1,1 @@
+"""Process entry points: parse the config, wire the pieces, run."""

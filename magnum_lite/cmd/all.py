@@ -1,0 +1,30 @@
+"""magnum-lite-all: the all-in-one, API and conductor in one process.
+
+The embedded default: SQLite under state_path and the in-process message
+bus, so one command runs the whole service on one machine. The schema is
+brought to the current version at start.
+"""
+import sys
+
+from magnum_lite.cmd import api
+from magnum_lite import rpc
+from magnum_lite import service
+
+BINARY = "magnum-lite-all"
+
+
+def main(argv=None):
+    conf = service.setup(sys.argv[1:] if argv is None else argv, BINARY)
+    service.require_schema(BINARY, upgrade=True)
+    transport = rpc.get_transport(conf)
+    conductor = service.start_conductor(conf, transport, BINARY)
+
+    def stop():
+        conductor.stop()
+        transport.cleanup()
+
+    api.serve(conf, api.build(conf, transport), on_stop=stop)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

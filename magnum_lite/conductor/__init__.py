@@ -1,0 +1,1 @@
+"""The conductor: does container work against one Docker Engine."""

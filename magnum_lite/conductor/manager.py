@@ -1,0 +1,297 @@
+"""The conductor's RPC endpoint: every container operation, done on Docker.
+
+After the API has written a new record, this is the only place that writes
+a container's status. Operations on one container never interleave: each
+holds that container's lock from reading the record to saving it.
+"""
+import base64
+import contextlib
+import threading
+
+from oslo_log import log as logging
+import oslo_messaging as messaging
+
+from magnum_lite.conductor import rpcapi
+from magnum_lite.docker import image as image_ref
+from magnum_lite import exception
+from magnum_lite import lifecycle
+from magnum_lite import objects
+
+LOG = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+UUID_LABEL = "magnum_lite.uuid"
+
+
+def docker_name(container):
+    """Docker's name for a container: tenants' names repeat across
+    projects, uuids do not, and Docker refusing a second container of the
+    same name is what keeps a retried create from making two."""
+    return "magnum-lite-" + container.uuid
+
+
+class _KeyedLocks:
+    """One lock per container uuid, dropped when nobody holds or waits."""
+
+    def __init__(self):
+        self._guard = threading.Lock()
+        self._locks = {}
+
+    @contextlib.contextmanager
+    def hold(self, key):
+        with self._guard:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+
+class ConductorManager:
+    target = messaging.Target(namespace=rpcapi.NAMESPACE,
+                              version=rpcapi.VERSION)
+
+    def __init__(self, conf, driver):
+        self._conf = conf
+        self._driver = driver
+        self._locks = _KeyedLocks()
+
+    @contextlib.contextmanager
+    def _operation(self, context, container, action, allowed=None):
+        """Lock, re-read, check the lifecycle, log the action; on failure
+        leave the record with what Docker says and the reason why."""
+        with self._locks.hold(container.uuid):
+            container = objects.Container.get(context.elevated(),
+                                              container.uuid)
+            lifecycle.check(allowed or action, container)
+            record = objects.ContainerAction.start(context, container.uuid,
+                                                   action)
+            container.task_state = action
+            container.save()
+            try:
+                yield container
+            except Exception as error:
+                LOG.warning("%s of container %s failed: %s", action,
+                            container.uuid, error)
+                record.finish(error)
+                self._fail(container, error)
+                raise
+            record.finish()
+            if container.status != lifecycle.DELETED:
+                container.task_state = None
+                container.save()
+
+    def _fail(self, container, error):
+        if (isinstance(error, exception.Invalid) and
+                container.status not in lifecycle.TRANSIENT):
+            # Docker refused the request: the container is as it was, and
+            # the refusal is in the action log (and with a call's caller).
+            container.task_state = None
+            container.save()
+            return
+        status = lifecycle.ERROR
+        if container.container_id and not isinstance(
+                error, exception.DockerUnavailable):
+            try:
+                status, _state = self._driver.status(container.container_id)
+            except exception.MagnumLiteError:
+                pass
+        container.status = status
+        container.status_reason = str(error)
+        container.status_detail = None
+        container.task_state = None
+        container.save()
+
+    def _sync_status(self, container):
+        container.status, state = self._driver.status(container.container_id)
+        container.status_reason = _reason(state)
+        container.save()
+
+    # -- create ---------------------------------------------------------------
+
+    def create(self, context, container, run=False):
+        with self._operation(context, container, "create") as container:
+            created = None
+            try:
+                image = self._pull(container)
+                created = self._driver.create(self._spec(container, image))
+                container.container_id = created
+                container.status = lifecycle.CREATED
+                container.status_reason = None
+                container.status_detail = None
+                container.save()
+                if run:
+                    self._driver.start(created)
+                    self._sync_status(container)
+            except Exception:
+                if created:
+                    # A create that fails anywhere fails whole: no Docker
+                    # container stays behind, and the record ends in Error.
+                    self._driver.remove(created, force=True)
+                    container.container_id = None
+                    container.status = lifecycle.CREATING
+                raise
+
+    def _pull(self, container):
+        ref = image_ref.parse(container.image,
+                              self._conf.docker.default_registry)
+        policy = (container.image_pull_policy or
+                  self._conf.docker.image_pull_policy)
+
+        def progress(text):
+            container.status_detail = text[:255]
+            container.save()
+
+        return self._driver.ensure_image(ref, policy, progress=progress)
+
+    def _spec(self, container, image):
+        config = image.get("Config") or {}
+        if not container.command and config.get("Cmd"):
+            # Shown to the tenant as what actually runs.
+            container.command = config["Cmd"]
+        labels = dict(container.labels or {})
+        labels[UUID_LABEL] = container.uuid
+        return {
+            "name": docker_name(container),
+            "image": image["Id"],
+            "command": container.command,
+            "environment": container.environment or {},
+            "labels": labels,
+            "workdir": container.workdir,
+            "hostname": container.hostname,
+            "memory": container.memory * MiB if container.memory else None,
+            "cpu": container.cpu,
+            "restart_policy": container.restart_policy,
+            "auto_remove": container.auto_remove,
+            "network_mode": self._conf.docker.network_mode,
+        }
+
+    # -- state changes --------------------------------------------------------
+
+    def start(self, context, container):
+        with self._operation(context, container, "start") as container:
+            self._driver.start(container.container_id)
+            self._sync_status(container)
+
+    def stop(self, context, container, timeout=10):
+        with self._operation(context, container, "stop") as container:
+            self._driver.stop(container.container_id, timeout)
+            self._sync_status(container)
+
+    def reboot(self, context, container, timeout=10):
+        with self._operation(context, container, "reboot") as container:
+            self._driver.restart(container.container_id, timeout)
+            self._sync_status(container)
+
+    def pause(self, context, container):
+        with self._operation(context, container, "pause") as container:
+            self._driver.pause(container.container_id)
+            self._sync_status(container)
+
+    def unpause(self, context, container):
+        with self._operation(context, container, "unpause") as container:
+            self._driver.unpause(container.container_id)
+            self._sync_status(container)
+
+    def kill(self, context, container, signal=None):
+        with self._operation(context, container, "kill") as container:
+            self._driver.kill(container.container_id, signal)
+            self._sync_status(container)
+
+    def delete(self, context, container, force=False, stop=False):
+        allowed = ("delete_force" if force else
+                   "delete_stop" if stop else "delete")
+        with self._operation(context, container, "delete",
+                             allowed=allowed) as container:
+            container.status = lifecycle.DELETING
+            container.save()
+            if container.container_id:
+                if stop and not force:
+                    self._driver.stop(container.container_id, 10)
+                self._driver.remove(container.container_id, force=True)
+            container.destroy()
+            container.status = lifecycle.DELETED
+
+    def update(self, context, container, patch):
+        with self._operation(context, container, "update") as container:
+            memory = patch.get("memory")
+            cpu = patch.get("cpu")
+            self._driver.update(container.container_id,
+                                memory=memory * MiB if memory else None,
+                                cpu=cpu)
+            if memory:
+                container.memory = memory
+            if cpu:
+                container.cpu = cpu
+            container.save()
+            return container
+
+    def rename(self, context, container, name):
+        with self._operation(context, container, "rename") as container:
+            # Docker's name is derived from the uuid: only the record changes.
+            container.name = name
+            container.save()
+            return container
+
+    # -- reads ----------------------------------------------------------------
+
+    def _read(self, context, container, action):
+        container = objects.Container.get(context.elevated(), container.uuid)
+        lifecycle.check(action, container)
+        return container.container_id
+
+    def logs(self, context, container, stdout=True, stderr=True, tail="all",
+             since=None, timestamps=False):
+        return self._driver.logs(self._read(context, container, "logs"),
+                                 stdout=stdout, stderr=stderr, tail=tail,
+                                 since=since, timestamps=timestamps)
+
+    def execute(self, context, container, command, run=True):
+        return self._driver.execute(self._read(context, container, "execute"),
+                                    command, run=run)
+
+    def top(self, context, container, ps_args=None):
+        return self._driver.top(self._read(context, container, "top"),
+                                ps_args)
+
+    def stats(self, context, container):
+        return self._driver.stats(self._read(context, container, "stats"))
+
+    def get_archive(self, context, container, path):
+        data, stat = self._driver.get_archive(
+            self._read(context, container, "get_archive"), path)
+        return {"data": base64.b64encode(data).decode("ascii"), "stat": stat}
+
+    def put_archive(self, context, container, path, data):
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except ValueError:
+            raise exception.InvalidParameter(
+                reason="data must be a base64-encoded tar archive.")
+        self._driver.put_archive(
+            self._read(context, container, "put_archive"), path, raw)
+
+    def commit(self, context, container, repository, tag=None):
+        image_id = self._driver.commit(
+            self._read(context, container, "commit"), repository, tag)
+        return {"uuid": image_id}
+
+
+def _reason(state):
+    """What a tenant should read about a container that is not running."""
+    if not state or state.get("Running"):
+        return None
+    if state.get("OOMKilled"):
+        return "OOMKilled (exit code %s)" % state.get("ExitCode")
+    if state.get("Error"):
+        return state["Error"]
+    if state.get("Status") == "exited":
+        return "Exited with code %s" % state.get("ExitCode")
+    return None

@@ -1,0 +1,115 @@
+"""The conductor's RPC interface: the only RPC client in magnum_lite.
+
+Topic: [conductor] topic (default "magnum-lite-conductor"), namespace
+"magnum_lite.conductor". Each call goes to the conductor that owns the
+container's Docker host (its record's `host`), by prepare(server=host).
+
+API version history:
+
+    1.0 - Initial version: create, start, stop, reboot, pause, unpause, kill,
+          delete (casts); update, rename, logs, execute, top, stats,
+          get_archive, put_archive, commit (calls).
+
+update and rename are calls, not casts: the tenant is shown the container
+as it is after the change, and Docker's refusal (e.g. memory below its
+minimum) reaches the tenant as a 400 instead of a line in a log.
+"""
+import oslo_messaging as messaging
+
+from magnum_lite import rpc
+
+NAMESPACE = "magnum_lite.conductor"
+VERSION = "1.0"
+
+
+class ConductorAPI:
+
+    def __init__(self, transport, topic, timeout=60):
+        target = messaging.Target(topic=topic, namespace=NAMESPACE,
+                                  version=VERSION)
+        self._client = rpc.get_client(transport, target, timeout=timeout)
+
+    def _prepare(self, container, version="1.0", **kwargs):
+        return self._client.prepare(server=container.host, version=version,
+                                    **kwargs)
+
+    # -- casts: the caller does not wait; the record tells the outcome. --
+
+    def create(self, context, container, run=False):
+        self._prepare(container).cast(context, "create", container=container,
+                                      run=run)
+
+    def start(self, context, container):
+        self._prepare(container).cast(context, "start", container=container)
+
+    def stop(self, context, container, timeout=10):
+        self._prepare(container).cast(context, "stop", container=container,
+                                      timeout=timeout)
+
+    def reboot(self, context, container, timeout=10):
+        self._prepare(container).cast(context, "reboot", container=container,
+                                      timeout=timeout)
+
+    def pause(self, context, container):
+        self._prepare(container).cast(context, "pause", container=container)
+
+    def unpause(self, context, container):
+        self._prepare(container).cast(context, "unpause",
+                                      container=container)
+
+    def kill(self, context, container, signal=None):
+        self._prepare(container).cast(context, "kill", container=container,
+                                      signal=signal)
+
+    def delete(self, context, container, force=False, stop=False):
+        self._prepare(container).cast(context, "delete", container=container,
+                                      force=force, stop=stop)
+
+    # -- calls: the caller waits for the result. --
+
+    def update(self, context, container, patch):
+        """patch: {"memory": MiB, "cpu": cores}; returns the Container."""
+        return self._prepare(container).call(context, "update",
+                                             container=container, patch=patch)
+
+    def rename(self, context, container, name):
+        return self._prepare(container).call(context, "rename",
+                                             container=container, name=name)
+
+    def logs(self, context, container, stdout=True, stderr=True, tail="all",
+             since=None, timestamps=False):
+        return self._prepare(container).call(
+            context, "logs", container=container, stdout=stdout,
+            stderr=stderr, tail=tail, since=since, timestamps=timestamps)
+
+    def execute(self, context, container, command, run=True):
+        """Returns {"output": str, "exit_code": int}."""
+        return self._prepare(container).call(
+            context, "execute", container=container, command=command,
+            run=run)
+
+    def top(self, context, container, ps_args=None):
+        return self._prepare(container).call(context, "top",
+                                             container=container,
+                                             ps_args=ps_args)
+
+    def stats(self, context, container):
+        return self._prepare(container).call(context, "stats",
+                                             container=container)
+
+    def get_archive(self, context, container, path):
+        """Returns {"data": base64 of a tar, "stat": {...}}."""
+        return self._prepare(container).call(context, "get_archive",
+                                             container=container, path=path)
+
+    def put_archive(self, context, container, path, data):
+        """data: base64 of a tar, unpacked into path."""
+        return self._prepare(container).call(context, "put_archive",
+                                             container=container, path=path,
+                                             data=data)
+
+    def commit(self, context, container, repository, tag=None):
+        """Returns {"uuid": the new image's id}."""
+        return self._prepare(container).call(context, "commit",
+                                             container=container,
+                                             repository=repository, tag=tag)

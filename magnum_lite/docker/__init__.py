@@ -1,0 +1,1 @@
+"""The Docker Engine seam: an HTTP client, a driver returning plain data, image references."""

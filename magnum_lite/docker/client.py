@@ -1,0 +1,147 @@
+"""The HTTP client of one Docker Engine, and the one place its errors become ours."""
+import contextlib
+
+import docker
+import requests
+
+from magnum_lite import exception
+
+# A broken or silent connection: the engine is not there to answer.
+_UNREACHABLE = (requests.exceptions.ConnectionError,
+                requests.exceptions.Timeout,
+                requests.exceptions.ChunkedEncodingError)
+
+
+class DockerHTTPClient(docker.APIClient):
+    """docker-py's APIClient, plus the endpoints it lacks.
+
+    Build one per conductor with from_conf() and reuse it: it holds a
+    connection pool, and with version 'auto' building it asks the engine.
+    """
+
+    def __init__(self, api_url, version="auto", timeout=60, tls=False,
+                 max_pool_size=10):
+        super().__init__(base_url=api_url, version=version, timeout=timeout,
+                         tls=tls, max_pool_size=max_pool_size)
+        # docker-py rewrites base_url for unix sockets; keep what we dialled.
+        self.api_url = api_url
+
+    @classmethod
+    def from_conf(cls, conf):
+        opts = conf.docker
+        with translate_errors(opts.api_url):
+            return cls(opts.api_url,
+                       version=opts.docker_remote_api_version,
+                       timeout=opts.default_timeout,
+                       tls=_tls_config(opts),
+                       # Every conductor worker may hold a connection at once.
+                       max_pool_size=max(conf.conductor.workers, 10))
+
+    def update_resources(self, container, resources):
+        """POST /containers/{id}/update with Engine field names.
+
+        docker-py's update_container() cannot send NanoCpus.
+        """
+        url = self._url("/containers/{0}/update", container)
+        return self._result(self._post_json(url, data=resources), json=True)
+
+
+def _tls_config(opts):
+    if not (opts.ca_file or opts.cert_file or opts.key_file
+            or opts.api_insecure):
+        return False
+    client_cert = None
+    if opts.cert_file or opts.key_file:
+        client_cert = (opts.cert_file, opts.key_file)
+    # verify=True with a CA file means: verify against that CA only.
+    return docker.tls.TLSConfig(client_cert=client_cert,
+                                ca_cert=opts.ca_file,
+                                verify=not opts.api_insecure)
+
+
+@contextlib.contextmanager
+def translate_errors(url, image=None):
+    """Raise our exception for any docker-py or requests error in the block.
+
+    image: the reference the block is about, given only where every 404
+    means that image is missing (inspecting or pulling it).
+    """
+    try:
+        yield
+    except (docker.errors.DockerException,
+            requests.exceptions.RequestException, OSError) as exc:
+        raise to_magnum_error(exc, url, image) from exc
+
+
+def to_magnum_error(exc, url, image=None):
+    """Our exception for one docker-py/requests error, by type and status.
+
+    Never by the message's wording: Docker's text is carried, not parsed.
+    """
+    if isinstance(exc, docker.errors.APIError):
+        explanation = _explanation(exc)
+        status = exc.status_code
+        if isinstance(exc, docker.errors.ImageNotFound) or (
+                status == 404 and image is not None):
+            if image is None:
+                return exception.ImageNotFound(
+                    explanation, image=None, reason=explanation)
+            return exception.ImageNotFound(image=image, reason=explanation)
+        if status == 404:
+            return exception.DockerNotFound(explanation=explanation)
+        if status == 409:
+            return exception.DockerConflict(explanation=explanation)
+        if status == 400:
+            return exception.DockerInvalid(explanation=explanation)
+        return exception.DockerError(explanation=explanation)
+
+    unreachable = _unreachable_cause(exc)
+    if unreachable is not None:
+        return exception.DockerUnavailable(url=url,
+                                           reason=_reason(unreachable))
+    return exception.DockerError(explanation=str(exc) or type(exc).__name__)
+
+
+def _explanation(exc):
+    if exc.explanation:
+        return str(exc.explanation).strip()
+    response = exc.response
+    if response is not None and response.reason:
+        return f"{response.status_code} {response.reason}"
+    return str(exc)
+
+
+def _unreachable_cause(exc):
+    """The connection failure behind exc, following explicit causes.
+
+    docker-py wraps a failed version negotiation in a bare DockerException.
+    """
+    while exc is not None:
+        if isinstance(exc, _UNREACHABLE):
+            return exc
+        # requests' errors are OSErrors too; only a socket's own counts.
+        if (isinstance(exc, OSError)
+                and not isinstance(exc, requests.exceptions.RequestException)):
+            return exc
+        exc = exc.__cause__
+    return None
+
+
+def _reason(exc):
+    """The innermost error's words: requests nests them in tuples."""
+    inner = exc
+    while True:
+        args = getattr(inner, "args", ())
+        nested = [a for a in args if isinstance(a, BaseException)]
+        if nested:
+            inner = nested[-1]
+            continue
+        reason = getattr(inner, "reason", None)
+        if isinstance(reason, BaseException):
+            inner = reason
+            continue
+        break
+    text = str(inner) or type(inner).__name__
+    if isinstance(exc, requests.exceptions.Timeout):
+        return f"timed out ({text})"
+    return text

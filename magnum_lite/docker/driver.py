@@ -1,0 +1,348 @@
+"""What the conductor asks of one Docker Engine, answered with plain data."""
+import time
+
+from oslo_log import log as logging
+
+from magnum_lite import conf as ml_conf
+from magnum_lite import exception
+from magnum_lite import lifecycle
+from magnum_lite.docker import client as docker_client
+
+LOG = logging.getLogger(__name__)
+
+MANAGED_LABEL = "magnum_lite.uuid"
+PROGRESS_INTERVAL = 0.5  # seconds between two progress reports of a pull
+_LAYER_DONE = ("Pull complete", "Already exists")
+_LAYER_STATUSES = _LAYER_DONE + (
+    "Pulling fs layer", "Waiting", "Downloading", "Verifying Checksum",
+    "Download complete", "Extracting")
+
+
+class DockerDriver:
+    """One engine's containers and images; never touches our records."""
+
+    def __init__(self, client):
+        self.client = client
+
+    @classmethod
+    def from_conf(cls, conf):
+        return cls(docker_client.DockerHTTPClient.from_conf(conf))
+
+    def _errors(self, image=None):
+        return docker_client.translate_errors(self.client.api_url, image)
+
+    # Images
+
+    def ensure_image(self, ref, policy, progress=None):
+        """Make `ref` present per the pull policy; its inspect dict."""
+        if policy not in ml_conf.PULL_POLICIES:
+            raise exception.InvalidParameter(
+                reason=f"unknown image pull policy {policy!r}")
+        if policy != "always":
+            try:
+                return self.inspect_image(ref)
+            except exception.NotFound:
+                if policy == "never":
+                    raise exception.ImageNotFound(
+                        image=str(ref),
+                        reason="not present locally and the pull policy "
+                               "is never") from None
+        self.pull(ref, progress)
+        return self.inspect_image(ref)
+
+    def inspect_image(self, ref):
+        with self._errors(image=str(ref)):
+            return self.client.inspect_image(ref.exact)
+
+    def pull(self, ref, progress=None):
+        """Pull exactly ref's digest, or else its tag (never all tags)."""
+        tracker = _PullProgress(progress)
+        with self._errors(image=str(ref)):
+            stream = self.client.pull(ref.name, tag=ref.digest or ref.tag,
+                                      stream=True, decode=True)
+            for event in stream:
+                if "error" in event or "errorDetail" in event:
+                    raise _stream_error(ref, event)
+                tracker.update(event)
+        tracker.finish()
+
+    def images(self):
+        with self._errors():
+            found = self.client.images()
+        return [{"id": i["Id"], "repo_tags": i.get("RepoTags") or [],
+                 "size": i.get("Size"), "created": i.get("Created")}
+                for i in found]
+
+    def commit(self, container_id, repository, tag=None):
+        with self._errors():
+            return self.client.commit(container_id, repository=repository,
+                                      tag=tag)["Id"]
+
+    # Containers
+
+    def create(self, spec):
+        """Create a container; its id.
+
+        spec: image, name, command, entrypoint, environment, labels,
+        workdir, hostname, memory (bytes), cpu (cores), restart_policy
+        ({"Name": ..., "MaximumRetryCount": ...}), auto_remove and
+        network_mode ("none" unless given).
+        """
+        cpu = spec.get("cpu")
+        with self._errors():
+            host_config = self.client.create_host_config(
+                mem_limit=spec.get("memory"),
+                nano_cpus=None if cpu is None else round(cpu * 1e9),
+                restart_policy=spec.get("restart_policy"),
+                auto_remove=bool(spec.get("auto_remove")),
+                network_mode=spec.get("network_mode") or "none")
+            created = self.client.create_container(
+                str(spec["image"]), command=spec.get("command"),
+                name=spec.get("name"), entrypoint=spec.get("entrypoint"),
+                environment=spec.get("environment") or {},
+                labels=spec.get("labels") or {},
+                working_dir=spec.get("workdir"),
+                hostname=spec.get("hostname"), host_config=host_config)
+        for warning in created.get("Warnings") or ():
+            LOG.warning("Docker warns about container %s: %s",
+                        created["Id"], warning)
+        return created["Id"]
+
+    def start(self, container_id):
+        with self._errors():
+            self.client.start(container_id)
+
+    def stop(self, container_id, timeout=None):
+        with self._errors():
+            self.client.stop(container_id, timeout=timeout)
+
+    def restart(self, container_id, timeout=None):
+        with self._errors():
+            self.client.restart(container_id,
+                                timeout=10 if timeout is None else timeout)
+
+    def pause(self, container_id):
+        with self._errors():
+            self.client.pause(container_id)
+
+    def unpause(self, container_id):
+        with self._errors():
+            self.client.unpause(container_id)
+
+    def kill(self, container_id, signal=None):
+        with self._errors():
+            self.client.kill(container_id, signal=signal)
+
+    def remove(self, container_id, force=False):
+        """Remove the container; False when Docker has no such container."""
+        try:
+            with self._errors():
+                self.client.remove_container(container_id, force=force)
+        except exception.DockerNotFound:
+            return False
+        return True
+
+    def inspect(self, container_id):
+        with self._errors():
+            return self.client.inspect_container(container_id)
+
+    def status(self, container_id):
+        """(our status, Docker's State dict) of the container."""
+        state = self.inspect(container_id).get("State") or {}
+        return lifecycle.status_from_docker(state), state
+
+    def rename(self, container_id, name):
+        with self._errors():
+            self.client.rename(container_id, name)
+
+    def update(self, container_id, memory=None, cpu=None):
+        """Change the memory (bytes) and/or cpu (cores) limits, live."""
+        resources = {}
+        if memory is not None:
+            # Swap limit must move with memory or raising fails (409) and
+            # -1 fails in runc on cgroup v1; 2x is Docker's own default.
+            resources.update(Memory=memory, MemorySwap=2 * memory)
+        if cpu is not None:
+            resources["NanoCpus"] = round(cpu * 1e9)
+        if not resources:
+            return
+        with self._errors():
+            result = self.client.update_resources(container_id, resources)
+        for warning in result.get("Warnings") or ():
+            LOG.warning("Docker warns about updating container %s: %s",
+                        container_id, warning)
+
+    def list_managed(self, label=MANAGED_LABEL):
+        """Every container (running or not) that carries `label`."""
+        with self._errors():
+            found = self.client.containers(all=True,
+                                           filters={"label": label})
+        return [{"id": c["Id"], "uuid": (c.get("Labels") or {}).get(label),
+                 "status": _status_from_list_state(c.get("State")),
+                 "name": c["Names"][0].lstrip("/") if c.get("Names") else None}
+                for c in found]
+
+    # Inside a container
+
+    def logs(self, container_id, stdout=True, stderr=True, tail="all",
+             since=None, timestamps=False):
+        with self._errors():
+            raw = self.client.logs(container_id, stdout=stdout, stderr=stderr,
+                                   tail=tail, since=since,
+                                   timestamps=timestamps)
+        return raw.decode("utf-8", "replace")
+
+    def execute(self, container_id, command, run=True):
+        """Run `command`; its output and exit code.
+
+        With run=False the exec is only created: its id is returned for a
+        later start, and output and exit_code are None.
+        """
+        with self._errors():
+            exec_id = self.client.exec_create(container_id, command,
+                                              stdout=True, stderr=True)["Id"]
+            if not run:
+                return {"output": None, "exit_code": None, "exec_id": exec_id}
+            output = self.client.exec_start(exec_id)
+            exit_code = self.client.exec_inspect(exec_id)["ExitCode"]
+        return {"output": output.decode("utf-8", "replace"),
+                "exit_code": exit_code, "exec_id": exec_id}
+
+    def top(self, container_id, ps_args=None):
+        with self._errors():
+            return self.client.top(container_id, ps_args=ps_args)
+
+    def stats(self, container_id):
+        """One summary of resource use.
+
+        Not one_shot: the engine then samples twice, about 1 s apart, so the
+        cpu percent means something.
+        """
+        with self._errors():
+            raw = self.client.stats(container_id, stream=False)
+        return summarize_stats(raw)
+
+    def get_archive(self, container_id, path):
+        """(tar bytes, stat dict) of `path` in the container."""
+        with self._errors():
+            chunks, stat = self.client.get_archive(container_id, path)
+            return b"".join(chunks), stat
+
+    def put_archive(self, container_id, path, data):
+        """Extract the tar `data` into directory `path` of the container."""
+        with self._errors():
+            self.client.put_archive(container_id, path, data)
+
+    # The engine
+
+    def info(self):
+        with self._errors():
+            info = self.client.info()
+        return {"version": info.get("ServerVersion"),
+                "api_version": self.client.api_version,
+                "cpus": info.get("NCPU"),
+                "memory": info.get("MemTotal"),
+                "containers": info.get("Containers"),
+                "containers_running": info.get("ContainersRunning"),
+                "containers_paused": info.get("ContainersPaused"),
+                "containers_stopped": info.get("ContainersStopped"),
+                "images": info.get("Images"),
+                "os": info.get("OperatingSystem"),
+                "kernel_version": info.get("KernelVersion")}
+
+
+def _stream_error(ref, event):
+    """The exception for an error the engine reported inside a pull stream.
+
+    The stream carries no HTTP status; its errorDetail may carry a code.
+    """
+    detail = event.get("errorDetail") or {}
+    explanation = detail.get("message") or event.get("error") or str(event)
+    if detail.get("code") == 404:
+        return exception.ImageNotFound(image=str(ref), reason=explanation)
+    return exception.DockerError(explanation=explanation)
+
+
+def _status_from_list_state(state):
+    """Our status from the one-word State of GET /containers/json."""
+    return lifecycle.status_from_docker(state and {
+        "Status": state,
+        "Running": state in ("running", "paused"),
+        "Paused": state == "paused",
+        "Restarting": state == "restarting",
+    })
+
+
+class _PullProgress:
+    """Turns a pull's event stream into a short summary, now and then."""
+
+    def __init__(self, report):
+        self.report = report
+        self.layers = {}  # layer id -> [status, bytes done, bytes total]
+        self.last = None
+        self.final = None
+
+    def update(self, event):
+        layer, status = event.get("id"), event.get("status", "")
+        if layer and status in _LAYER_STATUSES:
+            entry = self.layers.setdefault(layer, [status, 0, 0])
+            entry[0] = status
+            detail = event.get("progressDetail") or {}
+            if status == "Downloading" and detail.get("total"):
+                entry[1], entry[2] = detail.get("current", 0), detail["total"]
+            elif status in ("Download complete", "Pull complete"):
+                entry[1] = entry[2]
+        elif status.startswith("Status:"):
+            self.final = status[len("Status:"):].strip()
+        now = time.monotonic()
+        if self.report and (self.last is None
+                            or now - self.last >= PROGRESS_INTERVAL):
+            self.last = now
+            self.report(self.summary())
+
+    def summary(self):
+        done = sum(1 for s, _, _ in self.layers.values() if s in _LAYER_DONE)
+        current = sum(c for _, c, _ in self.layers.values()) / 1e6
+        total = sum(t for _, _, t in self.layers.values()) / 1e6
+        return (f"pulling {done}/{len(self.layers)} layers, "
+                f"{current:.1f} of {total:.1f} MB")
+
+    def finish(self):
+        if self.report:
+            self.report(self.final or self.summary())
+
+
+def summarize_stats(raw):
+    """A flat summary of GET /containers/{id}/stats, like `docker stats`."""
+    cpu, precpu = raw.get("cpu_stats") or {}, raw.get("precpu_stats") or {}
+    cpu_delta = ((cpu.get("cpu_usage") or {}).get("total_usage", 0)
+                 - (precpu.get("cpu_usage") or {}).get("total_usage", 0))
+    system_delta = (cpu.get("system_cpu_usage", 0)
+                    - precpu.get("system_cpu_usage", 0))
+    online = cpu.get("online_cpus") or len(
+        (cpu.get("cpu_usage") or {}).get("percpu_usage") or ()) or 1
+    cpu_percent = 0.0
+    if cpu_delta > 0 and system_delta > 0:
+        cpu_percent = cpu_delta / system_delta * online * 100.0
+
+    memory = raw.get("memory_stats") or {}
+    detail = memory.get("stats") or {}
+    # Page cache is reclaimable; `docker stats` leaves it out (v1, then v2).
+    cache = detail.get("total_inactive_file", detail.get("inactive_file", 0))
+    usage = max(memory.get("usage", 0) - cache, 0)
+    limit = memory.get("limit", 0)
+
+    io = {"read": 0, "write": 0}
+    for entry in (raw.get("blkio_stats") or {}).get(
+            "io_service_bytes_recursive") or ():
+        op = entry.get("op", "").lower()
+        if op in io:
+            io[op] += entry.get("value", 0)
+
+    return {"cpu_percent": round(cpu_percent, 2),
+            "memory_usage": usage,
+            "memory_limit": limit,
+            "memory_percent": round(usage / limit * 100.0, 2) if limit else 0.0,
+            "block_read": io["read"],
+            "block_write": io["write"],
+            "pids": (raw.get("pids_stats") or {}).get("current", 0)}

@@ -1,0 +1,146 @@
+"""Who may do what: oslo.policy rules defined in code, one constant each.
+
+Defaults are admin-or-owner for a tenant's own containers and admin-only for
+what reaches past one project (all_projects, choosing a host, force delete)
+or describes the service itself (hosts, services, images). Operators
+override any rule in a policy file; `oslopolicy-sample-generator
+--namespace magnum_lite` writes the sample from list_rules().
+"""
+from oslo_policy import policy
+
+from magnum_lite import exception
+
+CONTEXT_IS_ADMIN = "context_is_admin"
+ADMIN_OR_OWNER = "admin_or_owner"
+
+CONTAINER_CREATE = "container:create"
+CONTAINER_CREATE_HOST = "container:create:host"
+CONTAINER_CREATE_IMAGE_PULL_POLICY = "container:create:image_pull_policy"
+CONTAINER_GET_ONE = "container:get_one"
+CONTAINER_GET_ONE_ALL_PROJECTS = "container:get_one_all_projects"
+CONTAINER_GET_ALL = "container:get_all"
+CONTAINER_GET_ALL_ALL_PROJECTS = "container:get_all_all_projects"
+CONTAINER_UPDATE = "container:update"
+CONTAINER_DELETE = "container:delete"
+CONTAINER_DELETE_FORCE = "container:delete_force"
+CONTAINER_DELETE_ALL_PROJECTS = "container:delete_all_projects"
+CONTAINER_START = "container:start"
+CONTAINER_STOP = "container:stop"
+CONTAINER_REBOOT = "container:reboot"
+CONTAINER_PAUSE = "container:pause"
+CONTAINER_UNPAUSE = "container:unpause"
+CONTAINER_KILL = "container:kill"
+CONTAINER_LOGS = "container:logs"
+CONTAINER_EXECUTE = "container:execute"
+CONTAINER_TOP = "container:top"
+CONTAINER_STATS = "container:stats"
+CONTAINER_RENAME = "container:rename"
+CONTAINER_COMMIT = "container:commit"
+CONTAINER_GET_ARCHIVE = "container:get_archive"
+CONTAINER_PUT_ARCHIVE = "container:put_archive"
+CONTAINER_ACTIONS = "container:actions"
+IMAGE_GET_ALL = "image:get_all"
+HOST_GET_ALL = "host:get_all"
+HOST_GET = "host:get"
+SERVICE_GET_ALL = "service:get_all"
+SERVICE_GET = "service:get"
+
+_ADMIN = "rule:" + CONTEXT_IS_ADMIN
+_OWNER = "rule:" + ADMIN_OR_OWNER
+_CONTAINER = "/v1/containers/{container_ident}"
+
+
+def _rule(name, check, description, method, path):
+    return policy.DocumentedRuleDefault(
+        name=name, check_str=check, description=description,
+        operations=[{"method": method, "path": path}],
+        scope_types=["project"])
+
+
+def _action(verb, method, description, check=_OWNER):
+    return _rule("container:" + verb, check, description, method,
+                 f"{_CONTAINER}/{verb}")
+
+
+def list_rules():
+    """Every rule with its default, for the enforcer and the generator."""
+    return [
+        policy.RuleDefault(CONTEXT_IS_ADMIN, "role:admin",
+                           description="Who counts as an administrator."),
+        policy.RuleDefault(ADMIN_OR_OWNER,
+                           "rule:context_is_admin or "
+                           "project_id:%(project_id)s",
+                           description="An administrator, or a member of "
+                                       "the project that owns the target."),
+        _rule(CONTAINER_CREATE, _OWNER, "Create a container.",
+              "POST", "/v1/containers"),
+        _rule(CONTAINER_CREATE_HOST, _ADMIN,
+              "Choose the host a new container runs on.",
+              "POST", "/v1/containers"),
+        _rule(CONTAINER_CREATE_IMAGE_PULL_POLICY, _OWNER,
+              "Set a new container's image pull policy.",
+              "POST", "/v1/containers"),
+        _rule(CONTAINER_GET_ALL, _OWNER, "List containers.",
+              "GET", "/v1/containers"),
+        _rule(CONTAINER_GET_ALL_ALL_PROJECTS, _ADMIN,
+              "List the containers of every project.",
+              "GET", "/v1/containers"),
+        _rule(CONTAINER_GET_ONE, _OWNER, "Show a container.",
+              "GET", _CONTAINER),
+        _rule(CONTAINER_GET_ONE_ALL_PROJECTS, _ADMIN,
+              "Show a container of any project.", "GET", _CONTAINER),
+        _rule(CONTAINER_UPDATE, _OWNER,
+              "Change a container's name, memory or CPU.",
+              "PATCH", _CONTAINER),
+        _rule(CONTAINER_DELETE, _OWNER, "Delete a container.",
+              "DELETE", _CONTAINER),
+        _rule(CONTAINER_DELETE_FORCE, _ADMIN,
+              "Delete a container whatever its status (force=true).",
+              "DELETE", _CONTAINER),
+        _rule(CONTAINER_DELETE_ALL_PROJECTS, _ADMIN,
+              "Delete a container of any project.", "DELETE", _CONTAINER),
+        _action("start", "POST", "Start a container."),
+        _action("stop", "POST", "Stop a container."),
+        _action("reboot", "POST", "Restart a container."),
+        _action("pause", "POST", "Pause a container."),
+        _action("unpause", "POST", "Unpause a container."),
+        _action("kill", "POST", "Send a signal to a container."),
+        _action("logs", "GET", "Read a container's logs."),
+        _action("execute", "POST", "Run a command in a container."),
+        _action("top", "GET", "List a container's processes."),
+        _action("stats", "GET", "Read a container's resource usage."),
+        _action("rename", "POST", "Rename a container."),
+        _action("commit", "POST", "Make an image from a container."),
+        _action("get_archive", "GET", "Copy files out of a container."),
+        _action("put_archive", "POST", "Copy files into a container."),
+        _rule(CONTAINER_ACTIONS, _OWNER,
+              "Read the log of actions asked of a container.",
+              "GET", _CONTAINER + "/container_actions"),
+        _rule(IMAGE_GET_ALL, _ADMIN, "List the images on the hosts.",
+              "GET", "/v1/images"),
+        _rule(HOST_GET_ALL, _ADMIN, "List the Docker hosts.",
+              "GET", "/v1/hosts"),
+        _rule(HOST_GET, _ADMIN, "Show a Docker host.",
+              "GET", "/v1/hosts/{host_ident}"),
+        _rule(SERVICE_GET_ALL, _ADMIN, "List the conductor services.",
+              "GET", "/v1/services"),
+        _rule(SERVICE_GET, _ADMIN, "Show a conductor service.",
+              "GET", "/v1/services/{service_id}"),
+    ]
+
+
+def get_enforcer(conf):
+    """An enforcer reading conf's [oslo_policy], with our defaults."""
+    enforcer = policy.Enforcer(conf)
+    enforcer.register_defaults(list_rules())
+    return enforcer
+
+
+def is_admin(enforcer, context):
+    return enforcer.authorize(CONTEXT_IS_ADMIN, {}, context)
+
+
+def authorize(enforcer, context, rule, target):
+    """Raise exception.Forbidden unless `rule` allows context on target."""
+    enforcer.authorize(rule, target, context, do_raise=True,
+                       exc=exception.Forbidden, action=rule)

@@ -1,0 +1,152 @@
+"""What every magnum_lite process does at start: config, logging, checks,
+and the conductor service with its heartbeat."""
+import os
+import signal
+import sys
+import threading
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from magnum_lite import conf as ml_conf
+from magnum_lite import context as ml_context
+from magnum_lite.db import api as db
+from magnum_lite.db import migration
+from magnum_lite import exception
+from magnum_lite import objects
+from magnum_lite import rpc
+
+LOG = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """A configuration the process cannot run with; one line for the user."""
+
+
+def load_config(argv, default_config_files=None):
+    """Parse the command line and config files into a new ConfigOpts."""
+    conf = ml_conf.register_opts(cfg.ConfigOpts())
+    conf(argv, project="magnum_lite",
+         default_config_files=default_config_files)
+    return conf
+
+
+def check_config(conf):
+    """Read every option once, so a bad value stops us now, by name."""
+    for group, opts in ml_conf.GROUPS:
+        section = conf[group] if group else conf
+        for opt in opts:
+            try:
+                getattr(section, opt.dest)
+            except (cfg.Error, ValueError) as e:
+                raise StartupError("[%s] %s: %s" % (
+                    group or "DEFAULT", opt.name, e))
+    for name in ("ca_file", "cert_file", "key_file"):
+        path = conf.docker[name]
+        if path and not os.access(path, os.R_OK):
+            raise StartupError("[docker] %s: cannot read %s" % (name, path))
+
+
+def setup(argv, binary):
+    """Config, logging, SIGHUP reload and the database: the common start of
+    every process. Exits with one clear line when the setup is wrong."""
+    try:
+        conf = load_config(argv)
+        check_config(conf)
+    except (cfg.Error, StartupError) as e:
+        sys.exit("%s: %s" % (binary, e))
+    logging.setup(conf, "magnum_lite")
+    _reload_on_sighup(conf)
+    url = ml_conf.database_url(conf)
+    if url.startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(url[len("sqlite:///"):]) or ".",
+                    exist_ok=True)
+    try:
+        db.configure(url, max_pool_size=conf.database.max_pool_size,
+                     sqlite_busy_timeout=conf.database.sqlite_busy_timeout)
+    except Exception as e:
+        sys.exit("%s: [database] connection: cannot connect: %s" % (
+            binary, str(e).splitlines()[0]))
+    return conf
+
+
+def require_schema(binary, upgrade=False):
+    """Stop unless the schema is current (or bring it there, if asked)."""
+    if upgrade:
+        migration.upgrade("head")
+    elif not migration.is_current():
+        sys.exit("%s: the database schema is not current; run "
+                 "`magnum-lite-manage db upgrade`" % binary)
+
+
+def _reload_on_sighup(conf):
+    def reload(signum, frame):
+        LOG.info("SIGHUP: reloading mutable options")
+        conf.mutate_config_files()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGHUP, reload)
+
+
+class Conductor:
+    """A conductor: the RPC server for one Docker host, and its heartbeat."""
+
+    def __init__(self, conf, transport):
+        # Imported here so the API process never loads docker-py.
+        from magnum_lite.conductor import manager
+        from magnum_lite.docker import client as docker_client
+        from magnum_lite.docker import driver as docker_driver
+
+        self.conf = conf
+        self.client = docker_client.DockerHTTPClient.from_conf(conf)
+        self.driver = docker_driver.DockerDriver(self.client)
+        self.manager = manager.ConductorManager(conf, self.driver)
+        target = rpc.messaging.Target(topic=conf.conductor.topic,
+                                      server=conf.host)
+        self.server = rpc.get_server(transport, target, [self.manager])
+        self._stopping = threading.Event()
+        self._heartbeat = threading.Thread(target=self._beat, daemon=True,
+                                           name="heartbeat")
+
+    def start(self):
+        engine = self.driver.info()  # fails early when the engine is away
+        objects.Service.report(ml_context.admin_context(), self.conf.host,
+                               self.conf.conductor.topic, engine)
+        self.server.start()
+        self._heartbeat.start()
+        LOG.info("conductor for %s on %s (Docker %s) listening on topic %s",
+                 self.conf.host, self.conf.docker.api_url,
+                 engine.get("version"), self.conf.conductor.topic)
+
+    def _beat(self):
+        interval = self.conf.conductor.heartbeat_interval
+        while not self._stopping.wait(interval):
+            try:
+                objects.Service.report(ml_context.admin_context(),
+                                       self.conf.host,
+                                       self.conf.conductor.topic)
+            except Exception:
+                LOG.exception("heartbeat failed; retrying")
+
+    def stop(self):
+        self._stopping.set()
+        self.server.stop()
+        self.server.wait()
+        self.client.close()
+
+
+def docker_unavailable_message(conf, error):
+    return ("[docker] api_url: no Docker Engine answers at %s (%s). Start "
+            "one, or run `bash .ci/stack engine` for a private engine."
+            % (conf.docker.api_url, error))
+
+
+def start_conductor(conf, transport, binary):
+    # The pool that runs operations: oslo.messaging's threading executor.
+    conf.set_override("executor_thread_pool_size", conf.conductor.workers)
+    try:
+        conductor = Conductor(conf, transport)
+        conductor.start()
+    except exception.DockerUnavailable as e:
+        sys.exit("%s: %s" % (binary, docker_unavailable_message(conf, e)))
+    return conductor

@@ -1,0 +1,261 @@
+"""Every conductor operation over real RPC, checked in Docker itself."""
+import base64
+import io
+import tarfile
+
+import pytest
+
+from magnum_lite import exception
+from magnum_lite import lifecycle
+from magnum_lite import objects
+
+MiB = 1024 * 1024
+
+
+def test_create_and_run_applies_limits_env_and_labels(live):
+    c = live.new_container(memory=64, cpu=0.5, environment={"GREETING": "hi"},
+                           labels={"team": "blue"}, workdir="/tmp",
+                           hostname="box1",
+                           restart_policy={"Name": "on-failure",
+                                           "MaximumRetryCount": 2})
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c)
+    assert c.status == lifecycle.RUNNING, c.status_reason
+    info = live.inspect(c)
+    host = info["HostConfig"]
+    assert host["Memory"] == 64 * MiB
+    assert host["NanoCpus"] == 500_000_000
+    assert host["NetworkMode"] == "none"
+    assert host["RestartPolicy"] == {"Name": "on-failure",
+                                     "MaximumRetryCount": 2}
+    assert info["Config"]["Labels"]["magnum_lite.uuid"] == c.uuid
+    assert info["Config"]["Labels"]["team"] == "blue"
+    assert "GREETING=hi" in info["Config"]["Env"]
+    assert info["Config"]["WorkingDir"] == "/tmp"
+    assert info["Config"]["Hostname"] == "box1"
+    assert info["State"]["Running"]
+    actions = objects.ContainerAction.list_for(live.context, c.uuid)
+    assert [(a.action, a.result) for a in actions] == [("create", "Success")]
+    assert actions[0].finish_time is not None
+
+
+def test_create_without_run_fills_command_from_image(live):
+    c = live.new_container(command=None)
+    live.api.create(live.context, c, run=False)
+    c = live.wait(c)
+    assert c.status == lifecycle.CREATED
+    assert c.command == ["sh"]  # the image's CMD, shown as what will run
+    assert live.inspect(c)["State"]["Status"] == "created"
+
+
+def test_lifecycle_follows_docker(live):
+    c = live.new_container()
+    live.api.create(live.context, c, run=False)
+    c = live.wait(c, lifecycle.CREATED)
+    steps = [
+        (live.api.start, {}, lifecycle.RUNNING, "running"),
+        (live.api.pause, {}, lifecycle.PAUSED, "paused"),
+        (live.api.unpause, {}, lifecycle.RUNNING, "running"),
+        (live.api.reboot, {"timeout": 1}, lifecycle.RUNNING, "running"),
+        (live.api.stop, {"timeout": 1}, lifecycle.STOPPED, "exited"),
+        (live.api.start, {}, lifecycle.RUNNING, "running"),
+        (live.api.kill, {"signal": "SIGKILL"}, lifecycle.STOPPED, "exited"),
+    ]
+    for call, kwargs, status, docker_status in steps:
+        call(live.context, c, **kwargs)
+        c = live.wait(c, status)
+        assert live.inspect(c)["State"]["Status"] == docker_status, call
+    assert c.status_reason == "Exited with code 137"
+    names = [a.action for a in objects.ContainerAction.list_for(
+        live.context, c.uuid)]
+    assert names == ["kill", "start", "stop", "reboot", "unpause", "pause",
+                     "start", "create"]
+
+
+def test_delete_removes_container_and_record(live):
+    c = live.new_container()
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c, lifecycle.RUNNING)
+    live.api.delete(live.context, c, stop=True)
+    assert live.gone(c.uuid)
+    assert live.docker_containers(c.uuid) == []
+
+
+def test_force_delete_of_running_container(live):
+    c = live.new_container()
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c, lifecycle.RUNNING)
+    live.api.delete(live.context, c, force=True)
+    assert live.gone(c.uuid)
+    assert live.docker_containers(c.uuid) == []
+
+
+def test_reads_logs_execute_top_stats(live):
+    c = live.new_container(command=["sh", "-c",
+                                    "echo out; echo err >&2; sleep 300"])
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c, lifecycle.RUNNING)
+    logs = live.api.logs(live.context, c, stdout=True, stderr=False)
+    assert logs.strip() == "out"
+    both = live.api.logs(live.context, c)
+    assert sorted(both.split()) == ["err", "out"]
+    ok = live.api.execute(live.context, c, ["sh", "-c", "echo $GREETING x"])
+    assert (ok["output"], ok["exit_code"]) == ("x\n", 0)
+    failed = live.api.execute(live.context, c, ["sh", "-c", "exit 3"])
+    assert failed["exit_code"] == 3
+    top = live.api.top(live.context, c)
+    assert any("sleep 300" in " ".join(p) for p in top["Processes"])
+    stats = live.api.stats(live.context, c)
+    assert stats["memory_usage"] > 0
+
+
+def test_update_changes_limits_live(live):
+    c = live.new_container(memory=64)
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c, lifecycle.RUNNING)
+    updated = live.api.update(live.context, c, {"memory": 128, "cpu": 1.5})
+    assert (updated.memory, updated.cpu) == (128, 1.5)
+    host = live.inspect(c)["HostConfig"]
+    assert host["Memory"] == 128 * MiB
+    assert host["NanoCpus"] == 1_500_000_000
+    assert objects.Container.get(live.context, c.uuid).memory == 128
+
+
+def test_update_below_docker_minimum_is_typed_and_changes_nothing(live):
+    c = live.new_container(memory=64)
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c, lifecycle.RUNNING)
+    with pytest.raises(exception.Invalid):
+        live.api.update(live.context, c, {"memory": 4})
+    assert live.inspect(c)["HostConfig"]["Memory"] == 64 * MiB
+    after = objects.Container.get(live.context, c.uuid)
+    assert (after.memory, after.status, after.status_reason) == (
+        64, lifecycle.RUNNING, None)
+
+
+def test_rename_changes_the_record_only(live):
+    c = live.new_container()
+    live.api.create(live.context, c, run=False)
+    c = live.wait(c)
+    renamed = live.api.rename(live.context, c, "renamed-" + c.name)
+    assert renamed.name == "renamed-" + c.name
+    assert objects.Container.get(live.context, c.uuid).name == renamed.name
+
+
+def test_archive_round_trip_and_commit(live):
+    c = live.new_container()
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c, lifecycle.RUNNING)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        body = b"hello from the tenant\n"
+        info = tarfile.TarInfo("note.txt")
+        info.size = len(body)
+        tar.addfile(info, io.BytesIO(body))
+    live.api.put_archive(live.context, c, "/tmp",
+                         base64.b64encode(buf.getvalue()).decode())
+    out = live.api.execute(live.context, c, ["cat", "/tmp/note.txt"])
+    assert out["output"] == "hello from the tenant\n"
+    got = live.api.get_archive(live.context, c, "/tmp/note.txt")
+    with tarfile.open(fileobj=io.BytesIO(base64.b64decode(got["data"]))) as t:
+        assert t.extractfile("note.txt").read() == body
+    assert got["stat"]["name"] == "note.txt"
+    image = live.api.commit(live.context, c, "committed/" + c.name, "v1")
+    try:
+        tags = live.docker.inspect_image(image["uuid"])["RepoTags"]
+        assert "committed/%s:v1" % c.name in tags
+    finally:
+        live.docker.remove_image(image["uuid"], force=True)
+
+
+def _push_missing(live):
+    return "%s/test/never-pushed:1.0" % live.env["MAGNUM_LITE_TEST_REGISTRY"]
+
+
+@pytest.mark.parametrize("how", ["tag", "digest"])
+def test_pull_from_registry_with_port(live, how):
+    ref = live.env["MAGNUM_LITE_TEST_REGISTRY_IMAGE"]
+    if how == "digest":
+        ref = ref.rsplit(":", 1)[0] + "@" + live.env[
+            "MAGNUM_LITE_TEST_REGISTRY_DIGEST"]
+    c = live.new_container(image=ref, image_pull_policy="always")
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c)
+    assert c.status == lifecycle.RUNNING, c.status_reason
+    assert c.status_detail is None  # progress is cleared once done
+    pulled = live.docker.inspect_image(live.inspect(c)["Image"])
+    assert any(d.endswith(live.env["MAGNUM_LITE_TEST_REGISTRY_DIGEST"])
+               for d in pulled["RepoDigests"])
+
+
+def test_pull_policy_never_with_missing_image(live):
+    c = live.new_container(image=_push_missing(live),
+                           image_pull_policy="never")
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c)
+    assert c.status == lifecycle.ERROR
+    assert "never" in c.status_reason
+    assert c.task_state is None
+    assert live.docker_containers(c.uuid) == []
+    [action] = objects.ContainerAction.list_for(live.context, c.uuid)
+    assert action.result == "Error" and "never" in action.message
+
+
+def test_pull_of_missing_tag_ends_in_error_without_leftovers(live):
+    c = live.new_container(image=_push_missing(live),
+                           image_pull_policy="ifnotpresent")
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c)
+    assert c.status == lifecycle.ERROR
+    assert "never-pushed" in c.status_reason
+    assert "Traceback" not in c.status_reason
+    assert live.docker_containers(c.uuid) == []
+
+
+def test_failed_start_removes_the_docker_container(live):
+    # Docker creates it, then cannot exec the command: nothing is left.
+    c = live.new_container(command=["/no/such/binary"])
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c)
+    assert c.status == lifecycle.ERROR
+    assert "/no/such/binary" in c.status_reason
+    assert c.container_id is None
+    assert live.docker_containers(c.uuid) == []
+
+
+def _call(live, method, container, **kwargs):
+    # Casts cannot return errors; a call of the same method shows the typed
+    # error another service would see.
+    return live.api._prepare(container).call(live.context, method,
+                                             container=container, **kwargs)
+
+
+def test_bad_requests_are_typed_and_change_nothing(live):
+    c = live.new_container()
+    live.api.create(live.context, c, run=False)
+    c = live.wait(c, lifecycle.CREATED)
+    before = live.inspect(c)["State"]
+    with pytest.raises(exception.ActionNotAllowed):
+        _call(live, "pause", c)
+    with pytest.raises(exception.ActionNotAllowed):
+        live.api.execute(live.context, c, ["true"])
+    ghost = objects.Container(live.context, uuid="0" * 8 + "-0000-4000-8000-"
+                              + "0" * 12, host=live.conf.host)
+    with pytest.raises(exception.ContainerNotFound):
+        _call(live, "start", ghost)
+    _call(live, "start", c)
+    with pytest.raises(exception.Invalid):
+        _call(live, "kill", c, signal="SIGNOPE")
+    after = objects.Container.get(live.context, c.uuid)
+    assert after.status == lifecycle.RUNNING and after.status_reason is None
+    assert before["Status"] == "created"
+    assert live.inspect(c)["State"]["Running"]
+
+
+def test_memory_below_docker_minimum_at_create(live):
+    c = live.new_container(memory=4)
+    with pytest.raises(exception.Invalid):
+        _call(live, "create", c, run=True)
+    c = live.wait(c)
+    assert c.status == lifecycle.ERROR
+    assert live.docker_containers(c.uuid) == []
