@@ -143,7 +143,9 @@ def list_opts():
 
 
 def set_defaults():
-    """Our defaults for options others own (the generator's defaults hook)."""
-    for group, opts in messaging_opts.list_opts():
-        if group is None:
-            cfg.set_defaults(opts, transport_url=DEFAULT_TRANSPORT_URL)
+    """Our default for an option oslo.messaging owns, for the generator's
+    oslo.config.opts.defaults hook (it reads the module's own objects)."""
+    from oslo_messaging import transport
+    oslo_messaging.set_transport_defaults("magnum_lite")
+    cfg.set_defaults(transport._transport_opts,
+                     transport_url=DEFAULT_TRANSPORT_URL)

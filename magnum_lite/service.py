@@ -81,8 +81,9 @@ def require_schema(binary, upgrade=False):
 
 def _reload_on_sighup(conf):
     def reload(signum, frame):
-        LOG.info("SIGHUP: reloading mutable options")
+        LOG.info("SIGHUP: re-reading mutable options from the config files")
         conf.mutate_config_files()
+        LOG.debug("debug logging is on")
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGHUP, reload)

@@ -11,6 +11,13 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+# On MySQL/MariaDB, whatever the server's defaults: InnoDB for transactions;
+# 4-byte UTF-8, since names, labels and environments are any Unicode; a
+# binary collation, so that "web" and "Web" are two names there as they are
+# on PostgreSQL and SQLite (and in Docker).
+MYSQL = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4",
+         "mysql_collate": "utf8mb4_bin"}
+
 
 def upgrade():
     op.create_table(
@@ -42,6 +49,7 @@ def upgrade():
         sa.UniqueConstraint("uuid", name="uniq_containers0uuid"),
         sa.UniqueConstraint("project_id", "name",
                             name="uniq_containers0project_id0name"),
+        **MYSQL,
     )
     op.create_index("ix_containers_host", "containers", ["host"])
 
@@ -57,6 +65,7 @@ def upgrade():
         sa.Column("finish_time", sa.DateTime, nullable=True),
         sa.Column("result", sa.String(20), nullable=True),
         sa.Column("message", sa.Text, nullable=True),
+        **MYSQL,
     )
     op.create_index("ix_container_actions_container_uuid",
                     "container_actions", ["container_uuid"])
@@ -75,6 +84,7 @@ def upgrade():
         sa.Column("updated_at", sa.DateTime, nullable=True),
         sa.UniqueConstraint("host", "binary",
                             name="uniq_services0host0binary"),
+        **MYSQL,
     )
 
 

@@ -68,6 +68,9 @@ def _schema_detail(error):
     description = error.schema.get("description") if isinstance(
         error.schema, dict) else None
     detail = error.message
+    if error.validator == "not" and description:
+        # A field of a later microversion: its description says which.
+        detail, description = description, None
     if where:
         detail = f"Invalid input for field '{where}': {detail}"
     else:

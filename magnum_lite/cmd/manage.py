@@ -8,20 +8,15 @@
 import logging as std_logging
 import os
 import sys
-import warnings
 
-# magnum_lite.conf imports oslo.messaging, which imports eventlet, which warns
-# on import. An operator's command prints its answer, not that notice.
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+from alembic import util as alembic_util
+from oslo_config import cfg
+from oslo_log import log as logging
+import sqlalchemy as sa
 
-from alembic import util as alembic_util  # noqa: E402
-from oslo_config import cfg  # noqa: E402
-from oslo_log import log as logging  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-
-from magnum_lite import conf as ml_conf  # noqa: E402
-from magnum_lite.db import api as db  # noqa: E402
-from magnum_lite.db import migration  # noqa: E402
+from magnum_lite import conf as ml_conf
+from magnum_lite.db import api as db
+from magnum_lite.db import migration
 
 BINARY = "magnum-lite-manage"
 

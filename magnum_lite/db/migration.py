@@ -35,7 +35,7 @@ def context_options(url):
     }
 
 
-def _config(connection):
+def _config(connection=None):
     config = alembic_config.Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
     config.attributes["connection"] = connection
@@ -68,9 +68,8 @@ def version():
 
 def head():
     """The newest revision in alembic/versions."""
-    config = alembic_config.Config()
-    config.set_main_option("script_location", str(SCRIPT_LOCATION))
-    return alembic_script.ScriptDirectory.from_config(config).get_current_head()
+    script = alembic_script.ScriptDirectory.from_config(_config())
+    return script.get_current_head()
 
 
 def is_current():

@@ -1,1 +1,1 @@
-"""The Docker Engine seam: an HTTP client, a driver returning plain data, image references."""
+"""The Docker Engine: its HTTP client, a driver, image references."""

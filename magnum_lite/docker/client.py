@@ -1,4 +1,4 @@
-"""The HTTP client of one Docker Engine, and the one place its errors become ours."""
+"""One Docker Engine's HTTP client, and where its errors become ours."""
 import contextlib
 
 import docker
@@ -83,10 +83,10 @@ def to_magnum_error(exc, url, image=None):
         status = exc.status_code
         if isinstance(exc, docker.errors.ImageNotFound) or (
                 status == 404 and image is not None):
-            if image is None:
-                return exception.ImageNotFound(
-                    explanation, image=None, reason=explanation)
-            return exception.ImageNotFound(image=image, reason=explanation)
+            # With no reference at hand, Docker's own words name the image.
+            return exception.ImageNotFound(
+                None if image else explanation, image=image,
+                reason=explanation)
         if status == 404:
             return exception.DockerNotFound(explanation=explanation)
         if status == 409:

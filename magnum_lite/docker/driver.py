@@ -295,8 +295,9 @@ class _PullProgress:
         elif status.startswith("Status:"):
             self.final = status[len("Status:"):].strip()
         now = time.monotonic()
-        if self.report and (self.last is None
-                            or now - self.last >= PROGRESS_INTERVAL):
+        # Nothing worth saying before the first layer is known.
+        if self.report and self.layers and (
+                self.last is None or now - self.last >= PROGRESS_INTERVAL):
             self.last = now
             self.report(self.summary())
 
@@ -331,6 +332,7 @@ def summarize_stats(raw):
     cache = detail.get("total_inactive_file", detail.get("inactive_file", 0))
     usage = max(memory.get("usage", 0) - cache, 0)
     limit = memory.get("limit", 0)
+    percent = usage / limit * 100.0 if limit else 0.0
 
     io = {"read": 0, "write": 0}
     for entry in (raw.get("blkio_stats") or {}).get(
@@ -342,7 +344,7 @@ def summarize_stats(raw):
     return {"cpu_percent": round(cpu_percent, 2),
             "memory_usage": usage,
             "memory_limit": limit,
-            "memory_percent": round(usage / limit * 100.0, 2) if limit else 0.0,
+            "memory_percent": round(percent, 2),
             "block_read": io["read"],
             "block_write": io["write"],
             "pids": (raw.get("pids_stats") or {}).get("current", 0)}

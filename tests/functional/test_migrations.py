@@ -38,10 +38,12 @@ def _server(url, label):
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except sa.exc.DBAPIError as e:
-        pytest.fail("%s at %s does not answer (start the test stack): %s" % (
-            label, sa.make_url(url).render_as_string(),
-            str(e.orig).splitlines()[0]), pytrace=False)
-    return engine
+        error = str(e.orig).splitlines()[0]
+    else:
+        return engine
+    # Outside the except block, so the report is this one line.
+    pytest.fail("%s at %s does not answer (start the test stack): %s" % (
+        label, sa.make_url(url).render_as_string(), error), pytrace=False)
 
 
 def _sqlite(tmp_path):
@@ -157,11 +159,11 @@ def test_downgrade_to_base_then_upgrade_again(engine):
 def test_records_round_trip(engine):
     migration.upgrade("head")
     values = {
-        "uuid": str(uuid.uuid4()), "name": "web", "project_id": "p1",
-        "user_id": "u1", "image": "busybox:latest",
+        "uuid": str(uuid.uuid4()), "name": "web-\U0001f433",
+        "project_id": "p1", "user_id": "u1", "image": "busybox:latest",
         "command": ["sh", "-c", "echo 'hi' \u00e9"], "cpu": 0.5, "memory": 64,
         "environment": {"A": "1", "B": "\u00fcml\u00e4ut"},
-        "labels": {"tier": "front", "empty": ""},
+        "labels": {"tier": "front", "empty": "", "emoji": "\U0001f680"},
         "restart_policy": {"Name": "on-failure", "MaximumRetryCount": 3},
         "auto_remove": True, "status": "Creating",
     }
@@ -177,6 +179,10 @@ def test_records_round_trip(engine):
 
     with pytest.raises(exception.ContainerNameExists):
         db.container_create(dict(values, uuid=str(uuid.uuid4())))
+    # Names compare exactly on every backend (MariaDB: binary collation).
+    db.container_create(dict(values, uuid=str(uuid.uuid4()),
+                             name=values["name"].upper()))
+    assert db.container_get_by_name(values["name"]).uuid == values["uuid"]
 
     service = db.service_report("host-1", "magnum-lite-conductor", "t",
                                 engine_info={"version": "20.10",
@@ -224,12 +230,10 @@ def test_manage_db_commands(tmp_path):
     assert _ok(_manage(conf, "db", "version")) == "0001"
     assert _tables(check) == TABLES | {"alembic_version"}
 
-    _ok(_manage(conf, "db", "downgrade"))  # base by default
-    assert _ok(_manage(conf, "db", "version")) == "None"
+    out = _ok(_manage(conf, "db", "downgrade"))  # to base by default
+    assert out == "database at revision None (head is 0001)"
     assert _tables(check) == {"alembic_version"}
 
-    _ok(_manage(conf, "db", "upgrade", "0001"))
-    _ok(_manage(conf, "db", "downgrade", "base"))
     _ok(_manage(conf, "db", "stamp", "head"))
     assert _ok(_manage(conf, "db", "version")) == "0001"
     assert _tables(check) == {"alembic_version"}  # stamped, not migrated
@@ -237,10 +241,9 @@ def test_manage_db_commands(tmp_path):
 
 @pytest.mark.parametrize("connection", [
     "postgresql+psycopg://nobody:secret@127.0.0.1:1/nothing",
-    "mysql+pymysql://nobody:secret@127.0.0.1:1/nothing",
     "nosuchdialect://x/y",
     "not a url at all",
-], ids=["refused-postgresql", "refused-mysql", "no-dialect", "garbage"])
+], ids=["refused", "no-dialect", "garbage"])
 def test_manage_bad_connection_is_one_line(tmp_path, connection):
     result = _manage(_config_file(tmp_path, connection), "db", "upgrade")
 

@@ -1,5 +1,6 @@
 """The Docker driver against a real private dockerd and a loopback registry."""
 import io
+import itertools
 import os
 import tarfile
 import time
@@ -19,10 +20,12 @@ MiB = 1024 * 1024
 ENV = ("MAGNUM_LITE_TEST_DOCKER_URL", "MAGNUM_LITE_TEST_IMAGE",
        "MAGNUM_LITE_TEST_REGISTRY", "MAGNUM_LITE_TEST_REGISTRY_IMAGE",
        "MAGNUM_LITE_TEST_REGISTRY_DIGEST")
-# Every container and image this module makes carries this label/prefix.
+# Every container this module makes carries this label (the run) and
+# RUN_LABEL.test (the test), so cleanup finds them all by label.
 RUN_LABEL = "magnum_lite.test.docker_driver"
 RUN = uuid.uuid4().hex[:12]
-# The manifest type `docker push` writes: asked for, the registry gives its digest.
+# The manifest type `docker push` writes; asked for it, the registry
+# answers with the digest the engine knows.
 MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
 
 
@@ -70,8 +73,9 @@ def make(driver, env, images):
     def make(**spec):
         spec.setdefault("image", env["MAGNUM_LITE_TEST_IMAGE"])
         spec.setdefault("command", ["sleep", "300"])
+        # Not magnum_lite.uuid: a conductor on this engine would take the
+        # container for an orphan of its own.
         spec["labels"] = {RUN_LABEL: RUN, f"{RUN_LABEL}.test": test_id,
-                          "magnum_lite.uuid": str(uuid.uuid4()),
                           **(spec.get("labels") or {})}
         # Never a bridge: its addresses are not routed on this workplace.
         spec["network_mode"] = "none"
@@ -80,7 +84,7 @@ def make(driver, env, images):
     yield make
     for found in driver.client.containers(
             all=True, filters={"label": f"{RUN_LABEL}.test={test_id}"}):
-        assert driver.remove(found["Id"], force=True)
+        driver.remove(found["Id"], force=True)
 
 
 def wait_exit(driver, container_id):
@@ -193,8 +197,8 @@ def test_remove(driver, make):
 
 def test_logs(driver, make):
     # Two pipes keep no order between them: the pause makes one.
-    cid = make(command=["sh", "-c", "echo one; echo two; sleep 0.2; "
-                                    "echo oops >&2"])
+    script = "echo one; echo two; sleep 0.2; echo oops >&2"
+    cid = make(command=["sh", "-c", script])
     driver.start(cid)
     assert wait_exit(driver, cid) == 0
     assert driver.logs(cid) == "one\ntwo\noops\n"
@@ -402,7 +406,7 @@ def test_ifnotpresent_pulls_a_missing_image_with_progress(driver, pushed):
     assert reports[-1] == f"Downloaded newer image for {pushed}"
     assert all(r.startswith("pulling ") for r in reports[:-1])
     # Throttled: no two reports closer than the interval, but the last.
-    gaps = [b - a for a, b in zip(times[:-2], times[1:-1])]
+    gaps = [b - a for a, b in itertools.pairwise(times[:-1])]
     assert all(g >= docker_driver.PROGRESS_INTERVAL for g in gaps)
 
 

@@ -1,4 +1,4 @@
-"""docker-py and requests errors become ours, by type and status, in one place."""
+"""docker-py and requests errors become ours, by type and status."""
 import json
 import socket
 import threading
@@ -32,9 +32,9 @@ def api_error(status, message, reason="Reason"):
 
 
 def translated(exc, image=None):
-    with pytest.raises(exception.MagnumLiteError) as info:
-        with docker_client.translate_errors(URL, image=image):
-            raise exc
+    with (pytest.raises(exception.MagnumLiteError) as info,
+          docker_client.translate_errors(URL, image=image)):
+        raise exc
     assert info.value.__cause__ is exc
     return info.value
 
@@ -99,7 +99,7 @@ def test_missing_explanation_falls_back_to_http_reason():
     requests.exceptions.ChunkedEncodingError("connection broken"),
     ConnectionRefusedError(111, "Connection refused"),
     FileNotFoundError(2, "No such file or directory"),
-    socket.timeout("timed out"),
+    TimeoutError("timed out"),  # what a socket's timeout raises
 ])
 def test_unreachable_engine_is_unavailable(exc):
     error = translated(exc)
@@ -132,9 +132,8 @@ def test_other_library_errors_are_docker_errors(exc):
 
 
 def test_unrelated_errors_pass_through():
-    with pytest.raises(KeyError):
-        with docker_client.translate_errors(URL):
-            raise KeyError("ours")
+    with pytest.raises(KeyError), docker_client.translate_errors(URL):
+        raise KeyError("ours")
 
 
 # A real client, a real socket path with no engine behind it.

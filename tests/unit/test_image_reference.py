@@ -1,4 +1,4 @@
-"""Image references are parsed like Docker's grammar, and bad ones refused early."""
+"""Image references parse like Docker's grammar; bad ones are refused early."""
 import pytest
 
 from magnum_lite import exception

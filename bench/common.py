@@ -1,0 +1,94 @@
+"""What the benchmarks share: the private engine, timing, and reporting."""
+import concurrent.futures
+import os
+import pathlib
+import shlex
+import statistics
+import subprocess
+import time
+import uuid
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MiB = 1024 * 1024
+
+
+def engine_env():
+    """The private Docker Engine (.ci/stack engine) the tests use too."""
+    if "MAGNUM_LITE_TEST_DOCKER_URL" not in os.environ:
+        out = subprocess.run(["bash", str(ROOT / ".ci" / "stack"), "engine"],
+                             check=True, capture_output=True,
+                             text=True).stdout
+        for line in out.splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            os.environ[name] = shlex.split(value)[0]
+    return os.environ
+
+
+def timed(fn, count, concurrency=1):
+    """Run fn() count times, `concurrency` at once; seconds of each run."""
+    def one(_):
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def summary(name, samples, wall=None):
+    line = "%-34s median %7.1f ms  p90 %7.1f ms  n=%d" % (
+        name, statistics.median(samples) * 1000,
+        sorted(samples)[int(len(samples) * 0.9) - 1] * 1000, len(samples))
+    if wall:
+        line += "  %.1f/s" % (len(samples) / wall)
+    return line
+
+
+def rss_mib(pid="self"):
+    with open("/proc/%s/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class LiveConductor:
+    """An in-process conductor on its own database and bus, as the
+    all-in-one runs it."""
+
+    def __init__(self, docker_url, bus, database):
+        from oslo_config import cfg
+
+        from magnum_lite import conf as ml_conf
+        from magnum_lite.conductor import rpcapi
+        from magnum_lite import context
+        from magnum_lite.db import api as db
+        from magnum_lite.db import migration
+        from magnum_lite import rpc
+        from magnum_lite import service
+
+        tag = uuid.uuid4().hex[:8]
+        conf = ml_conf.register_opts(cfg.ConfigOpts())
+        conf([], project="magnum_lite", default_config_files=[])
+        conf.set_override("host", "bench-" + tag)
+        conf.set_override("transport_url", bus)
+        conf.set_override("api_url", docker_url, group="docker")
+        conf.set_override("topic", "ml-bench-" + tag, group="conductor")
+        db.configure(database)
+        migration.upgrade("head")
+        self.conf = conf
+        self.transport = rpc.get_transport(conf)
+        self.conductor = service.start_conductor(conf, self.transport,
+                                                 "bench")
+        self.api = rpcapi.ConductorAPI(self.transport, conf.conductor.topic)
+        self.context = context.RequestContext(
+            project_id="bench", user_id="bench", is_admin=True,
+            overwrite=False)
+
+    def stop(self):
+        self.conductor.stop()
+        self.transport.cleanup()
+
+
+def live_conductor(docker_url, bus, database):
+    return LiveConductor(docker_url, bus, database)

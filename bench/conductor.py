@@ -1,0 +1,111 @@
+"""Create+start through the conductor against raw docker-py, same daemon.
+
+    python -m bench.conductor [--count 30] [--bus kombu+memory:////]
+
+The conductor's time runs from the RPC cast until the record says Running;
+raw docker-py's from create_container to the end of start. Both use the
+same image, a 64 MiB limit and network none; every container is removed.
+"""
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+
+import docker
+
+from bench import common
+
+
+def raw_create_start(client, image):
+    def run():
+        host = client.create_host_config(mem_limit=64 * common.MiB,
+                                         network_mode="none")
+        c = client.create_container(image, ["sleep", "300"],
+                                    host_config=host,
+                                    labels={"bench": "raw"})
+        client.start(c["Id"])
+    return run
+
+
+def conductor_create_start(live, image):
+    from magnum_lite import lifecycle
+    from magnum_lite import objects
+
+    def run():
+        c = objects.Container(live.context, name="b-" + uuid.uuid4().hex[:10],
+                              project_id="bench", user_id="bench",
+                              image=image, command=["sleep", "300"],
+                              memory=64, status=lifecycle.CREATING,
+                              host=live.conf.host)
+        c.create()
+        live.api.create(live.context, c, run=True)
+        while True:
+            current = objects.Container.get(live.context, c.uuid)
+            if (current.status != lifecycle.CREATING and
+                    current.task_state is None):
+                break
+            time.sleep(0.005)
+        if current.status != lifecycle.RUNNING:
+            raise RuntimeError(current.status_reason)
+    return run
+
+
+def clean(client, live):
+    """Remove what this run made: raw ones by label, ours by host."""
+    from magnum_lite import objects
+
+    ours = [c.container_id for c in objects.ContainerList.on_host(
+        live.context, live.conf.host) if c.container_id]
+    raw = [c["Id"] for c in client.containers(
+        all=True, filters={"label": "bench=raw"})]
+    for container_id in ours + raw:
+        try:
+            client.remove_container(container_id, force=True)
+        except docker.errors.NotFound:
+            pass
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=30)
+    parser.add_argument("--bus", default="kombu+memory:////")
+    parser.add_argument("--database", default=None,
+                        help="SQLAlchemy URL (default: SQLite in a tmp dir)")
+    args = parser.parse_args(argv)
+    env = common.engine_env()
+    url, image = env["MAGNUM_LITE_TEST_DOCKER_URL"], env[
+        "MAGNUM_LITE_TEST_IMAGE"]
+    client = docker.APIClient(base_url=url, version="auto")
+    live = common.live_conductor(url, args.bus, args.database or
+                                 "sqlite:///%s/bench.sqlite" %
+                                 tempfile.mkdtemp())
+    results = {}
+    try:
+        for concurrency in (1, 4):
+            for name, fn in (("raw docker-py", raw_create_start(client, image)),
+                             ("conductor", conductor_create_start(live,
+                                                                  image))):
+                clean(client, live)
+                fn()  # warm up: first use of image and connections
+                clean(client, live)
+                start = time.perf_counter()
+                samples = common.timed(fn, args.count, concurrency)
+                wall = time.perf_counter() - start
+                results[name, concurrency] = samples
+                print(common.summary("%s x%d" % (name, concurrency), samples,
+                                     wall))
+                clean(client, live)
+    finally:
+        clean(client, live)
+        live.stop()
+    for concurrency in (1, 4):
+        ratio = (statistics.median(results["conductor", concurrency]) /
+                 statistics.median(results["raw docker-py", concurrency]))
+        print("ratio conductor/raw x%d: %.3f" % (concurrency, ratio))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

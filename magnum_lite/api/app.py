@@ -1,0 +1,92 @@
+"""The WSGI application: the middleware stack and the dispatch to handlers.
+
+A request passes, outermost first:
+    HTTPProxyToWSGI   scheme and host from a proxy's X-Forwarded-* headers
+    RequestId         X-OpenStack-Request-Id on every answer
+    /healthcheck      oslo.middleware's health check, before any auth
+    Faults            any error still unformatted becomes an API-SIG body
+    auth_token        only with [api] auth_strategy = keystone
+    API               version, route, context, body size; then the handler
+"""
+from oslo_middleware import healthcheck
+from oslo_middleware import http_proxy_to_wsgi
+from oslo_middleware import request_id
+from oslo_middleware import sizelimit
+import webob.dec
+
+from magnum_lite.api import auth
+from magnum_lite.api import errors
+from magnum_lite.api import microversion
+from magnum_lite.api import routes
+from magnum_lite.api import util
+from magnum_lite import exception
+from magnum_lite import policy
+
+HEALTHCHECK_PATH = "/healthcheck"
+
+
+class API:
+    """Finds the handler for a request and runs it."""
+
+    def __init__(self, conf, conductor, enforcer):
+        self.conf = conf
+        self.conductor = conductor
+        self.enforcer = enforcer
+
+    @webob.dec.wsgify(RequestClass=util.Request)
+    def __call__(self, request):
+        version = None
+        try:
+            version = microversion.from_headers(request.headers)
+            request.environ[util.VERSION_KEY] = version
+            handler, params = routes.match(request.method, request.path_info)
+            request.environ[util.HANDLER_KEY] = handler
+            request.environ[util.API_KEY] = self
+            request.environ[util.CONTEXT_KEY] = auth.context(
+                request, self.conf, self.enforcer)
+            self._limit_body(request)
+            response = handler(request, **params)
+        except Exception as error:
+            response = errors.to_response(request, error)
+        microversion.stamp(response, version)
+        return response
+
+    def _limit_body(self, request):
+        # A body with a Content-Length over the limit is refused unread;
+        # one without (chunked) is cut off where it passes the limit.
+        limit = self.conf.api.max_request_body_size
+        if request.content_length is None:
+            if request.is_body_readable:
+                request.body_file_raw = sizelimit.LimitingReader(
+                    request.body_file_raw, limit)
+        elif request.content_length > limit:
+            raise exception.RequestTooLarge(
+                reason=f"The request body is {request.content_length} "
+                       f"bytes; the largest accepted is {limit}.")
+
+
+class _Paths:
+    """Send a few paths to their own application, the rest onwards."""
+
+    def __init__(self, default, by_path):
+        self.default = default
+        self.by_path = by_path
+
+    def __call__(self, environ, start_response):
+        path = routes.normalize(environ.get("PATH_INFO", ""))
+        application = self.by_path.get(path, self.default)
+        return application(environ, start_response)
+
+
+def build_app(conf, conductor_api):
+    """The WSGI application for `conf`, asking `conductor_api` for work."""
+    api = API(conf, conductor_api, policy.get_enforcer(conf))
+    application = api
+    if conf.api.auth_strategy == "keystone":
+        application = _Paths(auth.keystone(api, conf),
+                             {path: api for path in routes.PUBLIC})
+    application = errors.Faults(application)
+    application = _Paths(application, {
+        HEALTHCHECK_PATH: healthcheck.Healthcheck(None, conf)})
+    application = request_id.RequestId(application)
+    return http_proxy_to_wsgi.HTTPProxyToWSGI(application, conf)

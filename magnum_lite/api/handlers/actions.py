@@ -1,0 +1,200 @@
+"""What a tenant asks of one container: /v1/containers/{ident}/<action>.
+
+State changes (start, stop, reboot, pause, unpause, kill) are handed to the
+conductor and answer 202 at once; the record tells how they end. The others
+wait for the conductor's answer. Each checks the lifecycle table before it
+acts, so an action the status forbids is a 409 before any work is queued.
+"""
+from magnum_lite.api import microversion
+from magnum_lite.api import schemas
+from magnum_lite.api import util
+from magnum_lite.api import validation
+from magnum_lite.api import views
+from magnum_lite import exception
+from magnum_lite import lifecycle
+from magnum_lite import policy
+
+DEFAULT_STOP_TIMEOUT = 10
+
+
+@util.spec(status=202)
+def start(request, container_ident):
+    """Start a created or stopped container."""
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_START)
+    lifecycle.check("start", container)
+    request.conductor.start(request.context, container)
+    return util.respond(status=202)
+
+
+@util.spec(status=202, query=schemas.TIMEOUT_QUERY)
+def stop(request, container_ident):
+    """Stop a container, killing it after ?timeout= seconds."""
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_STOP)
+    timeout = int(request.query().get("timeout", DEFAULT_STOP_TIMEOUT))
+    lifecycle.check("stop", container)
+    request.conductor.stop(request.context, container, timeout=timeout)
+    return util.respond(status=202)
+
+
+@util.spec(status=202, query=schemas.TIMEOUT_QUERY)
+def reboot(request, container_ident):
+    """Restart a container, killing it after ?timeout= seconds."""
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_REBOOT)
+    timeout = int(request.query().get("timeout", DEFAULT_STOP_TIMEOUT))
+    lifecycle.check("reboot", container)
+    request.conductor.reboot(request.context, container, timeout=timeout)
+    return util.respond(status=202)
+
+
+@util.spec(status=202)
+def pause(request, container_ident):
+    """Pause a running container."""
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_PAUSE)
+    lifecycle.check("pause", container)
+    request.conductor.pause(request.context, container)
+    return util.respond(status=202)
+
+
+@util.spec(status=202)
+def unpause(request, container_ident):
+    """Unpause a paused container."""
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_UNPAUSE)
+    lifecycle.check("unpause", container)
+    request.conductor.unpause(request.context, container)
+    return util.respond(status=202)
+
+
+@util.spec(status=202, query=schemas.KILL_QUERY)
+def kill(request, container_ident):
+    """Send ?signal= (Docker's SIGKILL when absent) to a container."""
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_KILL)
+    signal = validation.signal(request.query().get("signal"))
+    lifecycle.check("kill", container)
+    request.conductor.kill(request.context, container, signal=signal)
+    return util.respond(status=202)
+
+
+@util.spec(query=schemas.RENAME_QUERY, returns=schemas.CONTAINER)
+def rename(request, container_ident):
+    """Rename a container (as PATCH {"name": ...} does)."""
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_RENAME)
+    name = validation.name(request.query()["name"])
+    if name == container.name:
+        raise exception.Conflict(
+            reason=f"The container is already named {name}.")
+    lifecycle.check("rename", container)
+    container = request.conductor.rename(request.context, container, name)
+    return util.respond(views.container(request, container))
+
+
+@util.spec(status=202, query=schemas.COMMIT_QUERY,
+           returns=schemas.ANY_OBJECT)
+def commit(request, container_ident):
+    """Make an image from a container: ?repository=&tag=."""
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_COMMIT)
+    params = request.query()
+    repository, tag = validation.commit_target(params["repository"],
+                                               params.get("tag"))
+    lifecycle.check("commit", container)
+    image = request.conductor.commit(request.context, container,
+                                     repository, tag)
+    return util.respond({"uuid": image["uuid"]}, status=202)
+
+
+@util.spec(query=schemas.LOGS_QUERY, returns={"type": "string"})
+def logs(request, container_ident):
+    """A container's logs, as one JSON string."""
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_LOGS)
+    params = request.query()
+    options = {
+        "stdout": validation.flag(params.get("stdout"), True),
+        "stderr": validation.flag(params.get("stderr"), True),
+        "tail": validation.tail(params.get("tail")),
+        "since": validation.since(params.get("since")),
+        "timestamps": validation.flag(params.get("timestamps")),
+    }
+    if not (options["stdout"] or options["stderr"]):
+        # As python-zunclient does: asking for neither means both.
+        options["stdout"] = options["stderr"] = True
+    lifecycle.check("logs", container)
+    text = request.conductor.logs(request.context, container, **options)
+    return util.respond(text)
+
+
+@util.spec(query=schemas.EXECUTE_QUERY, returns=schemas.ANY_OBJECT)
+def execute(request, container_ident):
+    """Run ?command= in a running container: its output and exit code."""
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_EXECUTE)
+    params = request.query()
+    if validation.flag(params.get("interactive")):
+        raise exception.InvalidParameter(
+            reason="Interactive exec is not supported; use run=true.")
+    run = validation.flag(params.get("run"), True)
+    lifecycle.check("execute", container)
+    result = request.conductor.execute(request.context, container,
+                                       params["command"], run=run)
+    return util.respond(result)
+
+
+@util.spec(query=schemas.TOP_QUERY, returns=schemas.ANY_OBJECT)
+def top(request, container_ident):
+    """The processes of a container: {"Titles": [...], "Processes": [...]}.
+    """
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_TOP)
+    ps_args = request.query().get("ps_args")
+    lifecycle.check("top", container)
+    return util.respond(request.conductor.top(request.context, container,
+                                              ps_args=ps_args))
+
+
+@util.spec(returns=schemas.ANY_OBJECT)
+def stats(request, container_ident):
+    """A snapshot of a container's resource usage."""
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_STATS)
+    lifecycle.check("stats", container)
+    return util.respond(request.conductor.stats(request.context, container))
+
+
+def _archives_are_base64(request):
+    if request.version < microversion.ARCHIVE_IS_BASE64:
+        raise exception.NotAcceptable(
+            reason="Archives are carried as base64 from microversion "
+                   f"{microversion.ARCHIVE_IS_BASE64}; ask for it.")
+
+
+@util.spec(query=schemas.ARCHIVE_QUERY, returns=schemas.ANY_OBJECT)
+def get_archive(request, container_ident):
+    """A tar of ?path= in the container: {"data": base64, "stat": {...}}."""
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_GET_ARCHIVE)
+    _archives_are_base64(request)
+    path = request.query()["path"]
+    lifecycle.check("get_archive", container)
+    archive = request.conductor.get_archive(request.context, container, path)
+    return util.respond({"data": archive["data"], "stat": archive["stat"]})
+
+
+@util.spec(query=schemas.ARCHIVE_QUERY, body=schemas.PUT_ARCHIVE)
+def put_archive(request, container_ident):
+    """Unpack a tar (base64 in {"data": ...}) into ?path= in the container.
+    """
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_PUT_ARCHIVE)
+    _archives_are_base64(request)
+    path = request.query()["path"]
+    data = validation.base64_data(request.json()["data"])
+    lifecycle.check("put_archive", container)
+    request.conductor.put_archive(request.context, container, path, data)
+    return util.respond(status=200)

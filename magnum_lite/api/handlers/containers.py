@@ -1,0 +1,169 @@
+"""/v1/containers: list, show, create, update (PATCH) and delete."""
+import random
+
+from magnum_lite.api import scheduler
+from magnum_lite.api import schemas
+from magnum_lite.api import util
+from magnum_lite.api import validation
+from magnum_lite.api import views
+from magnum_lite import exception
+from magnum_lite import lifecycle
+from magnum_lite import objects
+from magnum_lite import policy
+
+_WORDS = ("amber", "birch", "cedar", "delta", "ember", "fjord", "grove",
+          "heron", "iris", "juniper", "kestrel", "lotus", "maple", "nova",
+          "otter", "pine", "quartz", "raven", "sage", "tide", "umber",
+          "vale", "willow", "yarrow", "zephyr")
+
+
+@util.spec(query=schemas.CONTAINER_LIST_QUERY,
+           returns=schemas.CONTAINER_LIST)
+def list_containers(request):
+    """List containers a page at a time; `next` links to the next page."""
+    request.authorize(policy.CONTAINER_GET_ALL)
+    params = request.query()
+    context = request.context
+    if validation.flag(params.pop("all_projects", None)):
+        request.authorize(policy.CONTAINER_GET_ALL_ALL_PROJECTS)
+        context.all_projects = True
+    max_limit = request.conf.api.max_limit
+    limit = min(int(params.pop("limit", max_limit)), max_limit)
+    if limit < 1:
+        raise exception.InvalidParameter(reason="limit must be at least 1.")
+    marker = params.pop("marker", None)
+    sort = (params.pop("sort_key", "id"), params.pop("sort_dir", "asc"))
+    wanted_project = params.get("project_id", context.project_id)
+    if wanted_project != context.project_id and not context.is_admin:
+        rows = []  # a tenant sees no other project, even by filter
+    else:
+        # One row past the page tells whether there is a next page.
+        rows = objects.ContainerList.list(context, params, limit + 1,
+                                          marker, *sort)
+    body = {"containers": [views.container(request, c)
+                           for c in rows[:limit]]}
+    if len(rows) > limit:
+        body["next"] = util.next_link(request, "containers", limit,
+                                      rows[limit - 1].uuid)
+    return util.respond(body)
+
+
+@util.spec(query=schemas.CONTAINER_SHOW_QUERY, returns=schemas.CONTAINER)
+def show(request, container_ident):
+    """Show a container, by uuid or by name."""
+    if validation.flag(request.query().get("all_projects")):
+        request.authorize(policy.CONTAINER_GET_ONE_ALL_PROJECTS)
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_GET_ONE)
+    return util.respond(views.container(request, container))
+
+
+@util.spec(status=202, query=schemas.CONTAINER_CREATE_QUERY,
+           body=schemas.container_create, returns=schemas.CONTAINER)
+def create(request):
+    """Record a new container and ask a conductor to build it (and start
+    it with ?run=true); the record says how that goes."""
+    request.authorize(policy.CONTAINER_CREATE)
+    run = validation.flag(request.query().get("run"))
+    body = request.json()
+    if body.get("host") is not None:
+        request.authorize(policy.CONTAINER_CREATE_HOST)
+    if body.get("image_pull_policy") is not None:
+        request.authorize(policy.CONTAINER_CREATE_IMAGE_PULL_POLICY)
+    values = _values(request, body)
+    context = request.context
+    values["host"] = scheduler.choose_host(context, request.conf,
+                                           body.get("host"))
+    container = _create_record(context, values)
+    request.conductor.create(context, container, run=run)
+    location = request.url("v1", "containers", container.uuid)
+    return util.respond(views.container(request, container), status=202,
+                        headers={"Location": location})
+
+
+def _values(request, body):
+    """The record's fields from a create body (already schema-valid)."""
+    auto_remove = bool(body.get("auto_remove"))
+    return {
+        "name": validation.name(body.get("name")),
+        "image": validation.image(body["image"]),
+        "command": validation.command(body.get("command"), request.version),
+        "cpu": validation.cpu(body.get("cpu")),
+        "memory": validation.memory_mb(
+            body.get("memory"), request.conf.api.max_container_memory_mb),
+        "environment": body.get("environment") or {},
+        "labels": body.get("labels") or {},
+        "workdir": body.get("workdir"),
+        "hostname": body.get("hostname"),
+        "restart_policy": validation.restart_policy(
+            body.get("restart_policy"), auto_remove),
+        "image_pull_policy": body.get("image_pull_policy"),
+        "auto_remove": auto_remove,
+    }
+
+
+def _create_record(context, values, attempts=5):
+    generated = values["name"] is None
+    for _ in range(attempts):
+        if generated:
+            values["name"] = "ml-%s-%04x" % (random.choice(_WORDS),
+                                             random.getrandbits(16))
+        container = objects.Container(
+            context, status=lifecycle.CREATING,
+            project_id=context.project_id, user_id=context.user_id,
+            **values)
+        try:
+            container.create()
+            return container
+        except exception.ContainerNameExists:
+            if not generated:
+                raise
+    raise exception.Conflict(reason="Could not find a free name; name "
+                                    "the container.")
+
+
+@util.spec(body=schemas.CONTAINER_UPDATE, returns=schemas.CONTAINER)
+def update(request, container_ident):
+    """Rename a container or change its memory and CPU, live."""
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_UPDATE)
+    body = request.json()
+    name = validation.name(body.get("name"))
+    limits = {key: value for key, value in (
+        ("memory", validation.memory_mb(
+            body.get("memory"), request.conf.api.max_container_memory_mb)),
+        ("cpu", validation.cpu(body.get("cpu")))) if value is not None}
+    rename = name is not None and name != container.name
+    if rename:
+        lifecycle.check("rename", container)
+    if limits:
+        lifecycle.check("update", container)
+    if rename:
+        container = request.conductor.rename(request.context, container,
+                                             name)
+    if limits:
+        container = request.conductor.update(request.context, container,
+                                             limits)
+    return util.respond(views.container(request, container))
+
+
+@util.spec(status=204, query=schemas.CONTAINER_DELETE_QUERY)
+def delete(request, container_ident):
+    """Delete a container: with stop=true a running one is stopped first,
+    with force=true (admin) whatever its status."""
+    params = request.query()
+    force = validation.flag(params.get("force"))
+    stop = validation.flag(params.get("stop"))
+    if validation.flag(params.get("all_projects")):
+        request.authorize(policy.CONTAINER_DELETE_ALL_PROJECTS)
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_DELETE)
+    if force:
+        request.authorize(policy.CONTAINER_DELETE_FORCE,
+                          {"project_id": container.project_id,
+                           "user_id": container.user_id})
+    lifecycle.check("delete_force" if force else
+                    "delete_stop" if stop else "delete", container)
+    request.conductor.delete(request.context, container, force=force,
+                             stop=stop)
+    return util.respond(status=204)

@@ -1,0 +1,95 @@
+"""Every URL the API answers: path template -> {HTTP method: handler}.
+
+Paths and status codes are the ones python-zunclient and
+`openstack appcontainer` use. A trailing slash is ignored (the clients send
+/v1/containers/ and /v1/images/), and a path without /v1 is tried under
+/v1, as Zun does for its bookmark links.
+"""
+import re
+
+from magnum_lite.api import errors
+from magnum_lite.api.handlers import action_log
+from magnum_lite.api.handlers import actions
+from magnum_lite.api.handlers import containers
+from magnum_lite.api.handlers import hosts
+from magnum_lite.api.handlers import images
+from magnum_lite.api.handlers import root
+from magnum_lite.api.handlers import services
+from magnum_lite import exception
+
+_CONTAINER = "/v1/containers/{container_ident}"
+
+ROUTES = {
+    "/": {"GET": root.versions},
+    "/v1": {"GET": root.v1},
+    "/v1/openapi.json": {"GET": root.openapi},
+    "/v1/containers": {
+        "GET": containers.list_containers,
+        "POST": containers.create,
+    },
+    _CONTAINER: {
+        "GET": containers.show,
+        "PATCH": containers.update,
+        "DELETE": containers.delete,
+    },
+    _CONTAINER + "/start": {"POST": actions.start},
+    _CONTAINER + "/stop": {"POST": actions.stop},
+    _CONTAINER + "/reboot": {"POST": actions.reboot},
+    _CONTAINER + "/pause": {"POST": actions.pause},
+    _CONTAINER + "/unpause": {"POST": actions.unpause},
+    _CONTAINER + "/kill": {"POST": actions.kill},
+    _CONTAINER + "/rename": {"POST": actions.rename},
+    _CONTAINER + "/commit": {"POST": actions.commit},
+    _CONTAINER + "/logs": {"GET": actions.logs},
+    _CONTAINER + "/execute": {"POST": actions.execute},
+    _CONTAINER + "/top": {"GET": actions.top},
+    _CONTAINER + "/stats": {"GET": actions.stats},
+    _CONTAINER + "/get_archive": {"GET": actions.get_archive},
+    _CONTAINER + "/put_archive": {"POST": actions.put_archive},
+    _CONTAINER + "/container_actions": {"GET": action_log.list_actions},
+    _CONTAINER + "/container_actions/{request_id}": {
+        "GET": action_log.show},
+    "/v1/images": {"GET": images.list_images},
+    "/v1/hosts": {"GET": hosts.list_hosts},
+    "/v1/hosts/{host_ident}": {"GET": hosts.show},
+    "/v1/services": {"GET": services.list_services},
+    "/v1/services/{service_id}": {"GET": services.show},
+}
+
+# Reachable without a token: what a client reads before it authenticates.
+PUBLIC = ("/", "/v1", "/v1/openapi.json")
+
+
+def _compile(template):
+    pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+    return re.compile(pattern + r"\Z")
+
+
+_COMPILED = [(_compile(template), methods)
+             for template, methods in ROUTES.items()]
+
+
+def _find(path):
+    for pattern, methods in _COMPILED:
+        match = pattern.match(path)
+        if match:
+            return methods, match.groupdict()
+    return None, None
+
+
+def normalize(path):
+    return path.rstrip("/") or "/"
+
+
+def match(method, path):
+    """(handler, path parameters); NotFound or MethodNotAllowed."""
+    path = normalize(path)
+    methods, params = _find(path)
+    if methods is None and not path.startswith("/v1/"):
+        methods, params = _find("/v1" + path)
+    if methods is None:
+        raise exception.NotFound(f"No resource is at {path}.")
+    if method not in methods:
+        raise errors.MethodNotAllowed(method=method, path=path,
+                                      allowed=", ".join(sorted(methods)))
+    return methods[method], params

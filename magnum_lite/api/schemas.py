@@ -1,0 +1,246 @@
+"""JSON Schemas of request bodies and query strings, and of the answers.
+
+The one definition: handlers validate with these (through util.spec) and
+openapi.py publishes these same objects. Query values arrive as strings, so
+their schemas describe strings. Fields python-zunclient sends but this
+service cannot honour (networks, volumes, security groups...) are accepted
+only with their empty or false value, and say why in their description.
+"""
+import functools
+
+from magnum_lite.api import microversion
+from magnum_lite import conf as ml_conf
+from magnum_lite import lifecycle
+
+BOOLEANS = ["true", "false", "True", "False", "TRUE", "FALSE",
+            "1", "0", "yes", "no", "on", "off"]
+SORT_KEYS = ["id", "uuid", "name", "image", "status", "host", "memory",
+             "cpu", "created_at", "updated_at", "project_id"]
+# Docker's rule for names; the first character may not be '.', '_' or '-'.
+NAME_PATTERN = "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"
+# An integer or decimal, then an optional unit: m/M (MiB) or g/G (GiB).
+MEMORY_PATTERN = r"^[0-9]+(\.[0-9]+)?[mMgG]?$"
+
+
+def _object(properties, required=(), **extra):
+    return dict(type="object", properties=properties,
+                required=list(required), additionalProperties=False,
+                **extra)
+
+
+def _boolean(description):
+    return {"type": "string", "enum": BOOLEANS, "description": description}
+
+
+def _digits(description, max_digits=9):
+    return {"type": "string", "pattern": f"^[0-9]{{1,{max_digits}}}$",
+            "description": description}
+
+
+def _unsupported(base, what):
+    return dict(base, description=f"{what} is not supported by this "
+                                  "service; only the empty value is "
+                                  "accepted.")
+
+
+# -- field schemas --------------------------------------------------------------
+
+NAME = {"type": "string", "minLength": 1, "maxLength": 255,
+        "pattern": NAME_PATTERN,
+        "description": "Letters, digits, '_', '.', '-'; starting with a "
+                       "letter or digit; not a UUID."}
+MEMORY = {"type": ["integer", "string", "null"], "pattern": MEMORY_PATTERN,
+          "description": "MiB as an integer, or a string such as '512', "
+                         "'512m', '512M', '1g', '1.5G'."}
+CPU = {"type": ["number", "string", "null"], "pattern": r"^[0-9]*\.?[0-9]+$",
+       "exclusiveMinimum": 0, "description": "Number of CPUs, e.g. 0.5."}
+IMAGE = {"type": "string", "minLength": 1, "maxLength": 255,
+         "description": "[registry[:port]/]repository[:tag][@digest]"}
+STRING_MAP = {"type": ["object", "null"],
+              "additionalProperties": {"type": "string"},
+              "propertyNames": {"minLength": 1, "maxLength": 255}}
+ENVIRONMENT = dict(STRING_MAP, propertyNames={"pattern": "^[^=]+$",
+                                              "maxLength": 255})
+RESTART_POLICY = {
+    "type": ["object", "null"],
+    "properties": {
+        "Name": {"type": "string",
+                 "enum": ["no", "always", "on-failure", "unless-stopped"]},
+        "MaximumRetryCount": {"type": ["integer", "string"], "minimum": 0,
+                              "pattern": "^[0-9]{1,9}$",
+                              "description": "Only with on-failure."},
+    },
+    "required": ["Name"],
+    "additionalProperties": False,
+}
+IMAGE_PULL_POLICY = {"type": ["string", "null"],
+                     "enum": list(ml_conf.PULL_POLICIES) + [None]}
+COMMAND_STRING = {"type": ["string", "null"],
+                  "description": "A shell-quoted string (before 1.20)."}
+COMMAND_LIST = {"type": ["array", "null"], "items": {"type": "string"},
+                "description": "Arguments as a list (from 1.20)."}
+_FALSE = {"enum": [False, None]}
+
+CREATE_FIELDS = {
+    "name": dict(NAME, type=["string", "null"]),
+    "image": IMAGE,
+    "command": COMMAND_LIST,
+    "cpu": CPU,
+    "memory": MEMORY,
+    "environment": ENVIRONMENT,
+    "labels": STRING_MAP,
+    "workdir": {"type": ["string", "null"], "pattern": "^/",
+                "maxLength": 255, "description": "An absolute path."},
+    "hostname": {"type": ["string", "null"], "maxLength": 63,
+                 "pattern": "^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$"},
+    "restart_policy": RESTART_POLICY,
+    "image_pull_policy": IMAGE_PULL_POLICY,
+    "auto_remove": {"type": ["boolean", "null"]},
+    "host": {"type": ["string", "null"], "minLength": 1, "maxLength": 255,
+             "description": "The conductor host to run on (admin)."},
+    "image_driver": {"enum": ["docker", None],
+                     "description": "Images always come from Docker."},
+    "runtime": {"enum": ["runc", None],
+                "description": "Containers always run on runc."},
+    "cpu_policy": {"enum": ["shared", None],
+                   "description": "Dedicated CPUs are not supported."},
+    "hints": _unsupported({"type": ["object", "null"], "maxProperties": 0},
+                          "Scheduler hints"),
+    "nets": _unsupported({"type": ["array", "null"], "maxItems": 0},
+                         "Choosing networks (containers have none)"),
+    "mounts": _unsupported({"type": ["array", "null"], "maxItems": 0},
+                           "Mounting volumes"),
+    "security_groups": _unsupported({"type": ["array", "null"],
+                                     "maxItems": 0}, "Security groups"),
+    "exposed_ports": _unsupported({"type": ["object", "null"],
+                                   "maxProperties": 0}, "Exposing ports"),
+    "healthcheck": _unsupported({"type": ["object", "null"],
+                                 "maxProperties": 0}, "Health checks"),
+    "entrypoint": _unsupported({"type": ["array", "string", "null"],
+                                "maxItems": 0, "maxLength": 0},
+                               "Overriding the entrypoint"),
+    "interactive": _unsupported(_FALSE, "An interactive container"),
+    "tty": _unsupported(_FALSE, "A TTY"),
+    "privileged": _unsupported(_FALSE, "A privileged container"),
+    "auto_heal": _unsupported(_FALSE, "Auto-heal"),
+    "disk": _unsupported({"type": "null"}, "A disk quota"),
+    "availability_zone": _unsupported({"type": "null"},
+                                      "Choosing an availability zone"),
+    "registry": _unsupported({"type": "null"}, "A private registry"),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def container_create(version):
+    """The create body a version accepts; later fields say from when."""
+    fields = dict(CREATE_FIELDS)
+    if version < microversion.COMMAND_IS_LIST:
+        fields["command"] = COMMAND_STRING
+    for name, since in microversion.CREATE_FIELDS_SINCE.items():
+        if version < since:
+            fields[name] = {"not": {},
+                            "description": f"it needs microversion {since} "
+                                          "or later"}
+    return _object(fields, required=["image"])
+
+
+CONTAINER_UPDATE = _object({"name": NAME, "memory": MEMORY, "cpu": CPU},
+                           minProperties=1)
+PUT_ARCHIVE = _object({"data": {"type": "string", "maxLength": 1 << 30,
+                                "contentEncoding": "base64",
+                                "description": "A tar archive, base64."}},
+                      required=["data"])
+
+# -- query strings --------------------------------------------------------------
+
+ALL_PROJECTS = _boolean("Admin: act across all projects.")
+PAGE = {
+    "limit": _digits("Largest page wanted; capped by [api] max_limit."),
+    "marker": {"type": "string", "minLength": 1, "maxLength": 255,
+               "description": "The last item of the previous page."},
+    "sort_dir": {"type": "string", "enum": ["asc", "desc"]},
+}
+CONTAINER_FILTERS = {
+    "name": NAME,
+    "image": {"type": "string", "maxLength": 255},
+    "status": {"type": "string", "enum": list(lifecycle.STATUSES)},
+    "host": {"type": "string", "maxLength": 255},
+    "project_id": {"type": "string", "maxLength": 255},
+    "user_id": {"type": "string", "maxLength": 255},
+    "task_state": {"type": "string", "maxLength": 20},
+    "uuid": {"type": "string", "maxLength": 36},
+}
+CONTAINER_LIST_QUERY = _object(dict(
+    PAGE, sort_key={"type": "string", "enum": SORT_KEYS},
+    all_projects=ALL_PROJECTS, **CONTAINER_FILTERS))
+PAGE_QUERY = _object(dict(PAGE, sort_key={"type": "string",
+                                          "enum": ["id", "host"]}))
+CONTAINER_SHOW_QUERY = _object({"all_projects": ALL_PROJECTS})
+CONTAINER_CREATE_QUERY = _object({"run": _boolean("Start it once created.")})
+CONTAINER_DELETE_QUERY = _object({
+    "force": _boolean("Delete whatever the status (admin by default)."),
+    "stop": _boolean("Stop a running container first."),
+    "all_projects": ALL_PROJECTS})
+TIMEOUT_QUERY = _object({"timeout": _digits(
+    "Seconds to wait before killing it.", 4)})
+KILL_QUERY = _object({"signal": {
+    "type": "string", "pattern": "^[A-Za-z0-9+]{1,16}$",
+    "description": "A name such as SIGKILL or KILL, or a number."}})
+LOGS_QUERY = _object({
+    "stdout": _boolean("Include standard output."),
+    "stderr": _boolean("Include standard error."),
+    "timestamps": _boolean("Prefix each line with its time."),
+    "tail": {"type": "string", "pattern": "^(all|[0-9]{1,9})$",
+             "description": "Number of lines from the end, or all."},
+    "since": {"type": "string", "maxLength": 40,
+              "pattern": "^([0-9]{1,12}|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+                         "[T ][0-9]{2}:[0-9]{2}:[0-9]{2}.*)$",
+              "description": "Epoch seconds or an ISO 8601 time."},
+})
+EXECUTE_QUERY = _object({
+    "command": {"type": "string", "minLength": 1, "maxLength": 65536},
+    "run": _boolean("Run it now and return its output."),
+    "interactive": _boolean("Not supported: only false."),
+}, required=["command"])
+TOP_QUERY = _object({"ps_args": {"type": "string", "maxLength": 255,
+                                 "pattern": "^[a-zA-Z0-9 ,+=-]*$"}})
+RENAME_QUERY = _object({"name": NAME}, required=["name"])
+COMMIT_QUERY = _object({
+    "repository": {"type": "string", "minLength": 1, "maxLength": 255},
+    "tag": {"type": "string", "minLength": 1, "maxLength": 128},
+}, required=["repository"])
+ARCHIVE_QUERY = _object({"path": {"type": "string", "minLength": 1,
+                                  "maxLength": 4096}}, required=["path"])
+
+# -- answers (for the OpenAPI document) -----------------------------------------
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+CONTAINER = {
+    "type": "object",
+    "required": ["uuid", "name", "image", "status", "links"],
+    "properties": {
+        "uuid": {"type": "string"}, "name": {"type": "string"},
+        "image": {"type": "string"},
+        "status": {"type": "string", "enum": list(lifecycle.STATUSES)},
+        "status_reason": _NULLABLE_STRING, "task_state": _NULLABLE_STRING,
+        "memory": _NULLABLE_STRING, "cpu": {"type": ["number", "null"]},
+        "command": {"type": ["array", "string", "null"]},
+        "links": {"type": "array"},
+    },
+}
+CONTAINER_LIST = {"type": "object", "required": ["containers"],
+                  "properties": {"containers": {"type": "array",
+                                                "items": CONTAINER},
+                                 "next": {"type": "string"}}}
+ERROR = {
+    "type": "object", "required": ["errors"],
+    "properties": {"errors": {"type": "array", "items": {
+        "type": "object",
+        "required": ["status", "code", "title", "detail", "request_id"],
+        "properties": {"status": {"type": "integer"},
+                       "code": {"type": "string"},
+                       "title": {"type": "string"},
+                       "detail": {"type": "string"},
+                       "request_id": {"type": ["string", "null"]}}}}},
+}
+ANY_OBJECT = {"type": "object"}

@@ -1,0 +1,144 @@
+"""What every handler uses: the request as handlers see it, the spec
+decorator that ties a handler to its schemas, answers, and finding a
+container the caller may touch."""
+import json
+import urllib.parse
+
+import webob
+
+from magnum_lite.api import validation
+from magnum_lite import exception
+from magnum_lite import objects
+from magnum_lite import policy
+
+CONTEXT_KEY = "magnum_lite.context"
+VERSION_KEY = "magnum_lite.version"
+API_KEY = "magnum_lite.api"
+HANDLER_KEY = "magnum_lite.handler"
+
+
+def spec(status=200, query=None, body=None, returns=None):
+    """Declare what a handler reads and answers.
+
+    The handler validates with exactly these schemas (request.query(),
+    request.json()) and openapi.py publishes them, so the two cannot drift.
+    `body` may be a function of the microversion.
+    """
+    def decorate(handler):
+        handler.spec = {"status": status, "query": query, "body": body,
+                        "returns": returns}
+        return handler
+    return decorate
+
+
+class Request(webob.Request):
+    """A webob request that knows its context, version and service."""
+
+    @property
+    def context(self):
+        return self.environ[CONTEXT_KEY]
+
+    @property
+    def version(self):
+        return self.environ[VERSION_KEY]
+
+    @property
+    def api(self):
+        return self.environ[API_KEY]
+
+    @property
+    def conf(self):
+        return self.api.conf
+
+    @property
+    def conductor(self):
+        return self.api.conductor
+
+    def _spec(self, key):
+        return self.environ[HANDLER_KEY].spec[key]
+
+    def query(self):
+        """The query string, checked against the handler's schema."""
+        return validation.query(self, self._spec("query"))
+
+    def json(self):
+        """The JSON body, checked against the handler's schema."""
+        schema = self._spec("body")
+        if callable(schema):
+            schema = schema(self.version)
+        return validation.body(self, schema)
+
+    def authorize(self, rule, target=None):
+        """Policy says yes, or exception.Forbidden (403)."""
+        if target is None:
+            target = {"project_id": self.context.project_id,
+                      "user_id": self.context.user_id}
+        policy.authorize(self.api.enforcer, self.context, rule, target)
+
+    def url(self, *parts):
+        return "/".join([self.application_url] + [str(p) for p in parts])
+
+
+def container(request, ident, rule):
+    """The container named by uuid or name, if the caller may act on it.
+
+    Another project's container is not found (404), never forbidden.
+    """
+    found = objects.Container.get(request.context, ident)
+    request.authorize(rule, {"project_id": found.project_id,
+                             "user_id": found.user_id})
+    return found
+
+
+def respond(body=None, status=200, headers=None):
+    """A JSON answer; without a body, an empty one with no content type."""
+    if body is None:
+        response = webob.Response(status=status)
+        # python-zunclient reads a body only when a content type is given.
+        response.content_type = None
+    else:
+        response = webob.Response(status=status,
+                                  body=json.dumps(body).encode(),
+                                  content_type="application/json")
+    response.headers.update(headers or {})
+    return response
+
+
+def next_link(request, collection, limit, marker):
+    """The URL of the page after `marker`, keeping the request's query."""
+    params = [(k, v) for k, v in request.GET.items()
+              if k not in ("limit", "marker")]
+    params += [("limit", limit), ("marker", marker)]
+    return (request.url("v1", collection) + "?" +
+            urllib.parse.urlencode(params))
+
+
+def page(request, collection, items, params, idents):
+    """A page of a short list held in memory (hosts, services), as
+    {collection: [...], "next": ...}; idents(item) are the markers that
+    name an item, the first of them the one `next` uses."""
+    items = sorted(items, key=lambda item: getattr(
+        item, params.get("sort_key", "id")),
+        reverse=params.get("sort_dir") == "desc")
+    if "marker" in params:
+        for index, item in enumerate(items):
+            if params["marker"] in idents(item):
+                items = items[index + 1:]
+                break
+        else:
+            raise exception.InvalidParameter(
+                reason=f"Marker {params['marker']} was not found.")
+    max_limit = request.conf.api.max_limit
+    limit = min(int(params.get("limit", max_limit)), max_limit)
+    if limit < 1:
+        raise exception.InvalidParameter(reason="limit must be at least 1.")
+    return items[:limit], (next_link(request, collection, limit,
+                                     idents(items[limit - 1])[0])
+                           if len(items) > limit else None)
+
+
+def isotime(moment):
+    """Stored times are naive UTC; say so."""
+    if moment is None:
+        return None
+    return moment.isoformat(timespec="seconds") + "+00:00"

@@ -1,0 +1,126 @@
+"""What the clients read: bodies of containers, actions, hosts, services.
+
+Fields python-zunclient prints but this service does not have (networks,
+volumes, health checks...) are given their honest empty values, so the
+clients' tables and `show` never miss a key.
+"""
+import uuid
+
+from magnum_lite.api import microversion
+from magnum_lite.api import util
+from magnum_lite.api import validation
+
+MiB = 1024 * 1024
+# Hosts have no uuid of their own; this one is stable for a host name.
+_HOST_NAMESPACE = uuid.UUID("1f6a3f53-7b3e-4c37-9b8e-6f0c1f4b8a61")
+
+
+def links(request, collection, ident):
+    return [
+        {"rel": "self", "href": request.url("v1", collection, ident)},
+        {"rel": "bookmark", "href": request.url(collection, ident)},
+    ]
+
+
+def container(request, c):
+    return {
+        "uuid": c.uuid,
+        "name": c.name,
+        "image": c.image,
+        "status": c.status,
+        "status_reason": c.status_reason,
+        "status_detail": c.status_detail,
+        "task_state": c.task_state,
+        # Zun shows memory as a string of MiB with its unit.
+        "memory": f"{c.memory}M" if c.memory else None,
+        "cpu": c.cpu,
+        "command": validation.command_view(c.command, request.version),
+        "environment": c.environment or {},
+        "labels": c.labels or {},
+        "workdir": c.workdir,
+        "hostname": c.hostname,
+        "restart_policy": c.restart_policy or {},
+        "auto_remove": c.auto_remove,
+        "image_pull_policy": c.image_pull_policy,
+        "host": c.host,
+        "project_id": c.project_id,
+        "user_id": c.user_id,
+        "created_at": util.isotime(c.created_at),
+        "updated_at": util.isotime(c.updated_at),
+        "links": links(request, "containers", c.uuid),
+        # Containers run with network mode none: no addresses, no ports.
+        "addresses": {},
+        "ports": [],
+        "security_groups": [],
+        "interactive": False,
+        "tty": False,
+        "privileged": False,
+        "auto_heal": False,
+        "healthcheck": {},
+        "disk": 0,
+        "runtime": "runc",
+        "cpu_policy": "shared",
+        "image_driver": "docker",
+        "registry_id": None,
+        "entrypoint": [],
+    }
+
+
+def action(request, a, detail=False):
+    body = {
+        "action": a.action,
+        "container_uuid": a.container_uuid,
+        "request_id": a.request_id,
+        "user_id": a.user_id,
+        "project_id": a.project_id,
+        "start_time": util.isotime(a.start_time),
+        "message": a.message,
+    }
+    if request.version >= microversion.ACTION_FINISH_TIME:
+        body["finish_time"] = util.isotime(a.finish_time)
+    if detail:
+        body["result"] = a.result
+    return body
+
+
+def host_uuid(service):
+    return str(uuid.uuid5(_HOST_NAMESPACE, service.host))
+
+
+def host(request, service, total_containers):
+    info = service.engine_info or {}
+    memory = info.get("MemTotal")
+    return {
+        "uuid": host_uuid(service),
+        "hostname": service.host,
+        "mem_total": memory // MiB if memory else None,
+        "cpus": info.get("NCPU"),
+        "disk_total": None,
+        "os": info.get("OperatingSystem"),
+        "os_type": info.get("OSType"),
+        "architecture": info.get("Architecture"),
+        "kernel_version": info.get("KernelVersion"),
+        "docker_version": info.get("ServerVersion"),
+        "total_containers": total_containers,
+        "labels": {},
+        "enable_cpu_pinning": False,
+        "links": links(request, "hosts", host_uuid(service)),
+    }
+
+
+def service(service, up):
+    return {
+        "id": service.id,
+        "host": service.host,
+        "binary": service.binary,
+        "topic": service.topic,
+        "state": "up" if up else "down",
+        "disabled": service.disabled,
+        "disabled_reason": service.disabled_reason,
+        "forced_down": False,
+        "report_count": service.report_count,
+        "created_at": util.isotime(service.created_at),
+        "updated_at": util.isotime(service.updated_at),
+        "last_seen_up": util.isotime(service.updated_at),
+        "availability_zone": None,
+    }

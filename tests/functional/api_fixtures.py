@@ -1,0 +1,255 @@
+"""Fixtures for the API tests: the real WSGI app on a real database, with a
+recording stand-in for the conductor.
+
+Test modules load this as a plugin (`pytest_plugins`), so its fixtures are
+defined once. Every test runs on SQLite and on PostgreSQL; each backend's
+database is migrated once per session and emptied after every test.
+"""
+import base64
+import io
+import json
+import tarfile
+
+import pytest
+import sqlalchemy as sa
+import webob
+
+from magnum_lite.api import app as api_app
+from magnum_lite import context as ml_context
+from magnum_lite.db import api as db
+from magnum_lite.db import models
+from magnum_lite import lifecycle
+from magnum_lite import objects
+from tests import conftest
+
+BACKENDS = ("sqlite", "postgresql")
+LATEST = "1.40"
+HOST = "host-a"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def api_database(request, tmp_path_factory):
+    """One migrated database per backend for the whole session."""
+    with conftest.migrated_database(
+            request.param, tmp_path_factory.mktemp(request.param)) as url:
+        yield url
+
+
+@pytest.fixture
+def database(api_database):
+    """This process's engine on the backend's database, emptied after."""
+    engine = db._ENGINE
+    if engine is None or engine.url.render_as_string(
+            hide_password=False) != api_database:
+        db.configure(api_database)
+    yield api_database
+    with db.get_engine().begin() as conn:
+        for table in reversed(models.Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def conf():
+    return conftest.make_conf(api={"max_limit": 50})
+
+
+class FakeConductor:
+    """Stands in for ConductorAPI: records each call, answers as the real
+    one does, and writes only what the real one's calls return (rename,
+    update). `fail[method] = error` makes a method raise."""
+
+    def __init__(self):
+        self.calls = []
+        self.fail = {}
+
+    def _call(self, method, container, /, **kwargs):
+        self.calls.append((method, container.uuid, kwargs))
+        if method in self.fail:
+            raise self.fail[method]
+
+    def names(self):
+        return [call[0] for call in self.calls]
+
+    def create(self, context, container, run=False):
+        self._call("create", container, run=run)
+
+    def start(self, context, container):
+        self._call("start", container)
+
+    def stop(self, context, container, timeout=10):
+        self._call("stop", container, timeout=timeout)
+
+    def reboot(self, context, container, timeout=10):
+        self._call("reboot", container, timeout=timeout)
+
+    def pause(self, context, container):
+        self._call("pause", container)
+
+    def unpause(self, context, container):
+        self._call("unpause", container)
+
+    def kill(self, context, container, signal=None):
+        self._call("kill", container, signal=signal)
+
+    def delete(self, context, container, force=False, stop=False):
+        self._call("delete", container, force=force, stop=stop)
+
+    def update(self, context, container, patch):
+        self._call("update", container, patch=patch)
+        for key, value in patch.items():
+            setattr(container, key, value)
+        container.save()
+        return container
+
+    def rename(self, context, container, name):
+        self._call("rename", container, name=name)
+        container.name = name
+        container.save()
+        return container
+
+    def logs(self, context, container, **kwargs):
+        self._call("logs", container, **kwargs)
+        return "hello\nworld\n"
+
+    def execute(self, context, container, command, run=True):
+        self._call("execute", container, command=command, run=run)
+        return {"output": "hi\n", "exit_code": 3}
+
+    def top(self, context, container, ps_args=None):
+        self._call("top", container, ps_args=ps_args)
+        return {"Titles": ["PID", "CMD"], "Processes": [["1", "sleep 60"]]}
+
+    def stats(self, context, container):
+        self._call("stats", container)
+        return {"CPU %": 0.5, "MEM USAGE(MiB)": 1.5, "MEM LIMIT(MiB)": 64.0}
+
+    def get_archive(self, context, container, path):
+        self._call("get_archive", container, path=path)
+        return {"data": base64.b64encode(tar_of("hello.txt", b"hi")).decode(),
+                "stat": {"name": "hello.txt", "size": 2}}
+
+    def put_archive(self, context, container, path, data):
+        self._call("put_archive", container, path=path, data=data)
+
+    def commit(self, context, container, repository, tag=None):
+        self._call("commit", container, repository=repository, tag=tag)
+        return {"uuid": "sha256:" + "ab" * 32}
+
+
+def tar_of(name, content):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size = len(content)
+        tar.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def conductor():
+    return FakeConductor()
+
+
+@pytest.fixture
+def app(database, conf, conductor):
+    return api_app.build_app(conf, conductor)
+
+
+class Client:
+    """Requests to the WSGI app as a tenant of `project` with `roles`."""
+
+    def __init__(self, app, project="project-a", user="user-a",
+                 roles="member", version=LATEST):
+        self.app = app
+        self.project, self.user = project, user
+        self.roles, self.version = roles, version
+
+    def as_(self, **kwargs):
+        values = dict(project=self.project, user=self.user,
+                      roles=self.roles, version=self.version)
+        values.update(kwargs)
+        return Client(self.app, **values)
+
+    def request(self, method, path, body=None, raw=None, headers=None,
+                content_type="application/json"):
+        request = webob.Request.blank(path, method=method)
+        request.headers.update({"X-Project-Id": self.project,
+                                "X-User-Id": self.user,
+                                "X-Roles": self.roles})
+        if self.version:
+            request.headers["OpenStack-API-Version"] = (
+                "container " + self.version)
+        if body is not None:
+            raw = json.dumps(body).encode()
+        if raw is not None:
+            request.body = raw
+            request.content_type = content_type
+        request.headers.update(headers or {})
+        return request.get_response(self.app)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, body=None, **kwargs):
+        return self.request("POST", path, body=body, **kwargs)
+
+    def patch(self, path, body=None, **kwargs):
+        return self.request("PATCH", path, body=body, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api(app):
+    return Client(app)
+
+
+@pytest.fixture
+def admin(api):
+    return api.as_(project="admin-project", user="admin", roles="admin")
+
+
+@pytest.fixture
+def conductor_host(database):
+    """An up conductor service, so creates have a host to go to."""
+    return objects.Service.report(ml_context.admin_context(), HOST,
+                                  "magnum-lite-conductor")
+
+
+@pytest.fixture
+def make_container(database):
+    """Write a container record directly, in any status."""
+    def make(name="web", status=lifecycle.RUNNING, project="project-a",
+             **fields):
+        context = ml_context.RequestContext(project_id=project,
+                                            user_id="user-a")
+        values = dict(image="busybox", host=HOST, command=["sleep", "60"],
+                      memory=64, environment={}, labels={})
+        values.update(fields)
+        container = objects.Container(context, name=name, status=status,
+                                      project_id=project, user_id="user-a",
+                                      **values)
+        container.create()
+        return container
+    return make
+
+
+def container_rows():
+    """Every container record, whatever its project."""
+    with db.get_engine().connect() as conn:
+        return conn.execute(sa.select(models.Container)).all()
+
+
+def error_of(response):
+    """The single API-SIG error of an error response, checked for form."""
+    assert response.content_type == "application/json", response.body
+    assert response.headers["X-OpenStack-Request-Id"].startswith("req-")
+    [error] = response.json["errors"]
+    assert set(error) == {"status", "code", "title", "detail",
+                          "request_id"}
+    assert error["status"] == response.status_int
+    assert error["code"].startswith("magnum_lite.")
+    assert error["title"] and error["detail"]
+    assert error["request_id"] == response.headers["X-OpenStack-Request-Id"]
+    return error

@@ -1,0 +1,247 @@
+"""What a tenant asks of a container: the actions, with the methods, paths,
+query strings and status codes python-zunclient uses; the lifecycle table's
+409s; and the container's action log."""
+import base64
+
+import pytest
+
+from magnum_lite import context as ml_context
+from magnum_lite import lifecycle
+from magnum_lite import objects
+
+pytest.register_assert_rewrite("tests.functional.api_fixtures")
+from tests.functional.api_fixtures import error_of  # noqa: E402
+from tests.functional.api_fixtures import tar_of  # noqa: E402
+
+pytest_plugins = ["tests.functional.api_fixtures"]
+
+TAR = base64.b64encode(tar_of("a.txt", b"data")).decode()
+
+# action -> (method, path and query as zunclient sends them, body,
+#            status, the conductor call it makes with its arguments)
+ACTIONS = {
+    "start": ("POST", "start", None, 202, ("start", {})),
+    "stop": ("POST", "stop?timeout=5", None, 202,
+             ("stop", {"timeout": 5})),
+    "reboot": ("POST", "reboot?timeout=10", None, 202,
+               ("reboot", {"timeout": 10})),
+    "pause": ("POST", "pause", None, 202, ("pause", {})),
+    "unpause": ("POST", "unpause", None, 202, ("unpause", {})),
+    "kill": ("POST", "kill?signal=None", None, 202,
+             ("kill", {"signal": None})),
+    "logs": ("GET", "logs?stdout=True&stderr=False&timestamps=False"
+                    "&tail=10", None, 200,
+             ("logs", {"stdout": True, "stderr": False, "tail": 10,
+                       "since": None, "timestamps": False})),
+    "execute": ("POST", "execute?command=%22echo%22+%22hi%22", None, 200,
+                ("execute", {"command": '"echo" "hi"', "run": True})),
+    "top": ("GET", "top?ps_args=None", None, 200,
+            ("top", {"ps_args": None})),
+    "stats": ("GET", "stats", None, 200, ("stats", {})),
+    "rename": ("POST", "rename?name=renamed", None, 200,
+               ("rename", {"name": "renamed"})),
+    "commit": ("POST", "commit?repository=team/app&tag=v1", None, 202,
+               ("commit", {"repository": "team/app", "tag": "v1"})),
+    "get_archive": ("GET", "get_archive?path=/etc", None, 200,
+                    ("get_archive", {"path": "/etc"})),
+    "put_archive": ("POST", "put_archive?path=/tmp", {"data": TAR}, 200,
+                    ("put_archive", {"path": "/tmp", "data": TAR})),
+}
+
+
+def _do(api, container, action):
+    method, suffix, body, _, _ = ACTIONS[action]
+    return api.request(method, f"/v1/containers/{container.uuid}/{suffix}",
+                       body=body)
+
+
+def _allowed_status(action):
+    return lifecycle.ALLOWED[action][0]
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_action_answers_as_zunclient_expects(api, conductor,
+                                             make_container, action):
+    container = make_container(status=_allowed_status(action))
+    response = _do(api, container, action)
+    _, _, _, status, (method, arguments) = ACTIONS[action]
+    assert response.status_int == status, response.body
+    assert conductor.calls == [(method, container.uuid, arguments)]
+    if status == 202 and action != "commit":
+        assert response.body == b""
+        assert "Content-Type" not in response.headers
+
+
+@pytest.mark.parametrize("action, status", [
+    ("start", lifecycle.RUNNING), ("stop", lifecycle.STOPPED),
+    ("pause", lifecycle.STOPPED), ("unpause", lifecycle.RUNNING),
+    ("kill", lifecycle.STOPPED), ("execute", lifecycle.STOPPED),
+    ("top", lifecycle.CREATED), ("logs", lifecycle.CREATING),
+    ("stats", lifecycle.ERROR), ("commit", lifecycle.CREATING),
+    ("get_archive", lifecycle.CREATING), ("rename", lifecycle.DELETING),
+    ("reboot", lifecycle.PAUSED), ("put_archive", lifecycle.ERROR),
+])
+def test_action_in_the_wrong_status_is_409_and_queues_nothing(
+        api, conductor, make_container, action, status):
+    container = make_container(status=status)
+    response = _do(api, container, action)
+    assert response.status_int == 409
+    error = error_of(response)
+    assert error["code"] == "magnum_lite.action_not_allowed"
+    assert status in error["detail"]
+    assert conductor.calls == []
+
+
+def test_every_action_follows_the_lifecycle_table(api, conductor,
+                                                  make_container):
+    for action in ACTIONS:
+        for status in lifecycle.STATUSES:
+            container = make_container(name=f"{action}-{status}",
+                                       status=status)
+            response = _do(api, container, action)
+            refused = response.status_int == 409 and error_of(response)[
+                "code"] == "magnum_lite.action_not_allowed"
+            assert refused == (status not in lifecycle.ALLOWED[action]), (
+                action, status)
+
+
+def test_logs_answer_a_json_string(api, make_container):
+    container = make_container()
+    response = api.get(f"/v1/containers/{container.uuid}/logs")
+    assert response.content_type == "application/json"
+    assert response.json == "hello\nworld\n"
+
+
+def test_logs_since_accepts_epoch_and_iso_times(api, conductor,
+                                                make_container):
+    container = make_container()
+    path = f"/v1/containers/{container.uuid}/logs?since="
+    assert api.get(path + "1700000000").status_int == 200
+    assert api.get(path + "2023-11-14T22:13:20Z").status_int == 200
+    assert [call[2]["since"] for call in conductor.calls] == [
+        1700000000, 1700000000]
+    assert api.get(path + "yesterday").status_int == 400
+
+
+def test_execute_answers_output_and_exit_code(api, make_container):
+    container = make_container()
+    response = api.post(f"/v1/containers/{container.uuid}/execute"
+                        "?command=ls&run=true")
+    assert response.json == {"output": "hi\n", "exit_code": 3}
+    assert api.post(f"/v1/containers/{container.uuid}/execute"
+                    ).status_int == 400
+    response = api.post(f"/v1/containers/{container.uuid}/execute"
+                        "?command=sh&interactive=true")
+    assert response.status_int == 400
+    assert "Interactive" in error_of(response)["detail"]
+
+
+@pytest.mark.parametrize("signal, sent", [
+    ("SIGTERM", "SIGTERM"), ("term", "SIGTERM"), ("KILL", "SIGKILL"),
+    ("9", 9), ("sighup", "SIGHUP")])
+def test_kill_sends_the_signal(api, conductor, make_container, signal,
+                               sent):
+    container = make_container()
+    response = api.post(f"/v1/containers/{container.uuid}/kill"
+                        f"?signal={signal}")
+    assert response.status_int == 202
+    assert conductor.calls[0][2] == {"signal": sent}
+
+
+@pytest.mark.parametrize("signal", ["SIGNOPE", "0", "99", "-9", "KILL;ls"])
+def test_kill_with_a_bad_signal_is_400(api, conductor, make_container,
+                                       signal):
+    container = make_container()
+    response = api.post(f"/v1/containers/{container.uuid}/kill"
+                        f"?signal={signal}")
+    assert response.status_int == 400
+    error_of(response)
+    assert conductor.calls == []
+
+
+def test_top_and_stats_answer_what_the_conductor_reads(api, make_container):
+    container = make_container()
+    top = api.get(f"/v1/containers/{container.uuid}/top").json
+    assert top["Titles"] == ["PID", "CMD"]
+    stats = api.get(f"/v1/containers/{container.uuid}/stats").json
+    assert stats["MEM LIMIT(MiB)"] == 64.0
+
+
+def test_rename_by_post_answers_the_renamed_container(api, make_container):
+    container = make_container(name="before")
+    response = api.post(f"/v1/containers/{container.uuid}/rename"
+                        "?name=after")
+    assert response.json["name"] == "after"
+    assert api.get("/v1/containers/after").status_int == 200
+    assert api.post("/v1/containers/after/rename?name=after"
+                    ).status_int == 409
+    assert api.post("/v1/containers/after/rename?name=bad%20name"
+                    ).status_int == 400
+
+
+def test_commit_answers_the_new_image(api, make_container):
+    container = make_container()
+    response = api.post(f"/v1/containers/{container.uuid}/commit"
+                        "?repository=team/app")
+    assert response.status_int == 202
+    assert response.json == {"uuid": "sha256:" + "ab" * 32}
+    for bad in ("repository=UPPER", "repository=app&tag=bad%20tag",
+                "tag=v1"):
+        assert api.post(f"/v1/containers/{container.uuid}/commit?{bad}"
+                        ).status_int == 400
+
+
+def test_archives_travel_as_base64(api, conductor, make_container):
+    container = make_container()
+    path = f"/v1/containers/{container.uuid}"
+    got = api.get(path + "/get_archive?path=/etc/hostname").json
+    assert base64.b64decode(got["data"]) == tar_of("hello.txt", b"hi")
+    assert got["stat"]["name"] == "hello.txt"
+    assert api.post(path + "/put_archive?path=/tmp",
+                    {"data": "not base64!"}).status_int == 400
+    assert api.post(path + "/put_archive?path=/tmp",
+                    {"data": TAR, "extra": 1}).status_int == 400
+    assert api.post(path + "/put_archive", {"data": TAR}).status_int == 400
+    old = api.as_(version="1.24")
+    response = old.get(path + "/get_archive?path=/etc")
+    assert response.status_int == 406
+    assert "1.25" in error_of(response)["detail"]
+    assert conductor.names() == ["get_archive"]
+
+
+def test_unknown_query_parameters_are_400(api, conductor, make_container):
+    container = make_container()
+    response = api.post(f"/v1/containers/{container.uuid}/stop?force=1")
+    assert response.status_int == 400
+    assert "'force' was unexpected" in error_of(response)["detail"]
+    assert api.post(f"/v1/containers/{container.uuid}/stop?timeout=soon"
+                    ).status_int == 400
+    assert conductor.calls == []
+
+
+def test_action_log_lists_and_shows_actions(api, make_container):
+    container = make_container()
+    context = ml_context.RequestContext(project_id="project-a",
+                                        user_id="user-a",
+                                        request_id="req-first")
+    objects.ContainerAction.start(context, container.uuid, "create").finish()
+    context.request_id = "req-second"
+    objects.ContainerAction.start(context, container.uuid, "stop").finish(
+        RuntimeError("it would not stop"))
+    path = f"/v1/containers/{container.uuid}/container_actions"
+    listed = api.get(path).json["containerActions"]
+    assert [a["action"] for a in listed] == ["stop", "create"]
+    assert listed[0]["request_id"] == "req-second"
+    assert listed[0]["message"] == "it would not stop"
+    assert listed[0]["finish_time"]
+    assert "finish_time" not in api.as_(version="1.32").get(
+        path).json["containerActions"][0]
+    shown = api.get(path + "/req-first").json
+    assert (shown["action"], shown["result"]) == ("create", "Success")
+    assert api.get(path + "/req-nope").status_int == 404
+
+
+def test_another_projects_action_log_is_not_found(api, make_container):
+    container = make_container(project="project-b")
+    response = api.get(f"/v1/containers/{container.uuid}/container_actions")
+    assert response.status_int == 404

@@ -1,0 +1,533 @@
+"""/v1/containers: create, show, list, update and delete, through the real
+WSGI app on a real database; the conductor is a recording stand-in."""
+import datetime
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from magnum_lite.api import app as api_app
+from magnum_lite import context as ml_context
+from magnum_lite.db import api as db
+from magnum_lite.db import models
+from magnum_lite import lifecycle
+from magnum_lite import objects
+
+pytest.register_assert_rewrite("tests.functional.api_fixtures")
+from tests import conftest  # noqa: E402
+from tests.functional.api_fixtures import Client  # noqa: E402
+from tests.functional.api_fixtures import container_rows  # noqa: E402
+from tests.functional.api_fixtures import error_of  # noqa: E402
+from tests.functional.api_fixtures import HOST  # noqa: E402
+
+pytest_plugins = ["tests.functional.api_fixtures"]
+
+pytestmark = pytest.mark.usefixtures("conductor_host")
+
+
+def create(api, **body):
+    body.setdefault("image", "busybox")
+    return api.post("/v1/containers", body)
+
+
+# -- create -------------------------------------------------------------------
+
+def test_create_records_the_container_and_asks_the_conductor(api,
+                                                             conductor):
+    response = create(api, name="web", memory="512m", cpu="0.5",
+                      command=["sleep", "60"], environment={"A": "1"},
+                      labels={"team": "x"}, workdir="/tmp",
+                      hostname="web-1",
+                      restart_policy={"Name": "on-failure",
+                                      "MaximumRetryCount": "3"})
+    assert response.status_int == 202
+    body = response.json
+    assert response.headers["Location"] == body["links"][0]["href"] == \
+        f"http://localhost/v1/containers/{body['uuid']}"
+    assert body["status"] == "Creating"
+    assert body["name"] == "web"
+    assert body["memory"] == "512M"
+    assert body["cpu"] == 0.5
+    assert body["command"] == ["sleep", "60"]
+    assert body["environment"] == {"A": "1"}
+    assert body["host"] == HOST
+    assert body["project_id"] == "project-a"
+    assert body["restart_policy"] == {"Name": "on-failure",
+                                      "MaximumRetryCount": 3}
+    [row] = container_rows()
+    assert (row.uuid, row.memory, row.cpu, row.status) == (
+        body["uuid"], 512, 0.5, "Creating")
+    assert conductor.calls == [("create", body["uuid"], {"run": False})]
+
+
+def test_run_true_asks_the_conductor_to_start_it(api, conductor):
+    response = api.post("/v1/containers?run=true", {"image": "busybox"})
+    assert response.status_int == 202
+    assert conductor.calls[0][2] == {"run": True}
+
+
+def test_create_accepts_what_openstack_appcontainer_create_sends(api):
+    # `openstack appcontainer create --memory 64 busybox` at 1.40.
+    body = {"image": "busybox", "memory": "64", "environment": {},
+            "labels": {}, "auto_remove": False, "command": [], "hints": {},
+            "nets": [], "mounts": []}
+    response = api.post("/v1/containers", body)
+    assert response.status_int == 202, response.body
+    assert response.json["command"] is None
+    assert response.json["name"].startswith("ml-")
+    assert response.json["memory"] == "64M"
+
+
+@pytest.mark.parametrize("memory, mib", [
+    (512, 512), ("512", 512), ("512m", 512), ("512M", 512), ("1g", 1024),
+    ("1G", 1024), ("1.5G", 1536), ("0.5g", 512), (6, 6), ("64g", 65536),
+])
+def test_memory_is_read_as_users_type_it(api, memory, mib):
+    response = create(api, memory=memory)
+    assert response.status_int == 202, response.body
+    assert response.json["memory"] == f"{mib}M"
+    assert [row.memory for row in container_rows()] == [mib]
+
+
+@pytest.mark.parametrize("memory, says", [
+    (5, "between 6 MiB and 65536 MiB"),
+    ("5m", "between 6 MiB and 65536 MiB"),
+    ("0", "between 6 MiB and 65536 MiB"),
+    ("64.5g", "between 6 MiB and 65536 MiB"),
+    ("1.5m", "whole number of MiB"),
+    ("512k", "memory"),
+    ("abc", "memory"),
+    ("-1", "memory"),
+    (-1, "between"),
+    ([], "memory"),
+    (True, "memory"),
+    ("9" * 400, "between"),
+])
+def test_bad_memory_is_400_and_writes_nothing(api, conductor, memory, says):
+    response = create(api, memory=memory)
+    assert response.status_int == 400
+    assert says in error_of(response)["detail"]
+    assert container_rows() == []
+    assert conductor.calls == []
+
+
+@pytest.mark.parametrize("image", [
+    "UPPER/case", "busybox:bad tag", "busybox:-tag",
+    "busybox@sha256:1234", "bad//path", "registry:99999x/app",
+])
+def test_bad_image_reference_is_400_and_writes_nothing(api, image):
+    response = create(api, image=image)
+    assert response.status_int == 400
+    error = error_of(response)
+    assert error["code"] == "magnum_lite.invalid_image_reference"
+    assert image in error["detail"]
+    assert container_rows() == []
+
+
+@pytest.mark.parametrize("image", [
+    "busybox", "busybox:1.36", "127.0.0.1:5000/team/app:1.0",
+    "registry.example:5000/app", "app@sha256:" + "a" * 64,
+])
+def test_good_image_references_are_accepted(api, image):
+    assert create(api, image=image).status_int == 202
+
+
+@pytest.mark.parametrize("body, says", [
+    ({"image": "busybox", "bogus": 1}, "'bogus' was unexpected"),
+    ({}, "'image' is a required property"),
+    ({"image": ""}, "image"),
+    ({"image": 5}, "image"),
+    ({"image": "busybox", "cpu": {}}, "cpu"),
+    ({"image": "busybox", "cpu": "fast"}, "cpu"),
+    ({"image": "busybox", "cpu": 0}, "cpu"),
+    ({"image": "busybox", "cpu": "0"}, "cpu must be between"),
+    ({"image": "busybox", "environment": {"A": 1}}, "environment/A"),
+    ({"image": "busybox", "environment": {"A=B": "1"}}, "environment"),
+    ({"image": "busybox", "labels": "x"}, "labels"),
+    ({"image": "busybox", "auto_remove": "maybe"}, "auto_remove"),
+    ({"image": "busybox", "name": 5}, "name"),
+    ({"image": "busybox", "name": "-dash"}, "name"),
+    ({"image": "busybox", "name": "a b"}, "name"),
+    ({"image": "busybox", "name": "x" * 256}, "name"),
+    ({"image": "busybox", "name": "6f1a3c4e-1d2b-4c5d-8e9f-0a1b2c3d4e5f"},
+     "looks like a UUID"),
+    ({"image": "busybox", "workdir": "relative"}, "workdir"),
+    ({"image": "busybox", "command": "sleep 1"}, "command"),
+    ({"image": "busybox", "restart_policy": {"Name": "sometimes"}},
+     "restart_policy/Name"),
+    ({"image": "busybox", "restart_policy": {"Name": "always",
+                                             "MaximumRetryCount": 2}},
+     "only allowed with Name on-failure"),
+    ({"image": "busybox", "auto_remove": True,
+      "restart_policy": {"Name": "always"}}, "auto_remove cannot"),
+    ({"image": "busybox", "nets": [{"network": "private"}]},
+     "not supported"),
+    ({"image": "busybox", "mounts": [{"source": "v", "destination": "/d"}]},
+     "not supported"),
+    ({"image": "busybox", "interactive": True}, "not supported"),
+    ({"image": "busybox", "image_pull_policy": "sometimes"},
+     "image_pull_policy"),
+])
+def test_invalid_create_body_is_400_and_writes_nothing(api, conductor, body,
+                                                       says):
+    response = api.post("/v1/containers", body)
+    assert response.status_int == 400
+    assert says in error_of(response)["detail"]
+    assert container_rows() == []
+    assert conductor.calls == []
+
+
+@pytest.mark.parametrize("raw", [b"{", b"[]", b'"busybox"', b"null",
+                                 b'{"image": NaN}', b"\xff\xfe"])
+def test_malformed_json_is_400_and_writes_nothing(api, raw):
+    response = api.post("/v1/containers", raw=raw)
+    assert response.status_int == 400
+    error_of(response)
+    assert container_rows() == []
+
+
+def test_empty_body_is_400(api):
+    response = api.post("/v1/containers", raw=b"")
+    assert response.status_int == 400
+    assert "JSON body is required" in error_of(response)["detail"]
+
+
+def test_body_that_is_not_json_is_415(api):
+    response = api.post("/v1/containers", raw=b"image=busybox",
+                        content_type="application/x-www-form-urlencoded")
+    assert response.status_int == 415
+    error_of(response)
+    assert container_rows() == []
+
+
+def test_huge_body_is_413_and_writes_nothing(api):
+    body = {"image": "busybox", "labels": {"big": "x" * (2 << 20)}}
+    response = api.post("/v1/containers", body)
+    assert response.status_int == 413
+    assert "largest accepted" in error_of(response)["detail"]
+    assert container_rows() == []
+
+
+def test_huge_chunked_body_is_413(app):
+    import io
+    import webob
+    request = webob.Request.blank("/v1/containers", method="POST")
+    request.content_type = "application/json"
+    request.headers["Transfer-Encoding"] = "chunked"
+    request.body_file = io.BytesIO(
+        json.dumps({"image": "busybox", "labels": {
+            "big": "x" * (2 << 20)}}).encode())
+    request.environ.pop("CONTENT_LENGTH", None)
+    response = request.get_response(app)
+    assert response.status_int == 413
+    error_of(response)
+    assert container_rows() == []
+
+
+def test_a_field_of_a_later_microversion_is_refused_with_its_version(api):
+    response = api.as_(version="1.8").post(
+        "/v1/containers", {"image": "busybox", "hostname": "web"})
+    assert response.status_int == 400
+    assert "needs microversion 1.9" in error_of(response)["detail"]
+
+
+def test_command_is_a_string_before_1_20_and_a_list_from_it(api):
+    old = api.as_(version="1.19")
+    response = old.post("/v1/containers", {
+        "image": "busybox", "command": '"sh" "-c" "echo hi there"'})
+    assert response.status_int == 202
+    assert response.json["command"] == "sh -c 'echo hi there'"
+    uuid = response.json["uuid"]
+    assert api.get(f"/v1/containers/{uuid}").json["command"] == [
+        "sh", "-c", "echo hi there"]
+    assert old.post("/v1/containers", {
+        "image": "busybox", "command": ["sh"]}).status_int == 400
+    response = old.post("/v1/containers", {"image": "busybox",
+                                           "command": '"unclosed'})
+    assert response.status_int == 400
+    assert "cannot be split" in error_of(response)["detail"]
+
+
+def test_a_taken_name_is_409_and_another_project_may_use_it(api):
+    assert create(api, name="web").status_int == 202
+    response = create(api, name="web")
+    assert response.status_int == 409
+    assert error_of(response)["code"] == "magnum_lite.container_name_exists"
+    assert create(api.as_(project="project-b"),
+                  name="web").status_int == 202
+    assert len(container_rows()) == 2
+
+
+def _age_services(seconds):
+    old = datetime.datetime.now(datetime.timezone.utc).replace(
+        tzinfo=None) - datetime.timedelta(seconds=seconds)
+    with db.get_engine().begin() as conn:
+        conn.execute(sa.update(models.Service).values(updated_at=old))
+
+
+def test_no_conductor_up_is_503_and_writes_nothing(api, conductor):
+    _age_services(3600)
+    response = create(api)
+    assert response.status_int == 503
+    assert "No conductor" in error_of(response)["detail"]
+    assert container_rows() == []
+    assert conductor.calls == []
+
+
+def test_new_containers_go_to_the_up_host_with_fewest(api, make_container):
+    admin = ml_context.admin_context()
+    for host in ("host-b", "host-c"):
+        objects.Service.report(admin, host, "magnum-lite-conductor")
+    make_container(name="one", host=HOST)
+    make_container(name="two", host="host-c")
+    assert create(api).json["host"] == "host-b"
+    # One each now: ties go to the first host by name.
+    assert create(api).json["host"] == HOST
+    with db.get_engine().begin() as conn:
+        conn.execute(sa.update(models.Service).where(
+            models.Service.host == "host-b").values(disabled=True))
+    placed = {create(api).json["host"] for _ in range(3)}
+    assert "host-b" not in placed
+
+
+def test_choosing_a_host_is_for_admins(api, admin):
+    objects.Service.report(ml_context.admin_context(), "host-b",
+                           "magnum-lite-conductor")
+    response = create(api, host="host-b")
+    assert response.status_int == 403
+    assert "container:create:host" in error_of(response)["detail"]
+    assert create(admin, host="host-b").json["host"] == "host-b"
+    assert create(admin, host="nowhere").status_int == 404
+    old = admin.as_(version="1.38")
+    assert create(old, host="host-b").status_int == 400
+
+
+def test_tenant_may_set_the_image_pull_policy(api):
+    response = create(api, image_pull_policy="always")
+    assert response.status_int == 202
+    assert response.json["image_pull_policy"] == "always"
+
+
+# -- show ---------------------------------------------------------------------
+
+def test_show_by_uuid_and_by_name(api, make_container):
+    container = make_container(name="web")
+    by_uuid = api.get(f"/v1/containers/{container.uuid}")
+    by_name = api.get("/v1/containers/web")
+    assert by_uuid.status_int == by_name.status_int == 200
+    assert by_uuid.json == by_name.json
+    assert by_uuid.json["status"] == "Running"
+
+
+def test_another_projects_container_is_not_found(api, make_container):
+    container = make_container(name="secret", project="project-b")
+    for ident in (container.uuid, "secret"):
+        response = api.get(f"/v1/containers/{ident}")
+        assert response.status_int == 404
+        assert error_of(response)["code"] == \
+            "magnum_lite.container_not_found"
+        assert api.delete(f"/v1/containers/{ident}").status_int == 404
+        assert api.post(f"/v1/containers/{ident}/stop").status_int == 404
+        assert api.patch(f"/v1/containers/{ident}",
+                         {"cpu": 1}).status_int == 404
+
+
+def test_admin_sees_any_project_and_ambiguous_names_are_409(admin,
+                                                            make_container):
+    container = make_container(name="web", project="project-b")
+    assert admin.get(f"/v1/containers/{container.uuid}").status_int == 200
+    make_container(name="web", project="project-c")
+    response = admin.get("/v1/containers/web")
+    assert response.status_int == 409
+    assert error_of(response)["code"] == "magnum_lite.ambiguous_name"
+
+
+def test_all_projects_on_show_is_for_admins(api, admin, make_container):
+    container = make_container()
+    path = f"/v1/containers/{container.uuid}"
+    assert api.get(path + "?all_projects=False").status_int == 200
+    assert api.get(path + "?all_projects=True").status_int == 403
+    assert admin.get(path + "?all_projects=True").status_int == 200
+
+
+# -- list ---------------------------------------------------------------------
+
+def _names(response):
+    return [c["name"] for c in response.json["containers"]]
+
+
+def _follow(api, path):
+    pages = []
+    while path:
+        response = api.get(path)
+        assert response.status_int == 200, response.body
+        pages.append(_names(response))
+        path = response.json.get("next", "").removeprefix(
+            "http://localhost")
+    return pages
+
+
+def test_list_pages_with_next_links_until_the_end(api, make_container):
+    names = [f"c{i:02d}" for i in range(23)]
+    for name in names:
+        make_container(name=name)
+    pages = _follow(api, "/v1/containers?limit=5")
+    assert [len(page) for page in pages] == [5, 5, 5, 5, 3]
+    assert sum(pages, []) == names
+
+
+def test_next_link_keeps_filters_and_sort(api, make_container):
+    for i in range(7):
+        make_container(name=f"s{i}", status=lifecycle.STOPPED)
+        make_container(name=f"r{i}", status=lifecycle.RUNNING)
+    pages = _follow(api, "/v1/containers?status=Stopped&sort_key=name&"
+                         "sort_dir=desc&limit=3")
+    assert sum(pages, []) == [f"s{i}" for i in reversed(range(7))]
+
+
+def test_list_limit_is_capped_by_max_limit(database, conductor,
+                                           make_container):
+    app = api_app.build_app(conftest.make_conf(api={"max_limit": 3}),
+                            conductor)
+    for i in range(5):
+        make_container(name=f"c{i}")
+    api = Client(app)
+    assert len(_names(api.get("/v1/containers?limit=100"))) == 3
+    response = api.get("/v1/containers")
+    assert len(_names(response)) == 3 and "next" in response.json
+    assert sum(_follow(api, "/v1/containers"), []) == [
+        f"c{i}" for i in range(5)]
+
+
+def test_last_page_has_no_next(api, make_container):
+    make_container(name="only")
+    response = api.get("/v1/containers?limit=1")
+    assert _names(response) == ["only"]
+    assert "next" not in response.json
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("name=b", ["b"]),
+    ("status=Stopped", ["a"]),
+    ("image=nginx", ["c"]),
+    ("host=host-x", ["c"]),
+    ("sort_key=name&sort_dir=desc", ["c", "b", "a"]),
+    ("sort_key=memory", ["b", "c", "a"]),
+])
+def test_list_filters_and_sorts(api, make_container, query, expected):
+    make_container(name="a", status=lifecycle.STOPPED, memory=300)
+    make_container(name="b", memory=100)
+    make_container(name="c", image="nginx", host="host-x", memory=200)
+    assert _names(api.get("/v1/containers?" + query)) == expected
+
+
+@pytest.mark.parametrize("query", ["memory=512", "limit=0", "limit=-1",
+                                   "sort_key=command", "sort_dir=up",
+                                   "status=Sleeping", "marker=nope",
+                                   "all_projects=perhaps"])
+def test_bad_list_queries_are_400(api, query):
+    response = api.get("/v1/containers?" + query)
+    assert response.status_int == 400
+    error_of(response)
+
+
+def test_list_shows_only_the_callers_project(api, admin, make_container):
+    make_container(name="mine")
+    make_container(name="theirs", project="project-b")
+    assert _names(api.get("/v1/containers")) == ["mine"]
+    assert _names(api.get("/v1/containers?project_id=project-b")) == []
+    assert api.get("/v1/containers?all_projects=1").status_int == 403
+    assert _names(admin.get("/v1/containers?all_projects=1")) == [
+        "mine", "theirs"]
+    assert _names(admin.get("/v1/containers")) == []
+
+
+def test_client_none_values_mean_absent(api, make_container):
+    make_container(name="a")
+    assert _names(api.get("/v1/containers?sort_dir=None")) == ["a"]
+
+
+# -- update -------------------------------------------------------------------
+
+def test_patch_changes_memory_and_cpu_live(api, conductor, make_container):
+    container = make_container(status=lifecycle.RUNNING)
+    response = api.patch(f"/v1/containers/{container.uuid}",
+                         {"memory": "1g", "cpu": "2"})
+    assert response.status_int == 200
+    assert (response.json["memory"], response.json["cpu"]) == ("1024M", 2.0)
+    assert conductor.calls == [("update", container.uuid,
+                                {"patch": {"memory": 1024, "cpu": 2.0}})]
+
+
+def test_patch_renames(api, conductor, make_container):
+    container = make_container(name="old")
+    response = api.patch("/v1/containers/old", {"name": "new"})
+    assert response.status_int == 200
+    assert response.json["name"] == "new"
+    assert conductor.names() == ["rename"]
+    assert api.get(f"/v1/containers/{container.uuid}").json["name"] == "new"
+
+
+def test_patch_to_a_taken_name_is_409(api, make_container):
+    make_container(name="a")
+    make_container(name="b")
+    response = api.patch("/v1/containers/a", {"name": "b"})
+    assert response.status_int == 409
+    assert error_of(response)["code"] == "magnum_lite.container_name_exists"
+
+
+@pytest.mark.parametrize("body", [{}, {"memory": "2"}, {"cpu": -1},
+                                  {"image": "nginx"}, {"name": "bad name"}])
+def test_bad_patch_is_400_and_changes_nothing(api, conductor,
+                                              make_container, body):
+    container = make_container()
+    response = api.patch(f"/v1/containers/{container.uuid}", body)
+    assert response.status_int == 400
+    error_of(response)
+    assert conductor.calls == []
+    assert container_rows()[0].memory == 64
+
+
+def test_patch_while_creating_is_409(api, conductor, make_container):
+    container = make_container(status=lifecycle.CREATING)
+    response = api.patch(f"/v1/containers/{container.uuid}",
+                         {"memory": 128})
+    assert response.status_int == 409
+    assert error_of(response)["code"] == "magnum_lite.action_not_allowed"
+    assert conductor.calls == []
+
+
+# -- delete -------------------------------------------------------------------
+
+def test_delete_a_stopped_container_is_204(api, conductor, make_container):
+    container = make_container(status=lifecycle.STOPPED)
+    # python-zunclient sends every flag, as False when unset.
+    response = api.delete(f"/v1/containers/{container.uuid}"
+                          "?force=False&stop=False&all_projects=False")
+    assert response.status_int == 204
+    assert response.body == b""
+    assert conductor.calls == [("delete", container.uuid,
+                                {"force": False, "stop": False})]
+
+
+def test_delete_a_running_container_needs_stop_or_force(api, admin,
+                                                        conductor,
+                                                        make_container):
+    container = make_container(status=lifecycle.RUNNING)
+    path = f"/v1/containers/{container.uuid}"
+    response = api.delete(path)
+    assert response.status_int == 409
+    assert "Cannot delete" in error_of(response)["detail"]
+    assert api.delete(path + "?force=true").status_int == 403
+    assert api.delete(path + "?stop=true").status_int == 204
+    assert admin.delete(path + "?force=true").status_int == 204
+    assert [call[2] for call in conductor.calls] == [
+        {"force": False, "stop": True}, {"force": True, "stop": False}]
+
+
+def test_force_delete_works_in_any_status(admin, conductor, make_container):
+    container = make_container(status=lifecycle.CREATING,
+                               project="admin-project")
+    response = admin.delete(f"/v1/containers/{container.uuid}?force=True")
+    assert response.status_int == 204
+    assert conductor.names() == ["delete"]

@@ -1,0 +1,127 @@
+"""Who may do what, and how failures look: noauth and keystone contexts,
+policy, and errors from the layers below, always in the API-SIG form."""
+import logging
+
+import oslo_messaging as messaging
+import pytest
+import webob
+
+from magnum_lite.api import app as api_app
+from magnum_lite import exception
+
+pytest.register_assert_rewrite("tests.functional.api_fixtures")
+from tests import conftest  # noqa: E402
+from tests.functional.api_fixtures import container_rows  # noqa: E402
+from tests.functional.api_fixtures import error_of  # noqa: E402
+
+pytest_plugins = ["tests.functional.api_fixtures"]
+
+pytestmark = pytest.mark.usefixtures("conductor_host")
+
+
+def test_noauth_without_headers_uses_the_configured_identity(app):
+    request = webob.Request.blank("/v1/containers", method="POST",
+                                  json={"image": "busybox"})
+    response = request.get_response(app)
+    assert response.status_int == 202
+    assert (response.json["project_id"], response.json["user_id"]) == (
+        "demo", "demo")
+
+
+def test_noauth_trusts_the_identity_headers(api):
+    response = api.as_(project="team-x", user="alice").post(
+        "/v1/containers", {"image": "busybox"})
+    assert (response.json["project_id"], response.json["user_id"]) == (
+        "team-x", "alice")
+
+
+def test_unexpected_failure_is_500_without_the_traceback(api, conductor,
+                                                         make_container,
+                                                         caplog):
+    container = make_container()
+    conductor.fail["logs"] = RuntimeError("secret internals at 0xdead")
+    with caplog.at_level(logging.ERROR, logger="magnum_lite.api.errors"):
+        response = api.get(f"/v1/containers/{container.uuid}/logs")
+    assert response.status_int == 500
+    error = error_of(response)
+    assert "secret" not in response.text
+    assert "Traceback" not in response.text
+    assert error["code"] == "magnum_lite.internal_error"
+    [record] = caplog.records
+    assert error["request_id"] in record.getMessage()
+    assert "secret internals" in caplog.text  # the log keeps the cause
+
+
+@pytest.mark.parametrize("error, status, code", [
+    (messaging.MessagingTimeout("no answer"), 503, "no_conductor"),
+    (exception.DockerUnavailable(url="unix:///x", reason="gone"), 503,
+     "docker_unavailable"),
+    (exception.ContainerNotFound(container="x"), 404,
+     "container_not_found"),
+    (exception.DockerInvalid(explanation="bad path"), 400, "docker_invalid"),
+    (exception.DockerError(explanation="disk full"), 500, "docker_error"),
+])
+def test_conductor_errors_keep_their_meaning(api, conductor, make_container,
+                                             error, status, code):
+    container = make_container()
+    conductor.fail["get_archive"] = error
+    response = api.get(f"/v1/containers/{container.uuid}/get_archive"
+                       "?path=/x")
+    assert response.status_int == status
+    assert error_of(response)["code"] == "magnum_lite." + code
+
+
+def test_conductor_failure_after_the_record_is_written_is_reported(
+        api, conductor):
+    conductor.fail["create"] = messaging.MessagingTimeout("no answer")
+    response = api.post("/v1/containers", {"image": "busybox"})
+    assert response.status_int == 503
+    error_of(response)
+    # The record stays, in Creating, for the tenant to see and delete.
+    assert [row.status for row in container_rows()] == ["Creating"]
+
+
+def test_policy_file_can_forbid_what_the_defaults_allow(app, conf, api,
+                                                        tmp_path):
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text('"container:create": "!"\n')
+    conf.set_override("policy_file", str(policy_file), group="oslo_policy")
+    response = api.post("/v1/containers", {"image": "busybox"})
+    assert response.status_int == 403
+    assert "container:create" in error_of(response)["detail"]
+    assert container_rows() == []
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/v1/hosts"), ("GET", "/v1/services"), ("GET", "/v1/images"),
+    ("GET", "/v1/containers?all_projects=True"),
+])
+def test_admin_only_resources_are_403_for_tenants(api, method, path):
+    response = api.request(method, path)
+    assert response.status_int == 403
+    assert error_of(response)["title"] == "Forbidden"
+
+
+@pytest.fixture
+def keystone_app(database, conductor):
+    conf = conftest.make_conf(api={"auth_strategy": "keystone"})
+    app = api_app.build_app(conf, conductor)
+    conf.set_override("www_authenticate_uri", "http://keystone.invalid/v3",
+                      group="keystone_authtoken")
+    return app
+
+
+def test_keystone_requests_without_a_token_are_401(keystone_app):
+    request = webob.Request.blank("/v1/containers", headers={
+        "X-Project-Id": "project-a", "X-Roles": "admin"})
+    response = request.get_response(keystone_app)
+    assert response.status_int == 401
+    error = error_of(response)
+    assert error["title"] == "Unauthorized"
+    assert "keystone.invalid" in response.headers["WWW-Authenticate"]
+
+
+def test_keystone_leaves_version_discovery_open(keystone_app):
+    for path in ("/", "/v1", "/v1/openapi.json", "/healthcheck"):
+        response = webob.Request.blank(path).get_response(keystone_app)
+        assert response.status_int == 200, path

@@ -1,0 +1,91 @@
+"""/v1/services, /v1/hosts and /v1/images: the conductors and the Docker
+hosts behind the service, as an administrator sees them."""
+import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from magnum_lite import context as ml_context
+from magnum_lite.db import api as db
+from magnum_lite.db import models
+from magnum_lite import objects
+
+pytest.register_assert_rewrite("tests.functional.api_fixtures")
+from tests.functional.api_fixtures import error_of  # noqa: E402
+
+pytest_plugins = ["tests.functional.api_fixtures"]
+
+ENGINE_INFO = {"NCPU": 4, "MemTotal": 8 * 1024 ** 3,
+               "OperatingSystem": "Debian GNU/Linux 12 (bookworm)",
+               "OSType": "linux", "Architecture": "x86_64",
+               "KernelVersion": "6.1.0", "ServerVersion": "20.10.24"}
+
+
+@pytest.fixture
+def services(database):
+    admin = ml_context.admin_context()
+    up = objects.Service.report(admin, "host-a", "magnum-lite-conductor",
+                                engine_info=ENGINE_INFO)
+    down = objects.Service.report(admin, "host-b", "magnum-lite-conductor")
+    old = datetime.datetime(2020, 1, 1)
+    with db.get_engine().begin() as conn:
+        conn.execute(sa.update(models.Service).where(
+            models.Service.host == "host-b").values(updated_at=old))
+    return up, down
+
+
+def test_services_are_up_or_down_by_their_heartbeat(admin, services):
+    response = admin.get("/v1/services")
+    assert response.status_int == 200
+    listed = {s["host"]: s for s in response.json["services"]}
+    assert listed["host-a"]["state"] == "up"
+    assert listed["host-b"]["state"] == "down"
+    assert listed["host-b"]["updated_at"] == "2020-01-01T00:00:00+00:00"
+    assert listed["host-a"]["binary"] == "magnum-lite-conductor"
+    assert listed["host-a"]["disabled"] is False
+    assert listed["host-a"]["report_count"] == 1
+
+
+def test_show_a_service(admin, services):
+    up, _ = services
+    response = admin.get(f"/v1/services/{up.id}")
+    assert response.json["service"]["host"] == "host-a"
+    assert admin.get("/v1/services/999999").status_int == 404
+
+
+def test_hosts_show_what_their_engine_reports(admin, services,
+                                              make_container):
+    make_container(name="one", host="host-a")
+    make_container(name="two", host="host-a", project="project-b")
+    hosts = {h["hostname"]: h for h in admin.get("/v1/hosts/").json["hosts"]}
+    host = hosts["host-a"]
+    assert (host["cpus"], host["mem_total"], host["os_type"]) == (
+        4, 8192, "linux")
+    assert host["total_containers"] == 2
+    assert hosts["host-b"]["cpus"] is None
+    assert hosts["host-b"]["total_containers"] == 0
+    by_uuid = admin.get(f"/v1/hosts/{host['uuid']}").json
+    by_name = admin.get("/v1/hosts/host-a").json
+    assert by_uuid == by_name == host
+    response = admin.get("/v1/hosts/nowhere")
+    assert response.status_int == 404
+    assert error_of(response)["code"] == "magnum_lite.host_not_found"
+
+
+def test_host_and_service_lists_page(admin, services):
+    first = admin.get("/v1/hosts?limit=1")
+    assert len(first.json["hosts"]) == 1
+    rest = admin.get(first.json["next"].removeprefix("http://localhost"))
+    assert [h["hostname"] for h in first.json["hosts"] + rest.json[
+        "hosts"]] == ["host-a", "host-b"]
+    assert "next" not in rest.json
+    desc = admin.get("/v1/services?sort_key=host&sort_dir=desc").json
+    assert [s["host"] for s in desc["services"]] == ["host-b", "host-a"]
+    assert admin.get("/v1/services?marker=nope").status_int == 400
+
+
+def test_images_list_is_empty_until_the_conductor_reports_them(admin,
+                                                               services):
+    response = admin.get("/v1/images/")
+    assert response.status_int == 200
+    assert response.json == {"images": []}

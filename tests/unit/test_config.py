@@ -1,0 +1,105 @@
+"""Operators' side: the generated sample is current, and a wrong value stops
+a process at start with one line naming the option."""
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests import conftest as shared
+
+ROOT = shared.ROOT
+SAMPLE = ROOT / "etc" / "magnum_lite" / "magnum_lite.conf.sample"
+
+
+def test_config_sample_is_current(tmp_path):
+    out = tmp_path / "sample.conf"
+    generator = pathlib.Path(sys.executable).parent / "oslo-config-generator"
+    subprocess.run([str(generator), "--config-file",
+                    str(ROOT / "etc/magnum_lite/magnum-lite-config-generator"
+                        ".conf"), "--output-file", str(out)],
+                   check=True, cwd=ROOT, capture_output=True)
+    assert out.read_text() == SAMPLE.read_text(), (
+        "etc/magnum_lite/magnum_lite.conf.sample is out of date: "
+        "run `tox -e genconfig`")
+
+
+def test_defaults_are_the_all_in_one():
+    conf = shared.make_conf()
+    assert conf.transport_url == "kombu+memory:////"
+    assert conf.api.port == 9517
+    assert conf.docker.image_pull_policy == "ifnotpresent"
+    assert conf.docker.docker_remote_api_version == "auto"
+    assert conf.docker.api_url == "unix:///var/run/docker.sock"
+
+
+def _start(tmp_path, body, binary="conductor"):
+    conf = tmp_path / "bad.conf"
+    conf.write_text("[DEFAULT]\nstate_path = %s\n%s" % (tmp_path, body))
+    return subprocess.run(
+        [sys.executable, "-m", "magnum_lite.cmd." + binary, "--config-file",
+         str(conf)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("[docker]\nimage_pull_policy = sometimes\n",
+     "[docker] image_pull_policy"),
+    ("[docker]\nca_file = /nonexistent/ca.pem\n", "[docker] ca_file"),
+    ("[database]\nconnection = postgresql+psycopg://nobody@127.0.0.1:1/x\n",
+     "[database] connection"),
+    ("[api]\nport = 99999\n", "[api] port"),
+])
+def test_bad_value_stops_with_one_line(tmp_path, body, expected):
+    run = _start(tmp_path, body)
+    assert run.returncode != 0
+    lines = run.stderr.strip().splitlines()
+    assert expected in lines[-1], run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_no_docker_engine_is_one_clear_line(tmp_path):
+    run = _start(tmp_path, "[docker]\napi_url = unix://%s/none.sock\n" %
+                 tmp_path, binary="all")
+    assert run.returncode != 0
+    assert "[docker] api_url: no Docker Engine answers" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_sighup_rereads_mutable_options(tmp_path):
+    """debug is mutable: SIGHUP turns it on without a restart."""
+    env = shared.stack()
+    log = tmp_path / "ml.log"
+    conf = tmp_path / "ml.conf"
+
+    def write(debug):
+        conf.write_text(
+            "[DEFAULT]\nstate_path = %s\nlog_file = %s\ndebug = %s\n"
+            "[api]\nport = 0\n[docker]\napi_url = %s\n" % (
+                tmp_path, log, debug, env["MAGNUM_LITE_TEST_DOCKER_URL"]))
+
+    write(False)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "magnum_lite.cmd.all", "--config-file",
+         str(conf)], cwd=ROOT, stderr=subprocess.PIPE)
+    try:
+        _wait_for_line(log, "API listening")
+        assert "DEBUG" not in log.read_text()
+        write(True)
+        proc.send_signal(signal.SIGHUP)
+        _wait_for_line(log, "DEBUG")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _wait_for_line(path, text, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path) and text in path.read_text():
+            return
+        time.sleep(0.1)
+    raise AssertionError("%r never appeared in %s:\n%s" % (
+        text, path, path.read_text() if path.exists() else "(no file)"))
