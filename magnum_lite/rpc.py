@@ -38,6 +38,8 @@ def get_client(transport, target, timeout=None):
 
 
 def get_server(transport, target, endpoints):
+    # No executor argument: without eventlet's monkey-patching,
+    # oslo.messaging picks its threading executor (a bounded thread pool of
+    # executor_thread_pool_size).
     return messaging.get_rpc_server(transport, target, endpoints,
-                                    executor="threading",
                                     serializer=RequestContextSerializer())

@@ -3,10 +3,14 @@
 Every error answer is
     {"errors": [{"status", "code", "title", "detail", "request_id"}]}
 with Content-Type application/json. to_response() maps an exception:
-our MagnumLiteError tree by its .code and .title, jsonschema's errors as
-400, and anything else as a 500 that is logged with its request id and
-never shows the traceback. Faults also rewrites the error answers of
-middleware we do not own (keystonemiddleware's 401) into the same form.
+our MagnumLiteError tree by its .code, jsonschema's errors as 400, and
+anything else as a 500 that is logged with its request id and never shows
+the traceback. Faults also rewrites the error answers of middleware we do
+not own (keystonemiddleware's 401) into the same form.
+
+The title of an error we explain is its message, as Zun's is: python-zunclient
+and `openstack appcontainer` print the title and nothing else, so a generic
+"Conflict" would hide why. Only the unexplained 500 has a generic title.
 """
 import http
 import json
@@ -90,17 +94,17 @@ def to_response(request, error):
         if error.code >= 500:
             LOG.warning("%s %s failed (request %s): %s", request.method,
                         request.path, request_id, error)
-        return error_response(request_id, error.code, error.title,
+        return error_response(request_id, error.code, str(error),
                               str(error), code=_slug(type(error).__name__),
                               headers=getattr(error, "headers", None))
     if isinstance(error, jsonschema.ValidationError):
-        return error_response(request_id, 400, "Bad Request",
-                              _schema_detail(error), code="invalid_input")
+        detail = _schema_detail(error)
+        return error_response(request_id, 400, detail, detail,
+                              code="invalid_input")
     if isinstance(error, webob.exc.HTTPRequestEntityTooLarge):
-        return error_response(
-            request_id, 413, "Request Entity Too Large",
-            "The request body is larger than the API accepts.",
-            code="request_too_large")
+        detail = "The request body is larger than the API accepts."
+        return error_response(request_id, 413, detail, detail,
+                              code="request_too_large")
     LOG.exception("Unexpected error serving %s %s (request %s)",
                   request.method, request.path, request_id)
     return error_response(
@@ -133,10 +137,9 @@ class Faults:
             return to_response(request, error)
         if response.status_int < 400 or _is_error_body(response):
             return response
-        status = response.status_int
-        rewritten = error_response(
-            request.environ.get(REQUEST_ID_KEY), status,
-            http.HTTPStatus(status).phrase, _foreign_detail(response))
+        detail = _foreign_detail(response)
+        rewritten = error_response(request.environ.get(REQUEST_ID_KEY),
+                                   response.status_int, detail, detail)
         for name in ("WWW-Authenticate", "Allow", "Retry-After"):
             if name in response.headers:
                 rewritten.headers[name] = response.headers[name]
