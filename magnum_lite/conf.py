@@ -66,6 +66,14 @@ conductor_opts = [
     cfg.IntOpt("service_down_time", default=60, min=1,
                help="Seconds without a report after which a conductor is "
                     "considered down."),
+    cfg.IntOpt("reconcile_interval", default=60, min=1,
+               help="Seconds between two passes that compare every record "
+                    "of this host with its Docker Engine and repair what "
+                    "the event stream missed."),
+    cfg.IntOpt("request_timeout", default=600, min=1,
+               help="Seconds after which a create request that no "
+                    "conductor has taken is given up: its record goes to "
+                    "Error."),
 ]
 
 docker_opts = [

@@ -71,5 +71,7 @@ def status_from_docker(state):
         "created": CREATED,
         "exited": STOPPED,
         "dead": STOPPED,
-        "removing": DELETING,
+        # Exited and on its way out (auto_remove); the destroy event
+        # that follows makes it Deleted.
+        "removing": STOPPED,
     }.get(state.get("Status"), UNKNOWN)

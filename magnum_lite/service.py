@@ -95,13 +95,17 @@ class Conductor:
     def __init__(self, conf, transport):
         # Imported here so the API process never loads docker-py.
         from magnum_lite.conductor import manager
+        from magnum_lite.conductor import status
+        from magnum_lite.conductor import sync
         from magnum_lite.docker import client as docker_client
         from magnum_lite.docker import driver as docker_driver
 
         self.conf = conf
         self.client = docker_client.DockerHTTPClient.from_conf(conf)
         self.driver = docker_driver.DockerDriver(self.client)
-        self.manager = manager.ConductorManager(conf, self.driver)
+        recorder = status.StatusRecorder(self.driver)
+        self.manager = manager.ConductorManager(conf, self.driver, recorder)
+        self.sync = sync.Sync(conf, self.driver, recorder)
         target = rpc.messaging.Target(topic=conf.conductor.topic,
                                       server=conf.host)
         self.server = rpc.get_server(transport, target, [self.manager])
@@ -114,6 +118,7 @@ class Conductor:
         objects.Service.report(ml_context.admin_context(), self.conf.host,
                                self.conf.conductor.topic, engine)
         self.server.start()
+        self.sync.start()
         self._heartbeat.start()
         LOG.info("conductor for %s on %s (Docker %s) listening on topic %s",
                  self.conf.host, self.conf.docker.api_url,
@@ -133,6 +138,7 @@ class Conductor:
         self._stopping.set()
         self.server.stop()
         self.server.wait()
+        self.sync.stop()
         self.client.close()
 
 

@@ -12,10 +12,15 @@ _ERROR_RESPONSE = {
 }
 
 
+_PATH_EXAMPLES = {"container_ident": "web", "host_ident": "host-a",
+                  "service_id": "1", "request_id": "req-0f6a8d4e"}
+
+
 def _parameters(template, query):
     params = [{"name": name, "in": "path", "required": True,
                "schema": {"type": "string", "minLength": 1,
-                          "pattern": "^[^/]+$"}}
+                          "pattern": "^[^/]+$"},
+               "example": _PATH_EXAMPLES[name]}
               for name in re.findall(r"\{(\w+)\}", template)]
     params.append({
         "name": microversion.HEADER, "in": "header", "required": False,

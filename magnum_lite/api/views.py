@@ -88,19 +88,19 @@ def host_uuid(service):
 
 
 def host(request, service, total_containers):
+    # engine_info is what the conductor's driver.info() reported at start.
     info = service.engine_info or {}
-    memory = info.get("MemTotal")
+    memory = info.get("memory")
     return {
         "uuid": host_uuid(service),
         "hostname": service.host,
         "mem_total": memory // MiB if memory else None,
-        "cpus": info.get("NCPU"),
+        "cpus": info.get("cpus"),
         "disk_total": None,
-        "os": info.get("OperatingSystem"),
-        "os_type": info.get("OSType"),
-        "architecture": info.get("Architecture"),
-        "kernel_version": info.get("KernelVersion"),
-        "docker_version": info.get("ServerVersion"),
+        "os": info.get("os"),
+        "kernel_version": info.get("kernel_version"),
+        "docker_version": info.get("version"),
+        "docker_api_version": info.get("api_version"),
         "total_containers": total_containers,
         "labels": {},
         "enable_cpu_pinning": False,

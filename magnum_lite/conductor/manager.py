@@ -6,12 +6,12 @@ holds that container's lock from reading the record to saving it.
 """
 import base64
 import contextlib
-import threading
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
 
 from magnum_lite.conductor import rpcapi
+from magnum_lite.docker import driver as docker_driver
 from magnum_lite.docker import image as image_ref
 from magnum_lite import exception
 from magnum_lite import lifecycle
@@ -20,7 +20,6 @@ from magnum_lite import objects
 LOG = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
-UUID_LABEL = "magnum_lite.uuid"
 
 
 def docker_name(container):
@@ -30,44 +29,20 @@ def docker_name(container):
     return "magnum-lite-" + container.uuid
 
 
-class _KeyedLocks:
-    """One lock per container uuid, dropped when nobody holds or waits."""
-
-    def __init__(self):
-        self._guard = threading.Lock()
-        self._locks = {}
-
-    @contextlib.contextmanager
-    def hold(self, key):
-        with self._guard:
-            lock, users = self._locks.get(key, (threading.Lock(), 0))
-            self._locks[key] = (lock, users + 1)
-        try:
-            with lock:
-                yield
-        finally:
-            with self._guard:
-                lock, users = self._locks[key]
-                if users == 1:
-                    del self._locks[key]
-                else:
-                    self._locks[key] = (lock, users - 1)
-
-
 class ConductorManager:
     target = messaging.Target(namespace=rpcapi.NAMESPACE,
                               version=rpcapi.VERSION)
 
-    def __init__(self, conf, driver):
+    def __init__(self, conf, driver, status_recorder):
         self._conf = conf
         self._driver = driver
-        self._locks = _KeyedLocks()
+        self._status = status_recorder
 
     @contextlib.contextmanager
     def _operation(self, context, container, action, allowed=None):
         """Lock, re-read, check the lifecycle, log the action; on failure
         leave the record with what Docker says and the reason why."""
-        with self._locks.hold(container.uuid):
+        with self._status.locks.hold(container.uuid):
             container = objects.Container.get(context.elevated(),
                                               container.uuid)
             lifecycle.check(allowed or action, container)
@@ -81,38 +56,15 @@ class ConductorManager:
                 LOG.warning("%s of container %s failed: %s", action,
                             container.uuid, error)
                 record.finish(error)
-                self._fail(container, error)
+                self._status.fail(container, error)
                 raise
             record.finish()
             if container.status != lifecycle.DELETED:
                 container.task_state = None
                 container.save()
 
-    def _fail(self, container, error):
-        if (isinstance(error, exception.Invalid) and
-                container.status not in lifecycle.TRANSIENT):
-            # Docker refused the request: the container is as it was, and
-            # the refusal is in the action log (and with a call's caller).
-            container.task_state = None
-            container.save()
-            return
-        status = lifecycle.ERROR
-        if container.container_id and not isinstance(
-                error, exception.DockerUnavailable):
-            try:
-                status, _state = self._driver.status(container.container_id)
-            except exception.MagnumLiteError:
-                pass
-        container.status = status
-        container.status_reason = str(error)
-        container.status_detail = None
-        container.task_state = None
-        container.save()
-
     def _sync_status(self, container):
-        container.status, state = self._driver.status(container.container_id)
-        container.status_reason = _reason(state)
-        container.save()
+        self._status.record(container)
 
     # -- create ---------------------------------------------------------------
 
@@ -157,7 +109,8 @@ class ConductorManager:
             # Shown to the tenant as what actually runs.
             container.command = config["Cmd"]
         labels = dict(container.labels or {})
-        labels[UUID_LABEL] = container.uuid
+        labels[docker_driver.MANAGED_LABEL] = container.uuid
+        labels[docker_driver.HOST_LABEL] = self._conf.host
         return {
             "name": docker_name(container),
             "image": image["Id"],
@@ -282,16 +235,3 @@ class ConductorManager:
         image_id = self._driver.commit(
             self._read(context, container, "commit"), repository, tag)
         return {"uuid": image_id}
-
-
-def _reason(state):
-    """What a tenant should read about a container that is not running."""
-    if not state or state.get("Running"):
-        return None
-    if state.get("OOMKilled"):
-        return "OOMKilled (exit code %s)" % state.get("ExitCode")
-    if state.get("Error"):
-        return state["Error"]
-    if state.get("Status") == "exited":
-        return "Exited with code %s" % state.get("ExitCode")
-    return None

@@ -10,7 +10,8 @@ from magnum_lite.docker import client as docker_client
 
 LOG = logging.getLogger(__name__)
 
-MANAGED_LABEL = "magnum_lite.uuid"
+MANAGED_LABEL = "magnum_lite.uuid"  # ties a Docker container to its record
+HOST_LABEL = "magnum_lite.host"  # the conductor host that created it
 PROGRESS_INTERVAL = 0.5  # seconds between two progress reports of a pull
 _LAYER_DONE = ("Pull complete", "Already exists")
 _LAYER_STATUSES = _LAYER_DONE + (
@@ -172,15 +173,34 @@ class DockerDriver:
             LOG.warning("Docker warns about updating container %s: %s",
                         container_id, warning)
 
-    def list_managed(self, label=MANAGED_LABEL):
-        """Every container (running or not) that carries `label`."""
+    def list_managed(self, host=None):
+        """Every container (running or not) that carries our uuid label;
+        with host, only those that conductor host created."""
+        labels = [MANAGED_LABEL]
+        if host is not None:
+            labels.append("%s=%s" % (HOST_LABEL, host))
         with self._errors():
             found = self.client.containers(all=True,
-                                           filters={"label": label})
-        return [{"id": c["Id"], "uuid": (c.get("Labels") or {}).get(label),
+                                           filters={"label": labels})
+        return [{"id": c["Id"],
+                 "uuid": (c.get("Labels") or {}).get(MANAGED_LABEL),
                  "status": _status_from_list_state(c.get("State")),
                  "name": c["Names"][0].lstrip("/") if c.get("Names") else None}
                 for c in found]
+
+    def events(self, since=None):
+        """Docker's stream of events about our containers, from `since`
+        (Docker's "seconds.nanoseconds") on; it blocks between events and
+        ends, or raises DockerUnavailable, when the engine goes away."""
+        with self._errors():
+            stream = self.client.events(
+                since=since, decode=True,
+                filters={"type": "container", "label": MANAGED_LABEL})
+        try:
+            with self._errors():
+                yield from stream
+        finally:
+            stream.close()
 
     # Inside a container
 

@@ -96,9 +96,9 @@ class ContainerList(ovo_base.ObjectListBase, base.MagnumLiteObject):
         if scope is not None or not context.all_projects:
             filters.setdefault("project_id", context.project_id)
         rows = db.container_list(filters, limit, marker, sort_key, sort_dir)
-        return ovo_base.obj_make_list(context, cls(context), Container, rows)
+        return ovo_base.obj_make_list(context, cls(context), rows)
 
     @classmethod
     def on_host(cls, context, host):
         rows = db.container_list({"host": host})
-        return ovo_base.obj_make_list(context, cls(context), Container, rows)
+        return ovo_base.obj_make_list(context, cls(context), rows)

@@ -253,3 +253,47 @@ def error_of(response):
     assert error["title"] and error["detail"]
     assert error["request_id"] == response.headers["X-OpenStack-Request-Id"]
     return error
+
+
+class LifelikeConductor(FakeConductor):
+    """A FakeConductor that also finishes each cast at once, writing the
+    status the real conductor would, so a client can walk a lifecycle."""
+
+    def _finish(self, container, status):
+        record = objects.Container.get(ml_context.admin_context(),
+                                       container.uuid)
+        record.status = status
+        record.save()
+
+    def create(self, context, container, run=False):
+        super().create(context, container, run=run)
+        self._finish(container,
+                     lifecycle.RUNNING if run else lifecycle.CREATED)
+
+    def start(self, context, container):
+        super().start(context, container)
+        self._finish(container, lifecycle.RUNNING)
+
+    def stop(self, context, container, timeout=10):
+        super().stop(context, container, timeout=timeout)
+        self._finish(container, lifecycle.STOPPED)
+
+    def reboot(self, context, container, timeout=10):
+        super().reboot(context, container, timeout=timeout)
+        self._finish(container, lifecycle.RUNNING)
+
+    def pause(self, context, container):
+        super().pause(context, container)
+        self._finish(container, lifecycle.PAUSED)
+
+    def unpause(self, context, container):
+        super().unpause(context, container)
+        self._finish(container, lifecycle.RUNNING)
+
+    def kill(self, context, container, signal=None):
+        super().kill(context, container, signal=signal)
+        self._finish(container, lifecycle.STOPPED)
+
+    def delete(self, context, container, force=False, stop=False):
+        super().delete(context, container, force=force, stop=stop)
+        container.destroy()

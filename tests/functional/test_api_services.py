@@ -15,10 +15,11 @@ from tests.functional.api_fixtures import error_of  # noqa: E402
 
 pytest_plugins = ["tests.functional.api_fixtures"]
 
-ENGINE_INFO = {"NCPU": 4, "MemTotal": 8 * 1024 ** 3,
-               "OperatingSystem": "Debian GNU/Linux 12 (bookworm)",
-               "OSType": "linux", "Architecture": "x86_64",
-               "KernelVersion": "6.1.0", "ServerVersion": "20.10.24"}
+# As the conductor's driver.info() reports it.
+ENGINE_INFO = {"cpus": 4, "memory": 8 * 1024 ** 3,
+               "os": "Debian GNU/Linux 12 (bookworm)",
+               "kernel_version": "6.1.0", "version": "20.10.24",
+               "api_version": "1.41"}
 
 
 @pytest.fixture
@@ -59,8 +60,8 @@ def test_hosts_show_what_their_engine_reports(admin, services,
     make_container(name="two", host="host-a", project="project-b")
     hosts = {h["hostname"]: h for h in admin.get("/v1/hosts/").json["hosts"]}
     host = hosts["host-a"]
-    assert (host["cpus"], host["mem_total"], host["os_type"]) == (
-        4, 8192, "linux")
+    assert (host["cpus"], host["mem_total"], host["docker_version"]) == (
+        4, 8192, "20.10.24")
     assert host["total_containers"] == 2
     assert hosts["host-b"]["cpus"] is None
     assert hosts["host-b"]["total_containers"] == 0

@@ -1,7 +1,6 @@
 """The Docker driver against a real private dockerd and a loopback registry."""
 import io
 import itertools
-import os
 import tarfile
 import time
 import uuid
@@ -15,6 +14,7 @@ from magnum_lite import lifecycle
 from magnum_lite.docker import client as docker_client
 from magnum_lite.docker import driver as docker_driver
 from magnum_lite.docker import image
+from tests import conftest as shared
 
 MiB = 1024 * 1024
 ENV = ("MAGNUM_LITE_TEST_DOCKER_URL", "MAGNUM_LITE_TEST_IMAGE",
@@ -31,11 +31,8 @@ MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
 
 @pytest.fixture(scope="module")
 def env():
-    missing = [name for name in ENV if not os.environ.get(name)]
-    if missing:
-        pytest.fail(f"{missing[0]} is not set: run `eval \"$(.ci/stack up)\"` "
-                    "first", pytrace=False)
-    return {name: os.environ[name] for name in ENV}
+    stack = shared.stack()
+    return {name: stack[name] for name in ENV}
 
 
 @pytest.fixture(scope="module")
@@ -316,13 +313,20 @@ def test_commit(driver, make, images):
         tag for i in driver.images() for tag in i["repo_tags"]}
 
 
-def test_list_managed_finds_labelled_containers(driver, make):
-    label = f"ml-test-managed-{RUN}"
-    running = make(name=f"ml-test-{RUN}-m1", labels={label: "uuid-1"})
-    stopped = make(name=f"ml-test-{RUN}-m2", labels={label: "uuid-2"})
-    make()  # without the label: not listed
+def test_list_managed_finds_our_containers_by_host(driver, make):
+    # A host name of this run alone: a conductor sweeping orphans on this
+    # engine only touches containers labelled with its own host.
+    host = f"ml-test-host-{RUN}"
+    ours = {docker_driver.HOST_LABEL: host}
+    running = make(name=f"ml-test-{RUN}-m1",
+                   labels={docker_driver.MANAGED_LABEL: "uuid-1", **ours})
+    stopped = make(name=f"ml-test-{RUN}-m2",
+                   labels={docker_driver.MANAGED_LABEL: "uuid-2", **ours})
+    make(labels=ours)  # without a uuid: not ours to manage
+    make(labels={docker_driver.MANAGED_LABEL: "uuid-3",
+                 docker_driver.HOST_LABEL: "another-host"})
     driver.start(running)
-    found = {c["id"]: c for c in driver.list_managed(label)}
+    found = {c["id"]: c for c in driver.list_managed(host)}
     assert found == {
         running: {"id": running, "uuid": "uuid-1",
                   "status": lifecycle.RUNNING, "name": f"ml-test-{RUN}-m1"},
@@ -330,7 +334,7 @@ def test_list_managed_finds_labelled_containers(driver, make):
                   "status": lifecycle.CREATED, "name": f"ml-test-{RUN}-m2"},
     }
     driver.pause(running)
-    statuses = {c["id"]: c["status"] for c in driver.list_managed(label)}
+    statuses = {c["id"]: c["status"] for c in driver.list_managed(host)}
     assert statuses[running] == lifecycle.PAUSED
     driver.unpause(running)
 

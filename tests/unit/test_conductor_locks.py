@@ -2,7 +2,7 @@
 import threading
 import time
 
-from magnum_lite.conductor import manager
+from magnum_lite.conductor import status
 
 
 def _run_two(locks, key_a, key_b):
@@ -27,15 +27,25 @@ def _run_two(locks, key_a, key_b):
 
 
 def test_same_container_is_serialised():
-    assert _run_two(manager._KeyedLocks(), "c1", "c1") is False
+    assert _run_two(status.KeyedLocks(), "c1", "c1") is False
 
 
 def test_different_containers_run_together():
-    assert _run_two(manager._KeyedLocks(), "c1", "c2") is True
+    assert _run_two(status.KeyedLocks(), "c1", "c2") is True
 
 
 def test_locks_are_dropped_when_unused():
-    locks = manager._KeyedLocks()
+    locks = status.KeyedLocks()
     with locks.hold("c1"):
         assert "c1" in locks._locks
+    assert locks._locks == {}
+
+
+def test_try_hold_does_not_wait_for_a_busy_container():
+    locks = status.KeyedLocks()
+    with locks.hold("c1"):
+        with locks.hold("c1", blocking=False) as got:
+            assert got is False
+        with locks.hold("c2", blocking=False) as got:
+            assert got is True
     assert locks._locks == {}

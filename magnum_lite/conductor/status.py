@@ -1,0 +1,101 @@
+"""The one writer of a container's status once it exists: it asks Docker.
+
+Operations (manager), the event follower and the reconcile pass (sync) all
+write status through a StatusRecorder, under the container's lock, so they
+never race and never guess.
+"""
+import contextlib
+import threading
+
+from magnum_lite import exception
+from magnum_lite import lifecycle
+
+
+class KeyedLocks:
+    """One lock per container uuid, dropped when nobody holds or waits."""
+
+    def __init__(self):
+        self._guard = threading.Lock()
+        self._locks = {}
+
+    @contextlib.contextmanager
+    def hold(self, key, blocking=True):
+        """Yield True holding key's lock; with blocking=False, yield False
+        at once when someone else holds it."""
+        with self._guard:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        acquired = lock.acquire(blocking)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                lock.release()
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+
+class StatusRecorder:
+
+    def __init__(self, driver):
+        self.driver = driver
+        self.locks = KeyedLocks()
+
+    def record(self, container, exit_code=None):
+        """Save what Docker says of the container now. exit_code is the
+        last one an event reported, for a container Docker has removed."""
+        try:
+            container.status, state = self.driver.status(
+                container.container_id)
+            container.status_reason = reason(state)
+        except exception.DockerNotFound:
+            container.status = lifecycle.DELETED
+            container.status_reason = gone_reason(container, exit_code)
+            container.container_id = None
+        container.status_detail = None
+        container.save()
+
+    def fail(self, container, error):
+        """Save the outcome of an operation that raised `error`."""
+        container.task_state = None
+        if (isinstance(error, exception.Invalid) and
+                container.status not in lifecycle.TRANSIENT):
+            # Docker refused the request: the container is as it was, and
+            # the refusal is in the action log (and with a call's caller).
+            container.save()
+            return
+        status = lifecycle.ERROR
+        if container.container_id and not isinstance(
+                error, exception.DockerUnavailable):
+            try:
+                status, _state = self.driver.status(container.container_id)
+            except exception.MagnumLiteError:
+                pass
+        container.status = status
+        container.status_reason = str(error)
+        container.status_detail = None
+        container.save()
+
+
+def reason(state):
+    """What a tenant should read about a container that is not running."""
+    if not state or state.get("Running"):
+        return None
+    if state.get("OOMKilled"):
+        return "OOMKilled (exit code %s)" % state.get("ExitCode")
+    if state.get("Error"):
+        return state["Error"]
+    if state.get("Status") in ("exited", "dead"):
+        return "Exited with code %s" % state.get("ExitCode")
+    return None
+
+
+def gone_reason(container, exit_code=None):
+    if container.auto_remove:
+        code = "" if exit_code is None else " with code %s" % exit_code
+        return "Exited%s; Docker removed it (auto_remove)" % code
+    return "Removed from Docker outside magnum_lite"

@@ -1,0 +1,219 @@
+"""Keeps records true when Docker changes on its own.
+
+The event follower reads the engine's event stream and has each event's
+container re-read and recorded; the reconcile pass compares every record
+of this host with what the engine has, at start, after the stream comes
+back, and every [conductor] reconcile_interval seconds. Neither touches a
+container while an operation holds its lock: the operation records what
+Docker says when it finishes.
+"""
+import concurrent.futures
+import datetime
+import threading
+
+from oslo_log import log as logging
+
+from magnum_lite import context as ml_context
+from magnum_lite.docker import driver as docker_driver
+from magnum_lite import exception
+from magnum_lite import lifecycle
+from magnum_lite import objects
+
+LOG = logging.getLogger(__name__)
+
+# Events after which a container's state may differ from its record.
+STATE_EVENTS = frozenset(("start", "die", "oom", "pause", "unpause",
+                          "restart", "destroy", "stop", "kill", "create"))
+
+
+class Sync:
+
+    def __init__(self, conf, driver, status_recorder):
+        self._conf = conf
+        self._driver = driver
+        self._status = status_recorder
+        self._context = ml_context.admin_context()
+        self._stopping = threading.Event()
+        # Records are re-read off the stream's thread, so one container
+        # busy with a long operation does not hold up everyone's events.
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            4, thread_name_prefix="sync")
+        self._pending = set()
+        self._pending_guard = threading.Lock()
+        self._exit_codes = {}
+        self._threads = [
+            threading.Thread(target=self._follow, name="docker-events",
+                             daemon=True),
+            threading.Thread(target=self._periodic, name="reconcile",
+                             daemon=True),
+        ]
+
+    def start(self):
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self):
+        self._stopping.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- the event stream -----------------------------------------------------
+
+    def _follow(self):
+        since = None
+        delay = 0.5
+        while not self._stopping.is_set():
+            try:
+                stream = self._driver.events(since=since)
+                # Whatever happened while we were not listening.
+                self._pool.submit(self.reconcile)
+                for event in stream:
+                    delay = 0.5
+                    since = _event_time(event)
+                    self._on_event(event)
+                    if self._stopping.is_set():
+                        return
+                LOG.warning("Docker's event stream ended; reconnecting")
+            except exception.MagnumLiteError as e:
+                LOG.warning("Docker's event stream: %s; retrying in %.1fs",
+                            e, delay)
+            except Exception:
+                LOG.exception("following Docker's events failed; retrying")
+            self._stopping.wait(delay)
+            delay = min(delay * 2, 5)
+
+    def _on_event(self, event):
+        if event.get("Type") != "container":
+            return
+        if event.get("Action") not in STATE_EVENTS:
+            return
+        attributes = (event.get("Actor") or {}).get("Attributes") or {}
+        uuid = attributes.get(docker_driver.MANAGED_LABEL)
+        if attributes.get(docker_driver.HOST_LABEL) != self._conf.host:
+            return
+        if event.get("Action") == "die" and "exitCode" in attributes:
+            self._exit_codes[uuid] = attributes["exitCode"]
+        with self._pending_guard:
+            if uuid in self._pending:
+                return  # a re-read that has not started yet will see this
+            self._pending.add(uuid)
+        self._pool.submit(self._observe, uuid)
+
+    def _observe(self, uuid):
+        with self._pending_guard:
+            self._pending.discard(uuid)
+        with self._status.locks.hold(uuid):
+            try:
+                container = objects.Container.get(self._context, uuid)
+            except exception.ContainerNotFound:
+                return  # deleted through us
+            if container.task_state or not container.container_id:
+                return  # an operation is under way or was interrupted
+            try:
+                self._status.record(container, self._exit_codes.pop(uuid,
+                                                                    None))
+            except exception.DockerUnavailable as e:
+                LOG.warning("cannot re-read container %s: %s", uuid, e)
+
+    # -- reconcile ------------------------------------------------------------
+
+    def _periodic(self):
+        interval = self._conf.conductor.reconcile_interval
+        while not self._stopping.wait(interval):
+            try:
+                self.reconcile()
+            except Exception:
+                LOG.exception("reconcile pass failed")
+
+    def reconcile(self):
+        """Bring every record of this host in line with the engine."""
+        try:
+            found = {c["uuid"]: c for c in
+                     self._driver.list_managed(host=self._conf.host)}
+        except exception.DockerUnavailable as e:
+            LOG.warning("reconcile: %s", e)
+            return
+        records = objects.ContainerList.on_host(self._context,
+                                                self._conf.host)
+        for record in records:
+            with self._status.locks.hold(record.uuid, blocking=False) as got:
+                if got:
+                    self._repair(record.uuid, found.pop(record.uuid, None))
+                else:
+                    found.pop(record.uuid, None)  # in flight: not orphan
+        for orphan in found.values():
+            with self._status.locks.hold(orphan["uuid"],
+                                         blocking=False) as got:
+                if got and not _exists(self._context, orphan["uuid"]):
+                    LOG.warning("removing Docker container %s: its record "
+                                "%s does not exist", orphan["id"],
+                                orphan["uuid"])
+                    self._driver.remove(orphan["id"], force=True)
+
+    def _repair(self, uuid, docker):
+        try:
+            container = objects.Container.get(self._context, uuid)
+        except exception.ContainerNotFound:
+            return
+        if container.status == lifecycle.DELETING:
+            # A delete was interrupted: finish it.
+            if container.container_id or docker:
+                self._driver.remove((docker or {}).get("id") or
+                                    container.container_id, force=True)
+            container.destroy()
+            LOG.info("reconcile: finished the delete of %s", uuid)
+            return
+        if container.status == lifecycle.CREATING:
+            self._repair_create(container, docker)
+            return
+        if container.task_state:
+            LOG.info("reconcile: %s of %s was interrupted", 
+                     container.task_state, uuid)
+            container.task_state = None
+        if container.container_id:
+            self._status.record(container, self._exit_codes.pop(uuid, None))
+        elif container.obj_what_changed():
+            container.save()
+
+    def _repair_create(self, container, docker):
+        if docker:
+            # The create got as far as Docker: adopt what it made.
+            container.container_id = docker["id"]
+            container.task_state = None
+            self._status.record(container)
+            LOG.info("reconcile: adopted Docker container %s for %s",
+                     docker["id"], container.uuid)
+            return
+        if container.task_state:
+            reason = ("The conductor stopped while creating it; nothing "
+                      "was made in Docker. Delete it and create it again.")
+        elif _age(container) > self._conf.conductor.request_timeout:
+            reason = ("No conductor took the create request within %ss." %
+                      self._conf.conductor.request_timeout)
+        else:
+            return  # the request may still be on its way
+        container.status = lifecycle.ERROR
+        container.status_reason = reason
+        container.task_state = None
+        container.save()
+        LOG.warning("reconcile: %s: %s", container.uuid, reason)
+
+
+def _event_time(event):
+    nanos = event.get("timeNano")
+    if nanos is None:
+        return str(event.get("time"))
+    return "%d.%09d" % divmod(int(nanos), 10 ** 9)
+
+
+def _exists(context, uuid):
+    try:
+        objects.Container.get(context, uuid)
+        return True
+    except exception.ContainerNotFound:
+        return False
+
+
+def _age(container):
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return (now - (container.updated_at or container.created_at)
+            ).total_seconds()
