@@ -34,8 +34,8 @@ ALLOWED = {
     "unpause": (PAUSED,),
     "kill": (RUNNING, RESTARTING),
     # delete without stop/force: a container that does not run.
-    "delete": (CREATED, STOPPED, ERROR, UNKNOWN),
-    "delete_stop": (CREATED, STOPPED, ERROR, UNKNOWN) + _LIVE,
+    "delete": (CREATED, STOPPED, DELETED, ERROR, UNKNOWN),
+    "delete_stop": (CREATED, STOPPED, DELETED, ERROR, UNKNOWN) + _LIVE,
     "delete_force": STATUSES,
     "update": _EXISTS,
     "rename": _EXISTS + (ERROR, UNKNOWN),

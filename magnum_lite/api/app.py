@@ -46,7 +46,7 @@ class API:
                 request, self.conf, self.enforcer)
             self._limit_body(request)
             response = handler(request, **params)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - every failure answers
             response = errors.to_response(request, error)
         microversion.stamp(response, version)
         return response

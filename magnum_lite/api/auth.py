@@ -13,19 +13,29 @@ from magnum_lite import policy
 
 def context(request, conf, enforcer):
     """The RequestContext of `request`, its is_admin decided by policy."""
-    defaults = {}
-    if conf.api.auth_strategy == "noauth":
-        headers = request.headers
-        if not headers.get("X-Project-Id"):
-            defaults["project_id"] = conf.api.noauth_project_id
-        if not headers.get("X-User-Id"):
-            defaults["user_id"] = conf.api.noauth_user_id
-        if not headers.get("X-Roles"):
-            defaults["roles"] = list(conf.api.noauth_roles)
-    ctx = ml_context.RequestContext.from_environ(request.environ,
-                                                 **defaults)
+    if conf.api.auth_strategy == "keystone":
+        if request.headers.get("X-Identity-Status") != "Confirmed":
+            # No checked identity (a public path, or auth_token told to
+            # delay its decision): nobody, whom policy refuses everything.
+            return ml_context.RequestContext.from_environ(
+                {}, request_id=request.environ.get("openstack.request_id"))
+        values = {}
+    else:
+        values = _noauth_defaults(request.headers, conf)
+    ctx = ml_context.RequestContext.from_environ(request.environ, **values)
     ctx.is_admin = policy.is_admin(enforcer, ctx)
     return ctx
+
+
+def _noauth_defaults(headers, conf):
+    values = {}
+    if not headers.get("X-Project-Id"):
+        values["project_id"] = conf.api.noauth_project_id
+    if not headers.get("X-User-Id"):
+        values["user_id"] = conf.api.noauth_user_id
+    if not headers.get("X-Roles"):
+        values["roles"] = list(conf.api.noauth_roles)
+    return values
 
 
 def keystone(application, conf):

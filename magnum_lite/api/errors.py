@@ -50,9 +50,16 @@ def _slug(name):
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+def _phrase(status):
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def error_response(request_id, status, title, detail, code=None,
                    headers=None):
-    code = code or _slug(http.HTTPStatus(status).phrase.replace(" ", ""))
+    code = code or _slug(_phrase(status).replace(" ", "").replace("-", ""))
     body = {"errors": [{
         "status": status,
         "code": "magnum_lite." + code,
@@ -116,11 +123,9 @@ def to_response(request, error):
 def _foreign_detail(response):
     # keystonemiddleware answers {"error": {"message": ...}}.
     try:
-        body = json.loads(response.body)
-        return str(body["error"]["message"])
+        return str(json.loads(response.body)["error"]["message"])
     except (ValueError, KeyError, TypeError):
-        return http.HTTPStatus(response.status_int).description or \
-            response.status
+        return f"{_phrase(response.status_int)} ({response.status_int})."
 
 
 class Faults:
@@ -133,7 +138,7 @@ class Faults:
     def __call__(self, request):
         try:
             response = request.get_response(self.application)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - the last guard
             return to_response(request, error)
         if response.status_int < 400 or _is_error_body(response):
             return response
@@ -150,6 +155,7 @@ def _is_error_body(response):
     if response.content_type != "application/json":
         return False
     try:
-        return "errors" in json.loads(response.body)
+        body = json.loads(response.body)
     except ValueError:
         return False
+    return isinstance(body, dict) and "errors" in body

@@ -39,11 +39,11 @@ def _digits(description, max_digits=9):
 
 def _unsupported(base, what):
     return dict(base, description=f"{what} is not supported by this "
-                                  "service; only the empty value is "
-                                  "accepted.")
+                                  "service; only an empty or false value "
+                                  "is accepted.")
 
 
-# -- field schemas --------------------------------------------------------------
+# -- field schemas ------------------------------------------------------------
 
 NAME = {"type": "string", "minLength": 1, "maxLength": 255,
         "pattern": NAME_PATTERN,
@@ -130,7 +130,7 @@ CREATE_FIELDS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def container_create(version):
     """The create body a version accepts; later fields say from when."""
     fields = dict(CREATE_FIELDS)
@@ -151,7 +151,7 @@ PUT_ARCHIVE = _object({"data": {"type": "string", "maxLength": 1 << 30,
                                 "description": "A tar archive, base64."}},
                       required=["data"])
 
-# -- query strings --------------------------------------------------------------
+# -- query strings ------------------------------------------------------------
 
 ALL_PROJECTS = _boolean("Admin: act across all projects.")
 PAGE = {
@@ -212,7 +212,7 @@ COMMIT_QUERY = _object({
 ARCHIVE_QUERY = _object({"path": {"type": "string", "minLength": 1,
                                   "maxLength": 4096}}, required=["path"])
 
-# -- answers (for the OpenAPI document) -----------------------------------------
+# -- answers (for the OpenAPI document) ---------------------------------------
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 CONTAINER = {

@@ -15,6 +15,7 @@ CONTEXT_KEY = "magnum_lite.context"
 VERSION_KEY = "magnum_lite.version"
 API_KEY = "magnum_lite.api"
 HANDLER_KEY = "magnum_lite.handler"
+BASE_URL_KEY = "magnum_lite.base_url"
 
 
 def spec(status=200, query=None, body=None, returns=None):
@@ -75,8 +76,14 @@ class Request(webob.Request):
                       "user_id": self.context.user_id}
         policy.authorize(self.api.enforcer, self.context, rule, target)
 
-    def url(self, *parts):
-        return "/".join([self.application_url] + [str(p) for p in parts])
+    def link(self, *parts):
+        """An absolute URL of this API: link("v1", "containers")."""
+        # application_url is rebuilt from the environ on every read; a list
+        # of a thousand containers asks for two thousand links.
+        base = self.environ.get(BASE_URL_KEY)
+        if base is None:
+            base = self.environ[BASE_URL_KEY] = self.application_url
+        return "/".join([base] + [str(p) for p in parts])
 
 
 def container(request, ident, rule):
@@ -109,14 +116,14 @@ def next_link(request, collection, limit, marker):
     params = [(k, v) for k, v in request.GET.items()
               if k not in ("limit", "marker")]
     params += [("limit", limit), ("marker", marker)]
-    return (request.url("v1", collection) + "?" +
+    return (request.link("v1", collection) + "?" +
             urllib.parse.urlencode(params))
 
 
 def page(request, collection, items, params, idents):
-    """A page of a short list held in memory (hosts, services), as
-    {collection: [...], "next": ...}; idents(item) are the markers that
-    name an item, the first of them the one `next` uses."""
+    """(items, next link or None): a page of a short list held in memory
+    (hosts, services). idents(item) are the markers that name an item;
+    the first of them is the one the next link uses."""
     items = sorted(items, key=lambda item: getattr(
         item, params.get("sort_key", "id")),
         reverse=params.get("sort_dir") == "desc")

@@ -14,7 +14,6 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from magnum_lite.api import errors
-from magnum_lite.api import microversion
 from magnum_lite.docker import image as image_ref
 from magnum_lite import exception
 
@@ -115,8 +114,9 @@ def name(value):
     return value
 
 
-def command(value, version):
-    """The command as a list: before 1.20 a shell-quoted string."""
+def command(value):
+    """The command as a list; before 1.20 it comes as a shell-quoted
+    string (the schema of the request's version says which)."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -126,13 +126,6 @@ def command(value, version):
             raise exception.InvalidParameter(
                 reason=f"command {value!r} cannot be split: {error}.")
     return value or None
-
-
-def command_view(value, version):
-    """The command as the client at `version` expects to read it."""
-    if value is None or version >= microversion.COMMAND_IS_LIST:
-        return value
-    return shlex.join(value)
 
 
 def image(value):

@@ -4,21 +4,32 @@ Fields python-zunclient prints but this service does not have (networks,
 volumes, health checks...) are given their honest empty values, so the
 clients' tables and `show` never miss a key.
 """
+import shlex
 import uuid
 
 from magnum_lite.api import microversion
 from magnum_lite.api import util
-from magnum_lite.api import validation
 
 MiB = 1024 * 1024
 # Hosts have no uuid of their own; this one is stable for a host name.
 _HOST_NAMESPACE = uuid.UUID("1f6a3f53-7b3e-4c37-9b8e-6f0c1f4b8a61")
 
 
+# What a container body says of features this service does not offer:
+# containers run with network mode none, no volumes, no health checks.
+_NOT_HERE = {
+    "addresses": {}, "ports": [], "security_groups": [],
+    "interactive": False, "tty": False, "privileged": False,
+    "auto_heal": False, "healthcheck": {}, "disk": 0, "runtime": "runc",
+    "cpu_policy": "shared", "image_driver": "docker", "registry_id": None,
+    "entrypoint": [],
+}
+
+
 def links(request, collection, ident):
     return [
-        {"rel": "self", "href": request.url("v1", collection, ident)},
-        {"rel": "bookmark", "href": request.url(collection, ident)},
+        {"rel": "self", "href": request.link("v1", collection, ident)},
+        {"rel": "bookmark", "href": request.link(collection, ident)},
     ]
 
 
@@ -34,7 +45,7 @@ def container(request, c):
         # Zun shows memory as a string of MiB with its unit.
         "memory": f"{c.memory}M" if c.memory else None,
         "cpu": c.cpu,
-        "command": validation.command_view(c.command, request.version),
+        "command": command(c.command, request.version),
         "environment": c.environment or {},
         "labels": c.labels or {},
         "workdir": c.workdir,
@@ -48,22 +59,16 @@ def container(request, c):
         "created_at": util.isotime(c.created_at),
         "updated_at": util.isotime(c.updated_at),
         "links": links(request, "containers", c.uuid),
-        # Containers run with network mode none: no addresses, no ports.
-        "addresses": {},
-        "ports": [],
-        "security_groups": [],
-        "interactive": False,
-        "tty": False,
-        "privileged": False,
-        "auto_heal": False,
-        "healthcheck": {},
-        "disk": 0,
-        "runtime": "runc",
-        "cpu_policy": "shared",
-        "image_driver": "docker",
-        "registry_id": None,
-        "entrypoint": [],
+        **_NOT_HERE,
     }
+
+
+def command(value, version):
+    """The command as a client at `version` reads it: a list from 1.20,
+    before that one shell-quoted string."""
+    if value is None or version >= microversion.COMMAND_IS_LIST:
+        return value
+    return shlex.join(value)
 
 
 def action(request, a, detail=False):

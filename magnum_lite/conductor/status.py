@@ -19,13 +19,13 @@ class KeyedLocks:
         self._locks = {}
 
     @contextlib.contextmanager
-    def hold(self, key, blocking=True):
-        """Yield True holding key's lock; with blocking=False, yield False
-        at once when someone else holds it."""
+    def hold(self, key, timeout=None):
+        """Yield True holding key's lock; with a timeout (seconds), yield
+        False when someone else held it all that time."""
         with self._guard:
             lock, users = self._locks.get(key, (threading.Lock(), 0))
             self._locks[key] = (lock, users + 1)
-        acquired = lock.acquire(blocking)
+        acquired = lock.acquire(timeout=-1 if timeout is None else timeout)
         try:
             yield acquired
         finally:

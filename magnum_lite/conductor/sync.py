@@ -40,6 +40,7 @@ class Sync:
             4, thread_name_prefix="sync")
         self._pending = set()
         self._pending_guard = threading.Lock()
+        self._stream = None
         self._exit_codes = {}
         self._threads = [
             threading.Thread(target=self._follow, name="docker-events",
@@ -54,7 +55,11 @@ class Sync:
 
     def stop(self):
         self._stopping.set()
+        if self._stream is not None:
+            self._stream.close()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     # -- the event stream -----------------------------------------------------
 
@@ -63,21 +68,27 @@ class Sync:
         delay = 0.5
         while not self._stopping.is_set():
             try:
-                stream = self._driver.events(since=since)
+                self._stream = self._driver.events(since=since)
                 # Whatever happened while we were not listening.
                 self._pool.submit(self.reconcile)
-                for event in stream:
+                for event in self._stream:
                     delay = 0.5
                     since = _event_time(event)
                     self._on_event(event)
                     if self._stopping.is_set():
                         return
+                if self._stopping.is_set():
+                    return
                 LOG.warning("Docker's event stream ended; reconnecting")
-            except exception.MagnumLiteError as e:
-                LOG.warning("Docker's event stream: %s; retrying in %.1fs",
-                            e, delay)
-            except Exception:
-                LOG.exception("following Docker's events failed; retrying")
+            except Exception as e:
+                if self._stopping.is_set():
+                    return  # stop() closed the stream under us
+                if isinstance(e, exception.MagnumLiteError):
+                    LOG.warning("Docker's event stream: %s; retrying in "
+                                "%.1fs", e, delay)
+                else:
+                    LOG.exception("following Docker's events failed; "
+                                  "retrying")
             self._stopping.wait(delay)
             delay = min(delay * 2, 5)
 
@@ -109,8 +120,9 @@ class Sync:
             if container.task_state or not container.container_id:
                 return  # an operation is under way or was interrupted
             try:
-                self._status.record(container, self._exit_codes.pop(uuid,
-                                                                    None))
+                self._status.record(container, self._exit_codes.get(uuid))
+                if container.status == lifecycle.DELETED:
+                    self._exit_codes.pop(uuid, None)
             except exception.DockerUnavailable as e:
                 LOG.warning("cannot re-read container %s: %s", uuid, e)
 
@@ -135,14 +147,15 @@ class Sync:
         records = objects.ContainerList.on_host(self._context,
                                                 self._conf.host)
         for record in records:
-            with self._status.locks.hold(record.uuid, blocking=False) as got:
+            # An operation may hold a container for long (a pull): it
+            # records the truth itself when done, so skip it this time.
+            with self._status.locks.hold(record.uuid, timeout=1) as got:
                 if got:
                     self._repair(record.uuid, found.pop(record.uuid, None))
                 else:
                     found.pop(record.uuid, None)  # in flight: not orphan
         for orphan in found.values():
-            with self._status.locks.hold(orphan["uuid"],
-                                         blocking=False) as got:
+            with self._status.locks.hold(orphan["uuid"], timeout=1) as got:
                 if got and not _exists(self._context, orphan["uuid"]):
                     LOG.warning("removing Docker container %s: its record "
                                 "%s does not exist", orphan["id"],

@@ -190,17 +190,14 @@ class DockerDriver:
 
     def events(self, since=None):
         """Docker's stream of events about our containers, from `since`
-        (Docker's "seconds.nanoseconds") on; it blocks between events and
-        ends, or raises DockerUnavailable, when the engine goes away."""
+        (Docker's "seconds.nanoseconds") on. Iterating blocks between
+        events and ends, or raises DockerUnavailable, when the engine goes
+        away; close() from another thread ends it too."""
         with self._errors():
             stream = self.client.events(
                 since=since, decode=True,
                 filters={"type": "container", "label": MANAGED_LABEL})
-        try:
-            with self._errors():
-                yield from stream
-        finally:
-            stream.close()
+        return _EventStream(stream, self._errors)
 
     # Inside a container
 
@@ -269,6 +266,19 @@ class DockerDriver:
                 "images": info.get("Images"),
                 "os": info.get("OperatingSystem"),
                 "kernel_version": info.get("KernelVersion")}
+
+
+class _EventStream:
+    def __init__(self, stream, errors):
+        self._stream = stream
+        self._errors = errors
+
+    def __iter__(self):
+        with self._errors():
+            yield from self._stream
+
+    def close(self):
+        self._stream.close()
 
 
 def _stream_error(ref, event):

@@ -165,9 +165,8 @@ class Client:
         self.roles, self.version = roles, version
 
     def as_(self, **kwargs):
-        values = dict(project=self.project, user=self.user,
-                      roles=self.roles, version=self.version)
-        values.update(kwargs)
+        values = {"project": self.project, "user": self.user,
+                  "roles": self.roles, "version": self.version, **kwargs}
         return Client(self.app, **values)
 
     def request(self, method, path, body=None, raw=None, headers=None,
@@ -224,9 +223,9 @@ def make_container(database):
              **fields):
         context = ml_context.RequestContext(project_id=project,
                                             user_id="user-a")
-        values = dict(image="busybox", host=HOST, command=["sleep", "60"],
-                      memory=64, environment={}, labels={})
-        values.update(fields)
+        values = {"image": "busybox", "host": HOST,
+                  "command": ["sleep", "60"], "memory": 64,
+                  "environment": {}, "labels": {}, **fields}
         container = objects.Container(context, name=name, status=status,
                                       project_id=project, user_id="user-a",
                                       **values)

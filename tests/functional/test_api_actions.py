@@ -10,8 +10,8 @@ from magnum_lite import lifecycle
 from magnum_lite import objects
 
 pytest.register_assert_rewrite("tests.functional.api_fixtures")
-from tests.functional.api_fixtures import error_of  # noqa: E402
-from tests.functional.api_fixtures import tar_of  # noqa: E402
+from tests.functional.api_fixtures import error_of
+from tests.functional.api_fixtures import tar_of
 
 pytest_plugins = ["tests.functional.api_fixtures"]
 
@@ -29,8 +29,8 @@ ACTIONS = {
     "unpause": ("POST", "unpause", None, 202, ("unpause", {})),
     "kill": ("POST", "kill?signal=None", None, 202,
              ("kill", {"signal": None})),
-    "logs": ("GET", "logs?stdout=True&stderr=False&timestamps=False"
-                    "&tail=10", None, 200,
+    "logs": ("GET", ("logs?stdout=True&stderr=False&timestamps=False"
+                     "&tail=10"), None, 200,
              ("logs", {"stdout": True, "stderr": False, "tail": 10,
                        "since": None, "timestamps": False})),
     "execute": ("POST", "execute?command=%22echo%22+%22hi%22", None, 200,

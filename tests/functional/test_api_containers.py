@@ -14,11 +14,11 @@ from magnum_lite import lifecycle
 from magnum_lite import objects
 
 pytest.register_assert_rewrite("tests.functional.api_fixtures")
-from tests import conftest  # noqa: E402
-from tests.functional.api_fixtures import Client  # noqa: E402
-from tests.functional.api_fixtures import container_rows  # noqa: E402
-from tests.functional.api_fixtures import error_of  # noqa: E402
-from tests.functional.api_fixtures import HOST  # noqa: E402
+from tests import conftest
+from tests.functional.api_fixtures import Client
+from tests.functional.api_fixtures import container_rows
+from tests.functional.api_fixtures import error_of
+from tests.functional.api_fixtures import HOST
 
 pytest_plugins = ["tests.functional.api_fixtures"]
 
@@ -210,6 +210,7 @@ def test_huge_body_is_413_and_writes_nothing(api):
 
 def test_huge_chunked_body_is_413(app):
     import io
+
     import webob
     request = webob.Request.blank("/v1/containers", method="POST")
     request.content_type = "application/json"
@@ -259,7 +260,7 @@ def test_a_taken_name_is_409_and_another_project_may_use_it(api):
 
 
 def _age_services(seconds):
-    old = datetime.datetime.now(datetime.timezone.utc).replace(
+    old = datetime.datetime.now(datetime.UTC).replace(
         tzinfo=None) - datetime.timedelta(seconds=seconds)
     with db.get_engine().begin() as conn:
         conn.execute(sa.update(models.Service).values(updated_at=old))
@@ -356,6 +357,10 @@ def _names(response):
     return [c["name"] for c in response.json["containers"]]
 
 
+def _flat(pages):
+    return [name for page in pages for name in page]
+
+
 def _follow(api, path):
     pages = []
     while path:
@@ -373,7 +378,7 @@ def test_list_pages_with_next_links_until_the_end(api, make_container):
         make_container(name=name)
     pages = _follow(api, "/v1/containers?limit=5")
     assert [len(page) for page in pages] == [5, 5, 5, 5, 3]
-    assert sum(pages, []) == names
+    assert _flat(pages) == names
 
 
 def test_next_link_keeps_filters_and_sort(api, make_container):
@@ -382,7 +387,7 @@ def test_next_link_keeps_filters_and_sort(api, make_container):
         make_container(name=f"r{i}", status=lifecycle.RUNNING)
     pages = _follow(api, "/v1/containers?status=Stopped&sort_key=name&"
                          "sort_dir=desc&limit=3")
-    assert sum(pages, []) == [f"s{i}" for i in reversed(range(7))]
+    assert _flat(pages) == [f"s{i}" for i in reversed(range(7))]
 
 
 def test_list_limit_is_capped_by_max_limit(database, conductor,
@@ -395,7 +400,7 @@ def test_list_limit_is_capped_by_max_limit(database, conductor,
     assert len(_names(api.get("/v1/containers?limit=100"))) == 3
     response = api.get("/v1/containers")
     assert len(_names(response)) == 3 and "next" in response.json
-    assert sum(_follow(api, "/v1/containers"), []) == [
+    assert _flat(_follow(api, "/v1/containers")) == [
         f"c{i}" for i in range(5)]
 
 

@@ -3,19 +3,21 @@ policy, and errors from the layers below, always in the API-SIG form."""
 import logging
 
 from keystonemiddleware import opts as keystone_opts
-from oslo_policy import opts as policy_opts
 import oslo_messaging as messaging
+from oslo_policy import opts as policy_opts
 import pytest
 import webob
 
 from magnum_lite.api import app as api_app
+from magnum_lite.api import auth
 from magnum_lite import exception
+from magnum_lite import policy
 
 pytest.register_assert_rewrite("tests.functional.api_fixtures")
-from tests import conftest  # noqa: E402
-from tests.functional.api_fixtures import Client  # noqa: E402
-from tests.functional.api_fixtures import container_rows  # noqa: E402
-from tests.functional.api_fixtures import error_of  # noqa: E402
+from tests import conftest
+from tests.functional.api_fixtures import Client
+from tests.functional.api_fixtures import container_rows
+from tests.functional.api_fixtures import error_of
 
 pytest_plugins = ["tests.functional.api_fixtures"]
 
@@ -137,3 +139,18 @@ def test_keystone_leaves_version_discovery_open(keystone_app):
     for path in ("/", "/v1", "/v1/openapi.json", "/healthcheck"):
         response = webob.Request.blank(path).get_response(keystone_app)
         assert response.status_int == 200, path
+
+
+def test_keystone_context_comes_only_from_a_confirmed_identity():
+    conf = conftest.make_conf(api={"auth_strategy": "keystone"})
+    enforcer = policy.get_enforcer(conf)
+    headers = {"X-Project-Id": "p1", "X-User-Id": "u1", "X-Roles": "admin"}
+    claimed = auth.context(webob.Request.blank("/", headers=headers), conf,
+                           enforcer)
+    assert (claimed.project_id, claimed.roles, claimed.is_admin) == (
+        None, [], False)
+    headers["X-Identity-Status"] = "Confirmed"
+    confirmed = auth.context(webob.Request.blank("/", headers=headers),
+                             conf, enforcer)
+    assert (confirmed.project_id, confirmed.user_id) == ("p1", "u1")
+    assert confirmed.is_admin

@@ -8,8 +8,8 @@ from magnum_lite.api import routes
 from magnum_lite.api import schemas
 
 pytest.register_assert_rewrite("tests.functional.api_fixtures")
-from tests.functional.api_fixtures import Client  # noqa: E402
-from tests.functional.api_fixtures import error_of  # noqa: E402
+from tests.functional.api_fixtures import Client
+from tests.functional.api_fixtures import error_of
 
 pytest_plugins = ["tests.functional.api_fixtures"]
 

@@ -44,8 +44,8 @@ def test_locks_are_dropped_when_unused():
 def test_try_hold_does_not_wait_for_a_busy_container():
     locks = status.KeyedLocks()
     with locks.hold("c1"):
-        with locks.hold("c1", blocking=False) as got:
+        with locks.hold("c1", timeout=0) as got:
             assert got is False
-        with locks.hold("c2", blocking=False) as got:
+        with locks.hold("c2", timeout=0) as got:
             assert got is True
     assert locks._locks == {}

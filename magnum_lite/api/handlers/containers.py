@@ -76,7 +76,7 @@ def create(request):
                                            body.get("host"))
     container = _create_record(context, values)
     request.conductor.create(context, container, run=run)
-    location = request.url("v1", "containers", container.uuid)
+    location = request.link("v1", "containers", container.uuid)
     return util.respond(views.container(request, container), status=202,
                         headers={"Location": location})
 
@@ -87,7 +87,7 @@ def _values(request, body):
     return {
         "name": validation.name(body.get("name")),
         "image": validation.image(body["image"]),
-        "command": validation.command(body.get("command"), request.version),
+        "command": validation.command(body.get("command")),
         "cpu": validation.cpu(body.get("cpu")),
         "memory": validation.memory_mb(
             body.get("memory"), request.conf.api.max_container_memory_mb),
@@ -106,8 +106,8 @@ def _create_record(context, values, attempts=5):
     generated = values["name"] is None
     for _ in range(attempts):
         if generated:
-            values["name"] = "ml-%s-%04x" % (random.choice(_WORDS),
-                                             random.getrandbits(16))
+            values["name"] = (f"ml-{random.choice(_WORDS)}-"
+                              f"{random.getrandbits(16):04x}")
         container = objects.Container(
             context, status=lifecycle.CREATING,
             project_id=context.project_id, user_id=context.user_id,

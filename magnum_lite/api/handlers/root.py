@@ -14,7 +14,7 @@ def _v1(request):
         "status": "CURRENT",
         "min_version": str(microversion.MIN_VERSION),
         "max_version": str(microversion.MAX_VERSION),
-        "links": [{"rel": "self", "href": request.url("v1", "")}],
+        "links": [{"rel": "self", "href": request.link("v1", "")}],
     }
 
 
@@ -35,11 +35,11 @@ def v1(request):
     body = _v1(request)
     body["media_types"] = [{"base": "application/json", "type": MEDIA_TYPE}]
     body["links"].append({"rel": "describedby", "type": "application/json",
-                          "href": request.url("v1", "openapi.json")})
+                          "href": request.link("v1", "openapi.json")})
     for resource in RESOURCES:
         body[resource] = [
-            {"rel": "self", "href": request.url("v1", resource, "")},
-            {"rel": "bookmark", "href": request.url(resource, "")},
+            {"rel": "self", "href": request.link("v1", resource, "")},
+            {"rel": "bookmark", "href": request.link(resource, "")},
         ]
     return util.respond(body)
 

@@ -1,0 +1,156 @@
+"""Records follow Docker when Docker changes on its own, and the reconcile
+pass repairs what the event stream could not see."""
+import time
+
+from magnum_lite.docker import driver as docker_driver
+from magnum_lite import exception
+from magnum_lite import lifecycle
+from magnum_lite import objects
+
+
+def _running(live, **fields):
+    c = live.new_container(**fields)
+    live.api.create(live.context, c, run=True)
+    return live.wait(c, lifecycle.RUNNING)
+
+
+def _until(live, container, check, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        current = objects.Container.get(live.context, container.uuid)
+        if check(current):
+            return current
+        if time.monotonic() > deadline:
+            raise AssertionError("record is %s (%s)" % (
+                current.status, current.status_reason))
+        time.sleep(0.02)
+
+
+def test_killed_from_outside_shows_exit_code(live):
+    c = _running(live)
+    live.docker.kill(c.container_id)
+    c = _until(live, c, lambda r: r.status == lifecycle.STOPPED)
+    assert c.status_reason == "Exited with code 137"
+
+
+def test_paused_and_unpaused_from_outside(live):
+    c = _running(live)
+    live.docker.pause(c.container_id)
+    _until(live, c, lambda r: r.status == lifecycle.PAUSED)
+    live.docker.unpause(c.container_id)
+    _until(live, c, lambda r: r.status == lifecycle.RUNNING)
+
+
+def test_oom_killed_is_named_in_the_reason(live):
+    # 8 MiB of memory (and as much swap) cannot hold 64 MB in a variable.
+    c = _running(live, memory=8, command=[
+        "sh", "-c", "sleep 1; a=$(head -c 64000000 /dev/urandom); sleep 300"])
+    c = _until(live, c, lambda r: r.status == lifecycle.STOPPED)
+    assert c.status_reason.startswith("OOMKilled"), c.status_reason
+
+
+def test_removed_outside_the_service(live):
+    c = _running(live)
+    live.docker.remove_container(c.container_id, force=True)
+    c = _until(live, c, lambda r: r.status == lifecycle.DELETED)
+    assert c.status_reason == "Removed from Docker outside magnum_lite"
+    assert c.container_id is None
+    live.api.delete(live.context, c)  # and the record can go
+    assert live.gone(c.uuid)
+
+
+def test_auto_remove_exit_keeps_the_exit_code(live):
+    c = _running(live, auto_remove=True,
+                 command=["sh", "-c", "sleep 1; exit 3"])
+    c = _until(live, c, lambda r: r.status == lifecycle.DELETED)
+    assert c.status_reason == "Exited with code 3; Docker removed it " \
+                              "(auto_remove)"
+
+
+def test_restart_policy_gives_up_and_says_why(live):
+    c = _running(live, restart_policy={"Name": "on-failure",
+                                       "MaximumRetryCount": 2},
+                 command=["sh", "-c", "sleep 1; exit 4"])
+    c = _until(live, c, lambda r: r.status == lifecycle.STOPPED and
+               live.inspect(r)["RestartCount"] == 2)
+    c = _until(live, c, lambda r: r.status == lifecycle.STOPPED)
+    assert c.status_reason == "Exited with code 4"
+
+
+def _as_left_by_a_crash(live, container, **fields):
+    """Write the record as a conductor that died mid-operation left it
+    (under the container's lock, as that conductor held it)."""
+    with live.conductor.manager._status.locks.hold(container.uuid):
+        record = objects.Container.get(live.context, container.uuid)
+        for name, value in fields.items():
+            setattr(record, name, value)
+        record.save()
+
+
+def test_reconcile_repairs_what_happened_while_away(live):
+    """The reconcile pass (at start, after reconnecting, periodically)."""
+    stale = _running(live)
+    # As if the change had happened while no conductor listened.
+    live.docker.stop(stale.container_id, timeout=0)
+    _as_left_by_a_crash(live, stale, status=lifecycle.RUNNING,
+                        status_reason=None, task_state="stop")
+    # A create interrupted after Docker made the container, before the
+    # record learnt its id.
+    made = live.new_container(task_state="create")
+    created = live.docker.create_container(
+        live.env["MAGNUM_LITE_TEST_IMAGE"], ["sleep", "300"],
+        name="magnum-lite-" + made.uuid, labels={
+            docker_driver.MANAGED_LABEL: made.uuid,
+            docker_driver.HOST_LABEL: live.conf.host},
+        host_config=live.docker.create_host_config(network_mode="none"))
+    # A create interrupted before Docker made anything.
+    lost = live.new_container(task_state="create")
+    # A delete interrupted between Docker and the record.
+    half_deleted = _running(live)
+    _as_left_by_a_crash(live, half_deleted, status=lifecycle.DELETING,
+                        task_state="delete")
+    # A Docker container whose record is gone.
+    orphan = live.docker.create_container(
+        live.env["MAGNUM_LITE_TEST_IMAGE"], ["sleep", "300"], labels={
+            docker_driver.MANAGED_LABEL: "7d3c7d8e-0000-4000-8000-00000000dead",
+            docker_driver.HOST_LABEL: live.conf.host},
+        host_config=live.docker.create_host_config(network_mode="none"))
+    # A create that no conductor has taken yet is left alone.
+    queued = live.new_container()
+
+    live.conductor.sync.reconcile()
+
+    stale = objects.Container.get(live.context, stale.uuid)
+    assert (stale.status, stale.status_reason, stale.task_state) == (
+        lifecycle.STOPPED, "Exited with code 137", None)
+    made = objects.Container.get(live.context, made.uuid)
+    assert (made.status, made.container_id, made.task_state) == (
+        lifecycle.CREATED, created["Id"], None)
+    lost = objects.Container.get(live.context, lost.uuid)
+    assert lost.status == lifecycle.ERROR
+    assert "stopped while creating" in lost.status_reason
+    assert live.gone(half_deleted.uuid, timeout=1)
+    assert live.docker_containers(half_deleted.uuid) == []
+    assert live.docker.containers(all=True, filters={"id": orphan["Id"]}) \
+        == []
+    queued = objects.Container.get(live.context, queued.uuid)
+    assert (queued.status, queued.task_state) == (lifecycle.CREATING, None)
+    # Left for the next tests' fixtures to clean: delete what we made.
+    live.api.delete(live.context, made, force=True)
+    live.api.delete(live.context, queued, force=True)
+    live.gone(made.uuid)
+
+
+def test_events_never_fight_an_operation(live):
+    """An outside kill during our stop: the record ends as Docker says."""
+    c = _running(live, command=["sh", "-c", "trap '' TERM; sleep 300"])
+    live.api.stop(live.context, c, timeout=3)
+    _until(live, c, lambda r: r.task_state == "stop")
+    live.docker.kill(c.container_id)
+    c = live.wait(c)
+    assert c.status == lifecycle.STOPPED
+    assert c.status_reason == "Exited with code 137"
+    try:
+        objects.Container.get(live.context, c.uuid)
+    except exception.ContainerNotFound:
+        raise AssertionError("the record was lost")
