@@ -77,14 +77,13 @@ def test_conductor_errors_keep_their_meaning(api, conductor, make_container,
     assert error_of(response)["code"] == "magnum_lite." + code
 
 
-def test_conductor_failure_after_the_record_is_written_is_reported(
-        api, conductor):
+def test_create_the_conductor_does_not_take_leaves_no_record(api,
+                                                             conductor):
     conductor.fail["create"] = messaging.MessagingTimeout("no answer")
     response = api.post("/v1/containers", {"image": "busybox"})
     assert response.status_int == 503
     error_of(response)
-    # The record stays, in Creating, for the tenant to see and delete.
-    assert [row.status for row in container_rows()] == ["Creating"]
+    assert container_rows() == []
 
 
 def test_policy_file_can_forbid_what_the_defaults_allow(database,

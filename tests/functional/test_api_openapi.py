@@ -18,7 +18,7 @@ pytestmark = pytest.mark.parametrize("api_database", ["sqlite"],
 
 
 @pytest.fixture
-def wsgi_app(database, conf, conductor_host, make_container):
+def openapi_app(database, conf, conductor_host, make_container):
     # Something to act on: a running container named "web".
     make_container(name="web", project="demo")
     return api_app.build_app(conf, FakeConductor())
@@ -29,8 +29,8 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
           checks.response_schema_conformance]
 
 
-def test_every_operation_keeps_to_the_document(wsgi_app):
-    schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", wsgi_app)
+def test_every_operation_keeps_to_the_document(openapi_app):
+    schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", openapi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 25
     for operation in operations:

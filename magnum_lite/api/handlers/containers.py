@@ -75,7 +75,13 @@ def create(request):
     values["host"] = scheduler.choose_host(context, request.conf,
                                            body.get("host"))
     container = _create_record(context, values)
-    request.conductor.create(context, container, run=run)
+    try:
+        request.conductor.create(context, container, run=run)
+    except Exception:
+        # Nobody took the work: leave no record a conductor never builds
+        # (one that got the cast finds no record, and does nothing).
+        container.destroy()
+        raise
     location = request.link("v1", "containers", container.uuid)
     return util.respond(views.container(request, container), status=202,
                         headers={"Location": location})
