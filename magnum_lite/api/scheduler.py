@@ -1,5 +1,4 @@
 """Which conductor host a new container goes to."""
-from magnum_lite.db import api as db
 from magnum_lite import exception
 from magnum_lite import objects
 
@@ -23,5 +22,5 @@ def choose_host(context, conf, requested=None):
     if not candidates:
         raise exception.NoConductor(
             reason=f"none has reported in the last {down_time} s")
-    counts = db.container_count_by_host()
+    counts = objects.ContainerList.count_by_host(context)
     return min(candidates, key=lambda host: (counts.get(host, 0), host))

@@ -91,12 +91,21 @@ class ContainerList(ovo_base.ObjectListBase, base.MagnumLiteObject):
     @classmethod
     def list(cls, context, filters=None, limit=None, marker=None,
              sort_key="id", sort_dir="asc"):
+        """A page of containers: the caller's project's, or for an admin
+        asking for all projects, everyone's (a project_id filter narrows)."""
         filters = dict(filters or {})
-        scope = base.project_scope(context)
-        if scope is not None or not context.all_projects:
-            filters.setdefault("project_id", context.project_id)
+        if not (context.is_admin and context.all_projects):
+            if not context.is_admin:
+                filters["project_id"] = context.project_id
+            else:
+                filters.setdefault("project_id", context.project_id)
         rows = db.container_list(filters, limit, marker, sort_key, sort_dir)
         return ovo_base.obj_make_list(context, cls(context), rows)
+
+    @classmethod
+    def count_by_host(cls, context):
+        """{host: number of containers}, over every project."""
+        return db.container_count_by_host()
 
     @classmethod
     def on_host(cls, context, host):

@@ -2,7 +2,6 @@
 from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite.api import views
-from magnum_lite.db import api as db
 from magnum_lite import exception
 from magnum_lite import objects
 from magnum_lite import policy
@@ -20,7 +19,7 @@ def list_hosts(request):
     services, next_page = util.page(
         request, "hosts", objects.Service.list(request.context), params,
         _idents)
-    counts = db.container_count_by_host()
+    counts = objects.ContainerList.count_by_host(request.context)
     body = {"hosts": [views.host(request, service,
                                  counts.get(service.host, 0))
                       for service in services]}
@@ -35,6 +34,7 @@ def show(request, host_ident):
     request.authorize(policy.HOST_GET)
     for service in objects.Service.list(request.context):
         if host_ident in _idents(service):
-            count = db.container_count_by_host().get(service.host, 0)
-            return util.respond(views.host(request, service, count))
+            counts = objects.ContainerList.count_by_host(request.context)
+            return util.respond(views.host(request, service,
+                                           counts.get(service.host, 0)))
     raise exception.HostNotFound(host=host_ident)
