@@ -114,6 +114,18 @@ def name(value):
     return value
 
 
+def idempotency_key(value):
+    """An Idempotency-Key header: up to 255 visible ASCII characters."""
+    if value is None:
+        return None
+    if not 0 < len(value) <= 255 or not all(
+            "!" <= ch <= "~" for ch in value):
+        raise exception.InvalidParameter(
+            reason="Idempotency-Key must be 1 to 255 visible ASCII "
+                   "characters.")
+    return value
+
+
 def command(value):
     """The command as a list; before 1.20 it comes as a shell-quoted
     string (the schema of the request's version says which)."""

@@ -231,6 +231,9 @@ class ConductorManager:
         self._driver.put_archive(
             self._read(context, container, "put_archive"), path, raw)
 
+    def images(self, context):
+        return self._driver.images()
+
     def commit(self, context, container, repository, tag=None):
         image_id = self._driver.commit(
             self._read(context, container, "commit"), repository, tag)

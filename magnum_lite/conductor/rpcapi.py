@@ -9,6 +9,7 @@ API version history:
     1.0 - Initial version: create, start, stop, reboot, pause, unpause, kill,
           delete (casts); update, rename, logs, execute, top, stats,
           get_archive, put_archive, commit (calls).
+    1.1 - images (call): the images on one conductor's Docker host.
 
 update and rename are calls, not casts: the tenant is shown the container
 as it is after the change, and Docker's refusal (e.g. memory below its
@@ -19,7 +20,7 @@ import oslo_messaging as messaging
 from magnum_lite import rpc
 
 NAMESPACE = "magnum_lite.conductor"
-VERSION = "1.0"
+VERSION = "1.1"
 
 
 class ConductorAPI:
@@ -32,6 +33,11 @@ class ConductorAPI:
     def _prepare(self, container, version="1.0", **kwargs):
         return self._client.prepare(server=container.host, version=version,
                                     **kwargs)
+
+    def images(self, context, host):
+        """The images on `host`'s engine: [{id, repo_tags, size, created}]."""
+        return self._client.prepare(server=host, version="1.1").call(
+            context, "images")
 
     # -- casts: the caller does not wait; the record tells the outcome. --
 

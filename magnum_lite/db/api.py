@@ -76,6 +76,9 @@ def _now():
 # -- containers ---------------------------------------------------------------
 
 def container_create(values):
+    """A new container row; the one already made by the same
+    Idempotency-Key in the project, if there is one."""
+    key = values.get("idempotency_key")
     try:
         with _session() as session:
             row = models.Container(**values)
@@ -83,7 +86,19 @@ def container_create(values):
             session.flush()
             return row
     except sa_exc.IntegrityError:
+        if key is not None:
+            existing = container_get_by_idempotency_key(
+                values["project_id"], key)
+            if existing is not None:
+                return existing
         raise exception.ContainerNameExists(name=values.get("name"))
+
+
+def container_get_by_idempotency_key(project_id, key):
+    with _session() as session:
+        return session.scalars(sa.select(models.Container).where(
+            models.Container.project_id == project_id,
+            models.Container.idempotency_key == key)).first()
 
 
 def container_get(uuid, project_id=None):

@@ -26,6 +26,9 @@ class Container(TimestampMixin, Base):
         sa.UniqueConstraint("uuid", name="uniq_containers0uuid"),
         sa.UniqueConstraint("project_id", "name",
                             name="uniq_containers0project_id0name"),
+        sa.UniqueConstraint(
+            "project_id", "idempotency_key",
+            name="uniq_containers0project_id0idempotency_key"),
     )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
@@ -54,6 +57,9 @@ class Container(TimestampMixin, Base):
     container_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     host: orm.Mapped[str | None] = orm.mapped_column(sa.String(255),
                                                       index=True)
+    # The client's Idempotency-Key of the create: a retry gets this record.
+    idempotency_key: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(255))
 
 
 class ContainerAction(Base):

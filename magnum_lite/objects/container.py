@@ -11,7 +11,8 @@ from magnum_lite.objects import base
 class Container(base.MagnumLiteObject):
     # Version 1.0: Initial version
     # Version 1.1: status_detail (progress of the work in flight, e.g. pull)
-    VERSION = "1.1"
+    # Version 1.2: idempotency_key (a retried create finds its record)
+    VERSION = "1.2"
 
     fields = {
         "id": fields.IntegerField(),
@@ -36,13 +37,17 @@ class Container(base.MagnumLiteObject):
         "task_state": fields.StringField(nullable=True),
         "container_id": fields.StringField(nullable=True),
         "host": fields.StringField(nullable=True),
+        "idempotency_key": fields.StringField(nullable=True),
         "created_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
         "updated_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
     }
 
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
-        if target_version == "1.0":
+        version = tuple(int(part) for part in target_version.split("."))
+        if version < (1, 2):
+            primitive.pop("idempotency_key", None)
+        if version < (1, 1):
             primitive.pop("status_detail", None)
 
     @classmethod
@@ -56,10 +61,13 @@ class Container(base.MagnumLiteObject):
         return cls.from_row(context, row)
 
     def create(self):
+        """Write the new record. With an idempotency_key that the project
+        used before, this becomes that earlier record instead."""
         values = self.obj_get_changes()
         values.setdefault("uuid", uuidutils.generate_uuid())
         row = db.container_create(values)
         self._from_db_object(self._context, self, row)
+        return row.uuid == values["uuid"]
 
     def save(self, expected_status=None):
         """Write what changed. With expected_status, only while the stored
@@ -84,7 +92,8 @@ class Container(base.MagnumLiteObject):
 class ContainerList(ovo_base.ObjectListBase, base.MagnumLiteObject):
     # Version 1.0: Initial version
     # Version 1.1: Container 1.1
-    VERSION = "1.1"
+    # Version 1.2: Container 1.2
+    VERSION = "1.2"
 
     fields = {"objects": fields.ListOfObjectsField("Container")}
 

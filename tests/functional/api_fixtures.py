@@ -135,6 +135,14 @@ class FakeConductor:
         self._call("commit", container, repository=repository, tag=tag)
         return {"uuid": "sha256:" + "ab" * 32}
 
+    def images(self, context, host):
+        self.calls.append(("images", host, {}))
+        return [{"id": "sha256:" + "cd" * 32, "size": 1234,
+                 "repo_tags": ["localbusybox:latest", "team/app:1.0"],
+                 "created": 0},
+                {"id": "sha256:" + "ef" * 32, "size": 99, "repo_tags": [],
+                 "created": 0}]
+
 
 def tar_of(name, content):
     buffer = io.BytesIO()

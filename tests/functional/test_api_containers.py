@@ -60,6 +60,41 @@ def test_create_records_the_container_and_asks_the_conductor(api,
     assert conductor.calls == [("create", body["uuid"], {"run": False})]
 
 
+def test_a_retried_create_with_the_same_key_gets_one_container(api,
+                                                               conductor):
+    first = api.post("/v1/containers?run=true", {"image": "busybox"},
+                     headers={"Idempotency-Key": "order-42"})
+    again = api.post("/v1/containers?run=true", {"image": "busybox"},
+                     headers={"Idempotency-Key": "order-42"})
+    assert first.status_int == again.status_int == 202
+    assert again.json["uuid"] == first.json["uuid"]
+    assert again.headers["Location"] == first.headers["Location"]
+    assert len(container_rows()) == 1
+    assert conductor.calls == [("create", first.json["uuid"], {"run": True})]
+    other = api.post("/v1/containers", {"image": "busybox"},
+                     headers={"Idempotency-Key": "order-43"})
+    assert other.json["uuid"] != first.json["uuid"]
+
+
+def test_idempotency_keys_are_per_project(api):
+    mine = api.post("/v1/containers", {"image": "busybox"},
+                    headers={"Idempotency-Key": "k1"})
+    theirs = api.as_(project="project-b").post(
+        "/v1/containers", {"image": "busybox"},
+        headers={"Idempotency-Key": "k1"})
+    assert mine.json["uuid"] != theirs.json["uuid"]
+    assert theirs.json["project_id"] == "project-b"
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "has space", "tab\there"])
+def test_bad_idempotency_key_is_400_and_writes_nothing(api, key):
+    response = api.post("/v1/containers", {"image": "busybox"},
+                        headers={"Idempotency-Key": key})
+    assert response.status_int == 400
+    assert "Idempotency-Key" in error_of(response)["detail"]
+    assert container_rows() == []
+
+
 def test_run_true_asks_the_conductor_to_start_it(api, conductor):
     response = api.post("/v1/containers?run=true", {"image": "busybox"})
     assert response.status_int == 202

@@ -85,8 +85,21 @@ def test_host_and_service_lists_page(admin, services):
     assert admin.get("/v1/services?marker=nope").status_int == 400
 
 
-def test_images_list_is_empty_until_the_conductor_reports_them(admin,
-                                                               services):
+def test_images_come_from_the_live_conductors(admin, services, conductor):
     response = admin.get("/v1/images/")
     assert response.status_int == 200
-    assert response.json == {"images": []}
+    images = response.json["images"]
+    # Ordered by host, repository and tag.
+    assert [(i["repo"], i["tag"], i["host"]) for i in images] == [
+        ("<none>", "<none>", "host-a"), ("localbusybox", "latest", "host-a"),
+        ("team/app", "1.0", "host-a")]
+    assert images[1]["image_id"] == "sha256:" + "cd" * 32
+    assert len({i["uuid"] for i in images}) == 3
+    # host-b has not reported for years: it is not asked.
+    assert conductor.calls == [("images", "host-a", {})]
+    page = admin.get("/v1/images?limit=2").json
+    assert len(page["images"]) == 2 and "next" in page
+
+
+def test_images_are_for_admins(api, services):
+    assert api.get("/v1/images").status_int == 403

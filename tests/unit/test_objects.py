@@ -11,10 +11,10 @@ from magnum_lite import rpc
 # Change a fingerprint only together with the object's VERSION (and its
 # version comment, and obj_make_compatible where a field was added).
 EXPECTED = {
-    "Container": "1.1-f1b602f83fadc2491d3fa338a519a35e",
+    "Container": "1.2-b556df5488b65f48fed53f08ccbd5f6a",
     "ContainerAction": "1.0-0ea69e9dfd8e98633397aa4c0299d35b",
     "ContainerActionList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "ContainerList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "ContainerList": "1.2-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Service": "1.0-b5c6d9cb7eafd74d992fc1cf57e52f98",
 }
 
@@ -33,14 +33,22 @@ def _container():
         ctx, uuid="9b1c3c1e-8f5c-4a0e-9a51-0c1e2f3a4b5c", name="web",
         project_id="p", user_id="u", image="busybox",
         status=lifecycle.CREATING, status_detail="pulling 1/2 layers",
-        memory=64, environment={"A": "1"})
+        memory=64, environment={"A": "1"}, idempotency_key="retry-1")
 
 
-def test_backport_to_1_0_drops_status_detail():
+def test_backport_to_1_1_drops_idempotency_key():
+    primitive = _container().obj_to_primitive(target_version="1.1")
+    data = primitive["magnum_lite_object.data"]
+    assert primitive["magnum_lite_object.version"] == "1.1"
+    assert "idempotency_key" not in data
+    assert data["status_detail"] == "pulling 1/2 layers"
+
+
+def test_backport_to_1_0_drops_status_detail_too():
     primitive = _container().obj_to_primitive(target_version="1.0")
     data = primitive["magnum_lite_object.data"]
     assert primitive["magnum_lite_object.version"] == "1.0"
-    assert "status_detail" not in data
+    assert "status_detail" not in data and "idempotency_key" not in data
     assert data["name"] == "web" and data["memory"] == 64
 
 

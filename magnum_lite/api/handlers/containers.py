@@ -11,6 +11,8 @@ from magnum_lite import lifecycle
 from magnum_lite import objects
 from magnum_lite import policy
 
+# A client that retries a create sends the same key and gets one container.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 _WORDS = ("amber", "birch", "cedar", "delta", "ember", "fjord", "grove",
           "heron", "iris", "juniper", "kestrel", "lotus", "maple", "nova",
           "otter", "pine", "quartz", "raven", "sage", "tide", "umber",
@@ -71,17 +73,20 @@ def create(request):
     if body.get("image_pull_policy") is not None:
         request.authorize(policy.CONTAINER_CREATE_IMAGE_PULL_POLICY)
     values = _values(request, body)
+    values["idempotency_key"] = validation.idempotency_key(
+        request.headers.get(IDEMPOTENCY_HEADER))
     context = request.context
     values["host"] = scheduler.choose_host(context, request.conf,
                                            body.get("host"))
-    container = _create_record(context, values)
-    try:
-        request.conductor.create(context, container, run=run)
-    except Exception:
-        # Nobody took the work: leave no record a conductor never builds
-        # (one that got the cast finds no record, and does nothing).
-        container.destroy()
-        raise
+    container, new = _create_record(context, values)
+    if new:
+        try:
+            request.conductor.create(context, container, run=run)
+        except Exception:
+            # Nobody took the work: leave no record a conductor never
+            # builds (one that got the cast finds no record, does nothing).
+            container.destroy()
+            raise
     location = request.link("v1", "containers", container.uuid)
     return util.respond(views.container(request, container), status=202,
                         headers={"Location": location})
@@ -119,8 +124,8 @@ def _create_record(context, values, attempts=5):
             project_id=context.project_id, user_id=context.user_id,
             **values)
         try:
-            container.create()
-            return container
+            # A retry with the same Idempotency-Key gets the first record.
+            return container, container.create()
         except exception.ContainerNameExists:
             if not generated:
                 raise

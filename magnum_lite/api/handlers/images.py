@@ -1,16 +1,49 @@
 """/v1/images: the images on the Docker hosts."""
+import uuid
+
 from magnum_lite.api import schemas
 from magnum_lite.api import util
+from magnum_lite import objects
 from magnum_lite import policy
+
+# Images have no record of their own; this uuid is stable for host + id.
+_IMAGE_NAMESPACE = uuid.UUID("5a0f4f2e-3c1d-4d8e-9a47-2b6f0c9e7d13")
 
 
 @util.spec(query=schemas.PAGE_QUERY, returns=schemas.ANY_OBJECT)
 def list_images(request):
-    """The images the conductor hosts hold.
-
-    TODO: the conductor's RPC interface (1.0) has no call that lists a
-    host's images, so this answers an empty list until one is added.
-    """
+    """The images every live conductor's engine holds, one row a tag."""
     request.authorize(policy.IMAGE_GET_ALL)
-    request.query()
-    return util.respond({"images": []})
+    params = request.query()
+    down_time = request.conf.conductor.service_down_time
+    rows = []
+    for service in objects.Service.list(request.context):
+        if not service.is_up(down_time):
+            continue
+        for image in request.conductor.images(request.context,
+                                              service.host):
+            for repo_tag in image["repo_tags"] or ["<none>:<none>"]:
+                repo, _, tag = repo_tag.rpartition(":")
+                rows.append(_Row(service.host, image, repo, tag))
+    page, next_page = util.page(request, "images", rows, params,
+                                lambda row: (row.uuid,))
+    body = {"images": [row.view() for row in page]}
+    if next_page:
+        body["next"] = next_page
+    return util.respond(body)
+
+
+class _Row:
+    def __init__(self, host, image, repo, tag):
+        self.host, self.repo, self.tag = host, repo, tag
+        self.image_id = image["id"]
+        self.size = image.get("size")
+        self.uuid = str(uuid.uuid5(_IMAGE_NAMESPACE,
+                                   "%s %s %s:%s" % (host, self.image_id,
+                                                    repo, tag)))
+        self.id = (host, repo, tag)
+
+    def view(self):
+        return {"uuid": self.uuid, "image_id": self.image_id,
+                "repo": self.repo, "tag": self.tag, "size": self.size,
+                "host": self.host, "project_id": None}
