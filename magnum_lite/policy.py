@@ -6,6 +6,9 @@ or describes the service itself (hosts, services, images). Operators
 override any rule in a policy file; `oslopolicy-sample-generator
 --namespace magnum_lite` writes the sample from list_rules().
 """
+import threading
+import time
+
 from oslo_policy import policy
 
 from magnum_lite import exception
@@ -129,18 +132,64 @@ def list_rules():
     ]
 
 
+class Enforcer:
+    """oslo.policy's enforcer, with its decisions remembered.
+
+    A decision depends only on the rule, the target and the caller's
+    credentials, yet oslo.policy stats its policy file and inspects every
+    check's signature on each call: about half a millisecond, twice a
+    request. Decisions are kept until the rules change; whether the policy
+    file changed is asked at most once a second, so an edit still applies
+    without a restart.
+    """
+
+    RECHECK_SECONDS = 1.0
+    MAX_DECISIONS = 10000
+
+    def __init__(self, conf):
+        self._enforcer = policy.Enforcer(conf)
+        self._enforcer.register_defaults(list_rules())
+        self._decisions = {}
+        self._rules = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def _current(self):
+        now = time.monotonic()
+        if now - self._checked_at >= self.RECHECK_SECONDS:
+            with self._lock:
+                self._enforcer.load_rules()
+                if self._enforcer.rules is not self._rules:
+                    self._rules = self._enforcer.rules
+                    self._decisions = {}
+                self._checked_at = now
+        return self._decisions
+
+    def allows(self, rule, target, context):
+        decisions = self._current()
+        creds = context.to_policy_values()
+        key = (rule, tuple(sorted(target.items())),
+               tuple(sorted((name, tuple(value) if isinstance(value, list)
+                             else value) for name, value in creds.items())))
+        allowed = decisions.get(key)
+        if allowed is None:
+            allowed = bool(self._enforcer.authorize(rule, target, creds))
+            if len(decisions) >= self.MAX_DECISIONS:
+                decisions.clear()
+            decisions[key] = allowed
+        return allowed
+
+
 def get_enforcer(conf):
     """An enforcer reading conf's [oslo_policy], with our defaults."""
-    enforcer = policy.Enforcer(conf)
-    enforcer.register_defaults(list_rules())
-    return enforcer
+    return Enforcer(conf)
 
 
 def is_admin(enforcer, context):
-    return enforcer.authorize(CONTEXT_IS_ADMIN, {}, context)
+    return enforcer.allows(CONTEXT_IS_ADMIN, {}, context)
 
 
 def authorize(enforcer, context, rule, target):
     """Raise exception.Forbidden unless `rule` allows context on target."""
-    enforcer.authorize(rule, target, context, do_raise=True,
-                       exc=exception.Forbidden, action=rule)
+    if not enforcer.allows(rule, target, context):
+        raise exception.Forbidden(action=rule)
