@@ -259,16 +259,14 @@ def service_report(host, binary, topic, engine_info=None):
 
 
 def service_list(binary=None):
-    query = sa.select(models.Service).order_by(models.Service.id)
+    services = models.Service.__table__
+    query = sa.select(services).order_by(services.c.id)
     if binary is not None:
-        query = query.where(models.Service.binary == binary)
-    with _session() as session:
-        return session.scalars(query).all()
+        query = query.where(services.c.binary == binary)
+    return _read(query)
 
 
 def container_count_by_host():
-    with _session() as session:
-        rows = session.execute(sa.select(
-            models.Container.host, sa.func.count()).group_by(
-                models.Container.host)).all()
+    rows = _read(sa.select(CONTAINERS.c.host, sa.func.count()).group_by(
+        CONTAINERS.c.host))
     return {host: count for host, count in rows}
