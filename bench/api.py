@@ -131,12 +131,14 @@ def bench_create(client, docker_client, image, count):
                                            labels={"bench": "raw"})
         docker_client.start(c["Id"])
 
-    results = {}
-    for name, fn in (("raw docker-py create+start", raw),
-                     ("API create?run=true -> Running", via_api)):
+    named = [("raw docker-py create+start", raw),
+             ("API create?run=true -> Running", via_api)]
+    for _, fn in named:
         fn()  # warm up
-        results[name] = common.timed(fn, count)
-        print(common.summary(name, results[name]))
+    # Alternating, so drift in the daemon's speed weighs on both alike.
+    results = common.timed_alternately(named, count)
+    for name, samples in results.items():
+        print(common.summary(name, samples))
     ratio = (statistics.median(results["API create?run=true -> Running"]) /
              statistics.median(results["raw docker-py create+start"]))
     print("ratio API/raw: %.3f" % ratio)

@@ -35,6 +35,22 @@ def timed(fn, count, concurrency=1):
         return list(pool.map(one, range(count)))
 
 
+def timed_alternately(named, count, concurrency=1):
+    """{name: seconds of each run}: rounds of `concurrency` runs of each
+    function in turn, so that a daemon getting slower (or faster) over the
+    run weighs on every side alike."""
+    results = {name: [] for name, _ in named}
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        for _ in range(count // concurrency):
+            for name, fn in named:
+                def one(_, fn=fn):
+                    start = time.perf_counter()
+                    fn()
+                    return time.perf_counter() - start
+                results[name] += pool.map(one, range(concurrency))
+    return results
+
+
 def summary(name, samples, wall=None):
     line = "%-34s median %7.1f ms  p90 %7.1f ms  n=%d" % (
         name, statistics.median(samples) * 1000,

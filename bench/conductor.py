@@ -2,7 +2,8 @@
 
     python -m bench.conductor [--count 30] [--bus kombu+memory:////]
 
-The conductor's time runs from the RPC cast until the record says Running;
+Raw and conductor runs alternate (in rounds of the concurrency), so drift
+in the daemon's speed weighs on both alike. The conductor's time runs from the RPC cast until the record says Running;
 raw docker-py's from create_container to the end of start. Both use the
 same image, a 64 MiB limit and network none; every container is removed.
 """
@@ -92,29 +93,25 @@ def main(argv=None):
     live = common.live_conductor(url, args.bus, args.database or
                                  "sqlite:///%s/bench.sqlite" %
                                  tempfile.mkdtemp())
-    results = {}
     try:
+        named = [("raw docker-py", raw_create_start(client, image)),
+                 ("conductor", conductor_create_start(live, image))]
+        for _, fn in named:
+            fn()  # warm up: first use of image and connections
+        clean(client, live)
         for concurrency in (1, 4):
-            for name, fn in (("raw docker-py", raw_create_start(client, image)),
-                             ("conductor", conductor_create_start(live,
-                                                                  image))):
-                clean(client, live)
-                fn()  # warm up: first use of image and connections
-                clean(client, live)
-                start = time.perf_counter()
-                samples = common.timed(fn, args.count, concurrency)
-                wall = time.perf_counter() - start
-                results[name, concurrency] = samples
-                print(common.summary("%s x%d" % (name, concurrency), samples,
-                                     wall))
-                clean(client, live)
+            results = common.timed_alternately(named, args.count,
+                                               concurrency)
+            clean(client, live)
+            for name, samples in results.items():
+                print(common.summary("%s x%d" % (name, concurrency),
+                                     samples))
+            ratio = (statistics.median(results["conductor"]) /
+                     statistics.median(results["raw docker-py"]))
+            print("ratio conductor/raw x%d: %.3f" % (concurrency, ratio))
     finally:
         clean(client, live)
         live.stop()
-    for concurrency in (1, 4):
-        ratio = (statistics.median(results["conductor", concurrency]) /
-                 statistics.median(results["raw docker-py", concurrency]))
-        print("ratio conductor/raw x%d: %.3f" % (concurrency, ratio))
     return 0
 
 

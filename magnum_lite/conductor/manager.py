@@ -40,8 +40,9 @@ class ConductorManager:
 
     @contextlib.contextmanager
     def _operation(self, context, container, action, allowed=None):
-        """Lock, re-read, check the lifecycle, log the action; on failure
-        leave the record with what Docker says and the reason why."""
+        """Lock, re-read, check the lifecycle, log the action; then save
+        what the operation left in the record, once. On failure leave the
+        record with what Docker says and the reason why."""
         with self._status.locks.hold(container.uuid):
             container = objects.Container.get(context.elevated(),
                                               container.uuid)
@@ -64,7 +65,8 @@ class ConductorManager:
                 container.save()
 
     def _sync_status(self, container):
-        self._status.record(container)
+        # _operation saves it, with the task cleared, in one write.
+        self._status.record(container, save=False)
 
     # -- create ---------------------------------------------------------------
 
@@ -74,11 +76,12 @@ class ConductorManager:
             try:
                 image = self._pull(container)
                 created = self._driver.create(self._spec(container, image))
+                # Not saved yet: should we die before the end, the reconcile
+                # pass finds this container by its uuid label.
                 container.container_id = created
                 container.status = lifecycle.CREATED
                 container.status_reason = None
                 container.status_detail = None
-                container.save()
                 if run:
                     self._driver.start(created)
                     self._sync_status(container)

@@ -45,19 +45,20 @@ class StatusRecorder:
         self.driver = driver
         self.locks = KeyedLocks()
 
-    def record(self, container, exit_code=None):
-        """Save what Docker says of the container now. exit_code is the
-        last one an event reported, for a container Docker has removed."""
+    def record(self, container, exit_code=None, save=True):
+        """Set what Docker says of the container now, and save it unless
+        the caller saves later. exit_code is the last one an event
+        reported, for a container Docker has removed."""
         try:
-            container.status, state = self.driver.status(
-                container.container_id)
-            container.status_reason = reason(state)
+            status, state = self.driver.status(container.container_id)
+            _set(container, status=status, status_reason=reason(state),
+                 status_detail=None)
         except exception.DockerNotFound:
-            container.status = lifecycle.DELETED
-            container.status_reason = gone_reason(container, exit_code)
-            container.container_id = None
-        container.status_detail = None
-        container.save()
+            _set(container, status=lifecycle.DELETED,
+                 status_reason=gone_reason(container, exit_code),
+                 container_id=None, status_detail=None)
+        if save:
+            container.save()  # writes nothing when nothing changed
 
     def fail(self, container, error):
         """Save the outcome of an operation that raised `error`."""
@@ -79,6 +80,13 @@ class StatusRecorder:
         container.status_reason = str(error)
         container.status_detail = None
         container.save()
+
+
+def _set(container, **values):
+    # Only what differs: an unchanged record is not written again.
+    for name, value in values.items():
+        if getattr(container, name) != value:
+            setattr(container, name, value)
 
 
 def reason(state):
