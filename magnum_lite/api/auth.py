@@ -5,8 +5,6 @@ With keystone, keystonemiddleware's auth_token has checked the token and
 written them (dropping any the caller sent); with noauth they are trusted
 as sent, and [api] noauth_* fill in what is missing.
 """
-from keystonemiddleware import auth_token
-
 from magnum_lite import context as ml_context
 from magnum_lite import policy
 
@@ -41,5 +39,8 @@ def _noauth_defaults(headers, conf):
 def keystone(application, conf):
     """`application` behind keystonemiddleware, configured from conf's
     [keystone_authtoken]."""
+    # Imported here: it brings keystoneauth and its friends (~25 MiB), which
+    # a noauth service never uses.
+    from keystonemiddleware import auth_token
     return auth_token.AuthProtocol(application,
                                    {"oslo_config_config": conf})

@@ -5,3 +5,4 @@ import warnings
 # at import. We never use eventlet (the executor is "threading"); an
 # operator's terminal should show our messages, not that notice.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+

@@ -75,7 +75,8 @@ class ConductorManager:
             created = None
             try:
                 image = self._pull(container)
-                created = self._driver.create(self._spec(container, image))
+                created = self._driver.create(self._spec(container, image,
+                                                         run))
                 # Not saved yet: should we die before the end, the reconcile
                 # pass finds this container by its uuid label.
                 container.container_id = created
@@ -106,7 +107,7 @@ class ConductorManager:
 
         return self._driver.ensure_image(ref, policy, progress=progress)
 
-    def _spec(self, container, image):
+    def _spec(self, container, image, run):
         config = image.get("Config") or {}
         if not container.command and config.get("Cmd"):
             # Shown to the tenant as what actually runs.
@@ -114,6 +115,10 @@ class ConductorManager:
         labels = dict(container.labels or {})
         labels[docker_driver.MANAGED_LABEL] = container.uuid
         labels[docker_driver.HOST_LABEL] = self._conf.host
+        if run:
+            # The intent travels with the container: a conductor that
+            # dies before starting it leaves the reconcile pass to do so.
+            labels[docker_driver.RUN_LABEL] = "true"
         return {
             "name": docker_name(container),
             "image": image["Id"],

@@ -189,9 +189,16 @@ class Sync:
 
     def _repair_create(self, container, docker):
         if docker:
-            # The create got as far as Docker: adopt what it made.
+            # The create got as far as Docker: adopt what it made, and
+            # start it if the create asked for that and did not get there.
             container.container_id = docker["id"]
             container.task_state = None
+            if docker["run"] and docker["status"] == lifecycle.CREATED:
+                try:
+                    self._driver.start(docker["id"])
+                except exception.MagnumLiteError as e:
+                    LOG.warning("reconcile: cannot start %s: %s",
+                                container.uuid, e)
             self._status.record(container)
             LOG.info("reconcile: adopted Docker container %s for %s",
                      docker["id"], container.uuid)

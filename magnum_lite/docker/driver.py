@@ -12,6 +12,7 @@ LOG = logging.getLogger(__name__)
 
 MANAGED_LABEL = "magnum_lite.uuid"  # ties a Docker container to its record
 HOST_LABEL = "magnum_lite.host"  # the conductor host that created it
+RUN_LABEL = "magnum_lite.run"  # "true": the create asked to start it too
 PROGRESS_INTERVAL = 0.5  # seconds between two progress reports of a pull
 _LAYER_DONE = ("Pull complete", "Already exists")
 _LAYER_STATUSES = _LAYER_DONE + (
@@ -184,6 +185,7 @@ class DockerDriver:
                                            filters={"label": labels})
         return [{"id": c["Id"],
                  "uuid": (c.get("Labels") or {}).get(MANAGED_LABEL),
+                 "run": (c.get("Labels") or {}).get(RUN_LABEL) == "true",
                  "status": _status_from_list_state(c.get("State")),
                  "name": c["Names"][0].lstrip("/") if c.get("Names") else None}
                 for c in found]

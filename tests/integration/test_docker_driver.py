@@ -319,7 +319,8 @@ def test_list_managed_finds_our_containers_by_host(driver, make):
     host = f"ml-test-host-{RUN}"
     ours = {docker_driver.HOST_LABEL: host}
     running = make(name=f"ml-test-{RUN}-m1",
-                   labels={docker_driver.MANAGED_LABEL: "uuid-1", **ours})
+                   labels={docker_driver.MANAGED_LABEL: "uuid-1",
+                           docker_driver.RUN_LABEL: "true", **ours})
     stopped = make(name=f"ml-test-{RUN}-m2",
                    labels={docker_driver.MANAGED_LABEL: "uuid-2", **ours})
     make(labels=ours)  # without a uuid: not ours to manage
@@ -328,9 +329,9 @@ def test_list_managed_finds_our_containers_by_host(driver, make):
     driver.start(running)
     found = {c["id"]: c for c in driver.list_managed(host)}
     assert found == {
-        running: {"id": running, "uuid": "uuid-1",
+        running: {"id": running, "uuid": "uuid-1", "run": True,
                   "status": lifecycle.RUNNING, "name": f"ml-test-{RUN}-m1"},
-        stopped: {"id": stopped, "uuid": "uuid-2",
+        stopped: {"id": stopped, "uuid": "uuid-2", "run": False,
                   "status": lifecycle.CREATED, "name": f"ml-test-{RUN}-m2"},
     }
     driver.pause(running)

@@ -101,7 +101,8 @@ def test_reconcile_repairs_what_happened_while_away(live):
         live.env["MAGNUM_LITE_TEST_IMAGE"], ["sleep", "300"],
         name="magnum-lite-" + made.uuid, labels={
             docker_driver.MANAGED_LABEL: made.uuid,
-            docker_driver.HOST_LABEL: live.conf.host},
+            docker_driver.HOST_LABEL: live.conf.host,
+            docker_driver.RUN_LABEL: "true"},
         host_config=live.docker.create_host_config(network_mode="none"))
     # A create interrupted before Docker made anything.
     lost = live.new_container(task_state="create")
@@ -124,8 +125,9 @@ def test_reconcile_repairs_what_happened_while_away(live):
     assert (stale.status, stale.status_reason, stale.task_state) == (
         lifecycle.STOPPED, "Exited with code 137", None)
     made = objects.Container.get(live.context, made.uuid)
+    # Adopted, and started: its create had asked to run it.
     assert (made.status, made.container_id, made.task_state) == (
-        lifecycle.CREATED, created["Id"], None)
+        lifecycle.RUNNING, created["Id"], None)
     lost = objects.Container.get(live.context, lost.uuid)
     assert lost.status == lifecycle.ERROR
     assert "stopped while creating" in lost.status_reason

@@ -1,0 +1,237 @@
+"""Scripted, bounded fault runs on the real stack, scaled out: an API
+process and a conductor process on RabbitMQ and PostgreSQL.
+
+Each run makes a known number of requests, breaks something in the middle
+(SIGKILL of the conductor, a RabbitMQ restart, the Docker Engine stopping),
+lets the service recover by itself, and takes a census:
+
+    lost     accepted (202) creates whose record is gone or never left
+             Creating
+    stuck    records still in a transient status or with a task in flight
+    orphans  Docker containers of this host with no record that owns them,
+             and records owning more than one Docker container
+and asserts all three are zero. The figures are printed (pytest -s).
+"""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import docker
+import pytest
+
+from magnum_lite.docker import driver as docker_driver
+from magnum_lite import lifecycle
+from tests import conftest as shared
+
+HEADERS = {"Content-Type": "application/json",
+           "OpenStack-API-Version": "container 1.40",
+           "X-Project-Id": "faults", "X-User-Id": "tester"}
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Deployment:
+    """magnum-lite-api and magnum-lite-conductor as real processes."""
+
+    def __init__(self, tmp_path, database, docker_url, rabbit_url):
+        self.tag = uuid.uuid4().hex[:8]
+        self.host = "fault-" + self.tag
+        self.port = _free_port()
+        self.docker_url = docker_url
+        self.logs = tmp_path
+        self.conf = tmp_path / "ml.conf"
+        self.conf.write_text(
+            "[DEFAULT]\nhost = %s\ntransport_url = %s\n"
+            "[oslo_messaging_rabbit]\namqp_durable_queues = true\n"
+            "[api]\nport = %d\n"
+            "[conductor]\ntopic = ml-fault-%s\nreconcile_interval = 2\n"
+            "request_timeout = 20\nheartbeat_interval = 1\n"
+            "[docker]\napi_url = %s\n[database]\nconnection = %s\n" % (
+                self.host, rabbit_url, self.port, self.tag, docker_url,
+                database))
+        self.processes = {}
+
+    def start(self, binary):
+        log = open(self.logs / ("%s.log" % binary), "a")
+        self.processes[binary] = subprocess.Popen(
+            [sys.executable, "-m", "magnum_lite.cmd." + binary,
+             "--config-file", str(self.conf)], stdout=log, stderr=log,
+            cwd=shared.ROOT)
+
+    def kill(self, binary):
+        proc = self.processes.pop(binary)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+
+    def stop_all(self):
+        for proc in self.processes.values():
+            proc.terminate()
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.processes = {}
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request(method, path, body=json.dumps(body)
+                         if body is not None else None,
+                         headers=dict(HEADERS, **(headers or {})))
+            response = conn.getresponse()
+            data = response.read()
+            return response.status, (json.loads(data) if data else None)
+        finally:
+            conn.close()
+
+    def wait_ready(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                status, body = self.request(
+                    "GET", "/v1/services", headers={"X-Roles": "admin"})
+                if status == 200 and any(
+                        s["host"] == self.host and s["state"] == "up"
+                        for s in body["services"]):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("the deployment did not come up; logs in %s"
+                             % self.logs)
+
+    def create(self, n, key_prefix):
+        """n creates with run=true; the uuids of those accepted (202)."""
+        accepted = []
+        for i in range(n):
+            status, body = self.request(
+                "POST", "/v1/containers?run=true",
+                {"image": os.environ["MAGNUM_LITE_TEST_IMAGE"],
+                 "command": ["sleep", "300"], "memory": "32"},
+                headers={"Idempotency-Key": "%s-%d" % (key_prefix, i)})
+            if status == 202:
+                accepted.append(body["uuid"])
+            else:
+                assert status in (503,), (status, body)
+        return accepted
+
+    def records(self):
+        status, body = self.request("GET", "/v1/containers?limit=1000")
+        assert status == 200, body
+        return {c["uuid"]: c for c in body["containers"]}
+
+    def settle(self, timeout=90):
+        """Wait until no record is transient or has a task in flight."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            records = self.records()
+            if not any(_unsettled(r) for r in records.values()):
+                return records
+            time.sleep(0.5)
+        return self.records()
+
+    def census(self, accepted):
+        records = self.settle()
+        client = docker.APIClient(base_url=self.docker_url, version="auto")
+        try:
+            ours = client.containers(all=True, filters={"label": [
+                "%s=%s" % (docker_driver.HOST_LABEL, self.host)]})
+        finally:
+            client.close()
+        by_uuid = {}
+        for c in ours:
+            by_uuid.setdefault(c["Labels"][docker_driver.MANAGED_LABEL],
+                               []).append(c["Id"])
+        figures = {
+            "requests": len(accepted),
+            "running": sum(records.get(u, {}).get("status") ==
+                           lifecycle.RUNNING for u in accepted),
+            "failed with a reason": sum(
+                records.get(u, {}).get("status") == lifecycle.ERROR and
+                bool(records[u]["status_reason"]) for u in accepted),
+            "lost": sum(u not in records or
+                        records[u]["status"] == lifecycle.CREATING
+                        for u in accepted),
+            "stuck": sum(_unsettled(r) for r in records.values()),
+            "orphans": sum(u not in records for u in by_uuid) + sum(
+                len(ids) - 1 for ids in by_uuid.values()),
+        }
+        print("\n%s: %s" % (self.host, figures))
+        return figures, records
+
+
+def _unsettled(record):
+    return (record["status"] in lifecycle.TRANSIENT or
+            record["task_state"] is not None)
+
+
+@pytest.fixture
+def deployment(tmp_path):
+    env = shared.stack()
+    with shared.fresh_database("postgresql", tmp_path) as url:
+        subprocess.run([sys.executable, "-m", "magnum_lite.cmd.manage",
+                        "--config-file", _bare_conf(tmp_path, url), "db",
+                        "upgrade"], check=True, capture_output=True,
+                       cwd=shared.ROOT)
+        d = Deployment(tmp_path, url, env["MAGNUM_LITE_TEST_DOCKER_URL"],
+                       env["MAGNUM_LITE_TEST_RABBIT_URL"])
+        d.start("conductor")
+        d.start("api")
+        try:
+            d.wait_ready()
+            yield d
+        finally:
+            d.stop_all()
+            _remove_host_containers(d)
+
+
+def _bare_conf(tmp_path, url):
+    path = tmp_path / "manage.conf"
+    path.write_text("[database]\nconnection = %s\n" % url)
+    return str(path)
+
+
+def _remove_host_containers(d):
+    client = docker.APIClient(base_url=d.docker_url, version="auto")
+    for c in client.containers(all=True, filters={
+            "label": "%s=%s" % (docker_driver.HOST_LABEL, d.host)}):
+        client.remove_container(c["Id"], force=True)
+    client.close()
+
+
+def _when(check, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "never happened"
+        time.sleep(0.01)
+
+
+def test_sigkill_of_the_conductor_in_the_middle_of_creates(deployment):
+    accepted = deployment.create(4, "before")
+    # Kill it while a create is under way (its record has a task).
+    _when(lambda: any(r["task_state"] == "create"
+                      for r in deployment.records().values()))
+    deployment.kill("conductor")
+    accepted += deployment.create(4, "while-down")
+    deployment.start("conductor")
+    deployment.wait_ready()
+    # A client that retries the creates made while it was down gets the
+    # same containers, not new ones.
+    retried = deployment.create(4, "while-down")
+    assert retried == accepted[4:]
+    figures, _ = deployment.census(accepted)
+    assert figures["requests"] == 8
+    assert (figures["lost"], figures["stuck"], figures["orphans"]) == (
+        0, 0, 0)
+    assert figures["running"] + figures["failed with a reason"] == 8
