@@ -97,6 +97,9 @@ def to_response(request, error):
     if isinstance(error, messaging.MessagingTimeout):
         error = exception.NoConductor(
             reason="the conductor did not answer in time")
+    elif isinstance(error, messaging.MessageDeliveryFailure):
+        error = exception.NoConductor(
+            reason="the message bus cannot be reached; try again later")
     if isinstance(error, exception.MagnumLiteError):
         if error.code >= 500:
             LOG.warning("%s %s failed (request %s): %s", request.method,

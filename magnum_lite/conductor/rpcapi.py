@@ -24,20 +24,26 @@ VERSION = "1.1"
 
 
 class ConductorAPI:
+    """retry: how many times a message is tried again while the bus is
+    away (oslo.messaging backs off 1, 2, 4... s) before the call or cast
+    raises MessageDeliveryFailure; None tries forever."""
 
-    def __init__(self, transport, topic, timeout=60):
+    def __init__(self, transport, topic, timeout=60, retry=3):
         target = messaging.Target(topic=topic, namespace=NAMESPACE,
                                   version=VERSION)
         self._client = rpc.get_client(transport, target, timeout=timeout)
+        self._retry = retry
 
-    def _prepare(self, container, version="1.0", **kwargs):
-        return self._client.prepare(server=container.host, version=version,
-                                    **kwargs)
+    def _prepare(self, container, version="1.0"):
+        return self._to(container.host, version)
+
+    def _to(self, host, version):
+        return self._client.prepare(server=host, version=version,
+                                    retry=self._retry)
 
     def images(self, context, host):
         """The images on `host`'s engine: [{id, repo_tags, size, created}]."""
-        return self._client.prepare(server=host, version="1.1").call(
-            context, "images")
+        return self._to(host, "1.1").call(context, "images")
 
     # -- casts: the caller does not wait; the record tells the outcome. --
 

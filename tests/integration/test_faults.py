@@ -52,12 +52,15 @@ class Deployment:
         self.conf = tmp_path / "ml.conf"
         self.conf.write_text(
             "[DEFAULT]\nhost = %s\ntransport_url = %s\n"
+            # An exchange of its own: durable here, not in other tests.
+            "control_exchange = ml-fault-%s\n"
             "[oslo_messaging_rabbit]\namqp_durable_queues = true\n"
             "[api]\nport = %d\n"
             "[conductor]\ntopic = ml-fault-%s\nreconcile_interval = 2\n"
             "request_timeout = 20\nheartbeat_interval = 1\n"
             "[docker]\napi_url = %s\n[database]\nconnection = %s\n" % (
-                self.host, rabbit_url, self.port, self.tag, docker_url,
+                self.host, rabbit_url, self.tag, self.port, self.tag,
+                docker_url,
                 database))
         self.processes = {}
 
@@ -235,3 +238,101 @@ def test_sigkill_of_the_conductor_in_the_middle_of_creates(deployment):
     assert (figures["lost"], figures["stuck"], figures["orphans"]) == (
         0, 0, 0)
     assert figures["running"] + figures["failed with a reason"] == 8
+
+
+def _rabbitmqctl(*args):
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True,
+                   timeout=120)
+
+
+def test_rabbitmq_restart_under_load(deployment):
+    accepted = deployment.create(3, "before")
+    _rabbitmqctl("stop_app")
+    try:
+        # Requests while the broker is away: accepted and kept, or refused
+        # (503) with nothing left behind; never accepted and then lost.
+        accepted += deployment.create(3, "during")
+    finally:
+        _rabbitmqctl("start_app")
+    _rabbitmqctl("await_startup")
+    accepted += deployment.create(3, "after")
+    figures, _ = deployment.census(accepted)
+    assert figures["requests"] >= 6
+    assert (figures["lost"], figures["stuck"], figures["orphans"]) == (
+        0, 0, 0)
+    assert figures["running"] + figures["failed with a reason"] == \
+        figures["requests"]
+
+
+@pytest.fixture
+def engine_deployment(tmp_path):
+    """A deployment on a Docker Engine of its own, so that stopping the
+    engine disturbs no other test."""
+    env = shared.stack()
+    state = tmp_path.parent / ("eng-" + uuid.uuid4().hex[:6])
+    stack_env = dict(os.environ, MAGNUM_LITE_STACK_DIR=str(state))
+    stack = ["bash", str(shared.ROOT / ".ci" / "stack")]
+
+    def engine_up():
+        out = subprocess.run(stack + ["engine"], env=stack_env, check=True,
+                             capture_output=True, text=True).stdout
+        return out.split("MAGNUM_LITE_TEST_DOCKER_URL=")[1].split()[0]
+
+    url = engine_up()
+    with shared.fresh_database("postgresql", tmp_path) as db_url:
+        subprocess.run([sys.executable, "-m", "magnum_lite.cmd.manage",
+                        "--config-file", _bare_conf(tmp_path, db_url), "db",
+                        "upgrade"], check=True, capture_output=True,
+                       cwd=shared.ROOT)
+        d = Deployment(tmp_path, db_url, url,
+                       env["MAGNUM_LITE_TEST_RABBIT_URL"])
+        d.engine_state, d.engine_up = state, engine_up
+        d.start("conductor")
+        d.start("api")
+        try:
+            d.wait_ready()
+            yield d
+        finally:
+            d.stop_all()
+            subprocess.run(stack + ["down"], env=stack_env,
+                           capture_output=True)
+            subprocess.run(["rm", "-rf", str(state)])
+
+
+def test_docker_engine_stops_and_starts_while_containers_run(
+        engine_deployment):
+    d = engine_deployment
+    accepted = d.create(3, "before")
+    d.settle()
+    with open(d.engine_state / "dockerd.pid") as f:
+        pid = int(f.read())
+    os.kill(pid, signal.SIGTERM)  # dockerd stops its containers, then exits
+    _when(lambda: not os.path.exists("/proc/%d/cmdline" % pid) or
+          open("/proc/%d/cmdline" % pid).read() == "", timeout=60)
+    # While it is away: a create fails with a reason, not silently.
+    accepted += d.create(1, "during")
+    d.engine_up()
+    figures, records = d.census(accepted)
+    assert (figures["lost"], figures["stuck"], figures["orphans"]) == (
+        0, 0, 0)
+    client = docker.APIClient(base_url=d.docker_url, version="auto")
+    try:
+        # Every record says what Docker says, after the engine came back.
+        for uuid_ in accepted:
+            record = records[uuid_]
+            if record["status"] == lifecycle.ERROR:
+                assert record["status_reason"], record
+                continue
+            state = client.inspect_container(
+                "magnum-lite-" + uuid_)["State"]
+            assert record["status"] == lifecycle.status_from_docker(state)
+        during = records[accepted[-1]]
+        assert during["status"] == lifecycle.ERROR
+        assert "does not answer" in during["status_reason"]
+        # And the event stream is followed again: a start from outside
+        # shows in the record.
+        first = accepted[0]
+        client.start("magnum-lite-" + first)
+        _when(lambda: d.records()[first]["status"] == lifecycle.RUNNING)
+    finally:
+        client.close()
