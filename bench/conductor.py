@@ -3,8 +3,9 @@
     python -m bench.conductor [--count 30] [--bus kombu+memory:////]
 
 Raw and conductor runs alternate (in rounds of the concurrency), so drift
-in the daemon's speed weighs on both alike. The conductor's time runs from the RPC cast until the record says Running;
-raw docker-py's from create_container to the end of start. Both use the
+in the daemon's speed weighs on both alike. The conductor's time runs
+from the RPC cast until the record says Running; raw docker-py's from
+create_container to the end of start. Both use the
 same image, a 64 MiB limit and network none; every container is removed.
 """
 import argparse

@@ -9,7 +9,6 @@ Stopped (polled every 2 ms with a cheap query). For scale: kubelet
 relists every second; Zun polls Docker every minute.
 """
 import argparse
-import statistics
 import sys
 import tempfile
 import threading

@@ -4,18 +4,18 @@
     +-- Invalid                  400  the request cannot be done as asked
     |   +-- InvalidImageReference
     |   +-- InvalidParameter
-    |   +-- DockerInvalid             Docker refused the arguments (its 400)
+    |   +-- DockerInvalid             Docker refused the arguments (400)
     +-- Forbidden                403  policy said no
     +-- NotFound                 404
     |   +-- ContainerNotFound
-    |   +-- ImageNotFound             also: pull policy "never" and no local image
+    |   +-- ImageNotFound             also: policy "never", no local image
     |   +-- HostNotFound
     |   +-- DockerNotFound            Docker has no such object (its 404)
     +-- NotAcceptable            406  microversion out of range
     +-- Conflict                 409
     |   +-- ContainerNameExists
     |   +-- AmbiguousName             a name that matches several containers
-    |   +-- ActionNotAllowed          the lifecycle table forbids it in this status
+    |   +-- ActionNotAllowed          the lifecycle table forbids it now
     |   +-- DockerConflict            Docker's 409
     +-- RequestTooLarge          413
     +-- NoConductor              503  no conductor service is alive

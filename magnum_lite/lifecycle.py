@@ -50,7 +50,7 @@ ALLOWED = {
 
 
 def check(action, container):
-    """Raise ActionNotAllowed unless `action` may run in the record's status."""
+    """ActionNotAllowed unless `action` may run in the record's status."""
     if container.status not in ALLOWED[action]:
         raise exception.ActionNotAllowed(
             action=action.split("_")[0], container=container.uuid,

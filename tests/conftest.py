@@ -10,6 +10,7 @@ import os
 import pathlib
 import shlex
 import subprocess
+import tempfile
 import uuid
 
 from oslo_config import cfg
@@ -17,6 +18,9 @@ import pytest
 import sqlalchemy as sa
 
 from magnum_lite import conf as ml_conf
+
+# Imported by test modules as a plugin: rewrite its asserts like theirs.
+pytest.register_assert_rewrite("tests.functional.api_fixtures")
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_URLS = {
@@ -57,37 +61,44 @@ def server_url(kind):
 
 @contextlib.contextmanager
 def fresh_database(kind, tmp_path):
-    """A new, empty database of this kind; dropped afterwards."""
+    """The URL of a new, empty database of this kind ("sqlite",
+    "postgresql" or "mysql"); dropped afterwards. A server that does not
+    answer fails the test with one line (it never skips)."""
     if kind == "sqlite":
         yield "sqlite:///%s" % (tmp_path / ("db-%s.sqlite" %
                                             uuid.uuid4().hex[:8]))
         return
     admin_url = sa.make_url(server_url(kind))
     name = "ml_test_%s" % uuid.uuid4().hex[:12]
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT",
+                             poolclass=sa.pool.NullPool)
+    create = ('CREATE DATABASE "%s"' if kind == "postgresql" else
+              "CREATE DATABASE `%s` CHARACTER SET utf8mb4") % name
     try:
         with admin.connect() as conn:
-            extra = " CHARACTER SET utf8mb4" if kind == "mysql" else ""
-            conn.execute(sa.text("CREATE DATABASE %s%s" % (name, extra)))
-    except sa.exc.OperationalError as e:
-        pytest.fail("%s does not answer at %s: %s" % (
-            kind, admin_url.render_as_string(), str(e).splitlines()[0]),
-            pytrace=False)
+            conn.execute(sa.text(create))
+    except sa.exc.DBAPIError as e:
+        error = str(e.orig).splitlines()[0]
+    else:
+        error = None
+    if error:  # outside the except block, so the report is this one line
+        pytest.fail("%s at %s does not answer (start the test stack with "
+                    ".ci/stack up): %s" % (kind, admin_url.render_as_string(),
+                                           error), pytrace=False)
+    url = admin_url.set(database=name)
+    if kind == "mysql":
+        url = url.update_query_dict({"charset": "utf8mb4"})
     try:
-        yield admin_url.set(database=name).render_as_string(
-            hide_password=False)
+        yield url.render_as_string(hide_password=False)
     finally:
         from magnum_lite.db import api as db
         if db._ENGINE is not None and db._ENGINE.url.database == name:
-            db._ENGINE.dispose()
+            db._ENGINE.dispose()  # a database in use cannot be dropped
+        drop = ('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                if kind == "postgresql" else
+                "DROP DATABASE IF EXISTS `%s`") % name
         with admin.connect() as conn:
-            if kind == "postgresql":
-                conn.execute(sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"),
-                    {"n": name})
-            conn.execute(sa.text("DROP DATABASE %s" % name))
-        admin.dispose()
+            conn.execute(sa.text(drop))
 
 
 @contextlib.contextmanager
@@ -99,3 +110,38 @@ def migrated_database(kind, tmp_path):
         db.configure(url)
         migration.upgrade("head")
         yield url
+
+
+class PrivateEngine:
+    """A Docker Engine of a test's own (`.ci/stack engine` in a state
+    directory of its own), so that stopping it disturbs no other test."""
+
+    def __init__(self, state):
+        self.state = state
+        self._env = dict(os.environ, MAGNUM_LITE_STACK_DIR=str(state))
+        self._stack = ["bash", str(ROOT / ".ci" / "stack")]
+
+    def up(self):
+        """Start it (again); its URL."""
+        out = subprocess.run(self._stack + ["engine"], env=self._env,
+                             check=True, capture_output=True,
+                             text=True).stdout
+        return out.split("MAGNUM_LITE_TEST_DOCKER_URL=")[1].split()[0]
+
+    def pid(self):
+        with open(os.path.join(self.state, "dockerd.pid")) as f:
+            return int(f.read())
+
+    def down(self):
+        subprocess.run(self._stack + ["down"], env=self._env,
+                       capture_output=True)
+        subprocess.run(["rm", "-rf", str(self.state)])
+
+
+@contextlib.contextmanager
+def private_engine():
+    engine = PrivateEngine(tempfile.mkdtemp(prefix="ml-eng-", dir="/tmp"))
+    try:
+        yield engine
+    finally:
+        engine.down()

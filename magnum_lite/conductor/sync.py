@@ -179,7 +179,7 @@ class Sync:
             self._repair_create(container, docker)
             return
         if container.task_state:
-            LOG.info("reconcile: %s of %s was interrupted", 
+            LOG.info("reconcile: %s of %s was interrupted",
                      container.task_state, uuid)
             container.task_state = None
         if container.container_id:

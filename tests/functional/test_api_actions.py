@@ -9,7 +9,6 @@ from magnum_lite import context as ml_context
 from magnum_lite import lifecycle
 from magnum_lite import objects
 
-pytest.register_assert_rewrite("tests.functional.api_fixtures")
 from tests.functional.api_fixtures import error_of
 from tests.functional.api_fixtures import tar_of
 

@@ -18,7 +18,6 @@ from zunclient import exceptions as zun_exceptions
 
 from magnum_lite.api import app as api_app
 
-pytest.register_assert_rewrite("tests.functional.api_fixtures")
 from tests.functional.api_fixtures import container_rows
 from tests.functional.api_fixtures import LifelikeConductor
 

@@ -13,7 +13,6 @@ from magnum_lite.db import models
 from magnum_lite import lifecycle
 from magnum_lite import objects
 
-pytest.register_assert_rewrite("tests.functional.api_fixtures")
 from tests import conftest
 from tests.functional.api_fixtures import Client
 from tests.functional.api_fixtures import container_rows

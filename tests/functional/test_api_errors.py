@@ -13,7 +13,6 @@ from magnum_lite.api import auth
 from magnum_lite import exception
 from magnum_lite import policy
 
-pytest.register_assert_rewrite("tests.functional.api_fixtures")
 from tests import conftest
 from tests.functional.api_fixtures import Client
 from tests.functional.api_fixtures import container_rows

@@ -8,7 +8,6 @@ from schemathesis import checks
 
 from magnum_lite.api import app as api_app
 
-pytest.register_assert_rewrite("tests.functional.api_fixtures")
 from tests.functional.api_fixtures import FakeConductor
 
 pytest_plugins = ["tests.functional.api_fixtures"]

@@ -7,7 +7,6 @@ from magnum_lite.api import microversion
 from magnum_lite.api import routes
 from magnum_lite.api import schemas
 
-pytest.register_assert_rewrite("tests.functional.api_fixtures")
 from tests.functional.api_fixtures import Client
 from tests.functional.api_fixtures import error_of
 

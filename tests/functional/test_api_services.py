@@ -10,7 +10,6 @@ from magnum_lite.db import api as db
 from magnum_lite.db import models
 from magnum_lite import objects
 
-pytest.register_assert_rewrite("tests.functional.api_fixtures")
 from tests.functional.api_fixtures import error_of
 
 pytest_plugins = ["tests.functional.api_fixtures"]

@@ -19,85 +19,31 @@ from magnum_lite.db import api as db
 from magnum_lite.db import migration
 from magnum_lite.db import models
 from magnum_lite import exception
+from tests import conftest as shared
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-POSTGRES_URL = os.environ.get(
-    "MAGNUM_LITE_TEST_POSTGRES_URL",
-    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-MYSQL_URL = os.environ.get("MAGNUM_LITE_TEST_MYSQL_URL",
-                           "mysql+pymysql://root@127.0.0.1:3306/")
+REPO = str(shared.ROOT)
 TABLES = {"containers", "container_actions", "services"}
 
 
-def _server(url, label):
-    """An AUTOCOMMIT engine on a server that answers, or a failed test."""
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT",
-                              poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.DBAPIError as e:
-        error = str(e.orig).splitlines()[0]
-    else:
-        return engine
-    # Outside the except block, so the report is this one line.
-    pytest.fail("%s at %s does not answer (start the test stack): %s" % (
-        label, sa.make_url(url).render_as_string(), error), pytrace=False)
+def _configured(kind, tmp_path):
+    """db.api configured on a fresh, empty database of one backend."""
+    with shared.fresh_database(kind, tmp_path) as url:
+        engine = db.configure(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
-def _sqlite(tmp_path):
-    yield "sqlite:///%s" % (tmp_path / "magnum_lite.sqlite")
-
-
-def _postgresql(tmp_path):
-    server = _server(POSTGRES_URL, "PostgreSQL")
-    name = "magnum_lite_test_%s" % uuid.uuid4().hex[:12]
-    with server.connect() as conn:
-        conn.execute(sa.text('CREATE DATABASE "%s"' % name))
-    try:
-        yield sa.make_url(POSTGRES_URL).set(database=name)
-    finally:
-        with server.connect() as conn:
-            conn.execute(sa.text('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
-                                 % name))
-
-
-def _mysql(tmp_path):
-    server = _server(MYSQL_URL, "MariaDB")
-    name = "magnum_lite_test_%s" % uuid.uuid4().hex[:12]
-    with server.connect() as conn:
-        conn.execute(sa.text("CREATE DATABASE `%s` CHARACTER SET utf8mb4"
-                             % name))
-    try:
-        yield sa.make_url(MYSQL_URL).set(database=name).update_query_dict(
-            {"charset": "utf8mb4"})
-    finally:
-        with server.connect() as conn:
-            conn.execute(sa.text("DROP DATABASE IF EXISTS `%s`" % name))
-
-
-def _configured(databases):
-    """db.api configured on the database a generator above yields."""
-    engine = db.configure(next(databases))
-    try:
-        yield engine
-    finally:
-        # Close our connections first: a database in use cannot be dropped.
-        engine.dispose()
-        databases.close()
-
-
-@pytest.fixture(params=[_sqlite, _postgresql, _mysql],
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"],
                 ids=["sqlite", "postgresql", "mariadb"])
 def engine(request, tmp_path):
-    """db.api configured on a fresh, empty database of one backend."""
-    yield from _configured(request.param(tmp_path))
+    yield from _configured(request.param, tmp_path)
 
 
 @pytest.fixture
 def mariadb(tmp_path):
-    yield from _configured(_mysql(tmp_path))
+    yield from _configured("mysql", tmp_path)
 
 
 def _differences(engine):

@@ -1,12 +1,8 @@
 """A Docker Engine that goes away mid-life: the record says so, clearly."""
 import os
 import signal
-import subprocess
-import tempfile
 import time
 import uuid
-
-import pytest
 
 from magnum_lite import context as ml_context
 from magnum_lite import lifecycle
@@ -17,23 +13,13 @@ from magnum_lite.conductor import rpcapi
 from tests import conftest as shared
 
 
-@pytest.fixture
-def own_engine():
-    """A second private engine of our own, so stopping it disturbs no one."""
-    state = tempfile.mkdtemp(prefix="ml-eng-", dir="/tmp")
-    env = dict(os.environ, MAGNUM_LITE_STACK_DIR=state)
-    stack = [str(shared.ROOT / ".ci" / "stack")]
-    out = subprocess.run(["bash"] + stack + ["engine"], env=env, check=True,
-                         capture_output=True, text=True).stdout
-    url = out.split("MAGNUM_LITE_TEST_DOCKER_URL=")[1].split()[0]
-    yield url, state
-    subprocess.run(["bash"] + stack + ["down"], env=env, capture_output=True)
-    subprocess.run(["rm", "-rf", state])
-
-
-def test_stopped_daemon_gives_error_with_reason(own_engine, tmp_path):
-    url, state = own_engine
+def test_stopped_daemon_gives_error_with_reason(tmp_path):
     shared.stack()
+    with shared.private_engine() as engine:
+        _stopped_daemon_gives_error_with_reason(engine, engine.up(), tmp_path)
+
+
+def _stopped_daemon_gives_error_with_reason(engine, url, tmp_path):
     tag = uuid.uuid4().hex[:8]
     with shared.migrated_database("sqlite", tmp_path):
         conf = shared.make_conf(DEFAULT={"host": "down-" + tag},
@@ -53,8 +39,7 @@ def test_stopped_daemon_gives_error_with_reason(own_engine, tmp_path):
             c.create()
             api.create(ctx, c, run=True)
             c = _wait(ctx, c, lambda r: r.status == lifecycle.RUNNING)
-            with open(os.path.join(state, "dockerd.pid")) as f:
-                os.kill(int(f.read()), signal.SIGKILL)
+            os.kill(engine.pid(), signal.SIGKILL)
             api.stop(ctx, c, timeout=1)
             c = _wait(ctx, c, lambda r: r.status == lifecycle.ERROR)
             assert "does not answer" in c.status_reason

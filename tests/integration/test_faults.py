@@ -12,6 +12,7 @@ lets the service recover by itself, and takes a census:
              and records owning more than one Docker container
 and asserts all three are zero. The figures are printed (pytest -s).
 """
+import contextlib
 import http.client
 import json
 import os
@@ -179,15 +180,16 @@ def _unsettled(record):
             record["task_state"] is not None)
 
 
-@pytest.fixture
-def deployment(tmp_path):
+@contextlib.contextmanager
+def _deployed(tmp_path, docker_url):
+    """API and conductor processes on a fresh PostgreSQL database."""
     env = shared.stack()
     with shared.fresh_database("postgresql", tmp_path) as url:
         subprocess.run([sys.executable, "-m", "magnum_lite.cmd.manage",
                         "--config-file", _bare_conf(tmp_path, url), "db",
                         "upgrade"], check=True, capture_output=True,
                        cwd=shared.ROOT)
-        d = Deployment(tmp_path, url, env["MAGNUM_LITE_TEST_DOCKER_URL"],
+        d = Deployment(tmp_path, url, docker_url,
                        env["MAGNUM_LITE_TEST_RABBIT_URL"])
         d.start("conductor")
         d.start("api")
@@ -197,6 +199,13 @@ def deployment(tmp_path):
         finally:
             d.stop_all()
             _remove_host_containers(d)
+
+
+@pytest.fixture
+def deployment(tmp_path):
+    with _deployed(tmp_path,
+                   shared.stack()["MAGNUM_LITE_TEST_DOCKER_URL"]) as d:
+        yield d
 
 
 def _bare_conf(tmp_path, url):
@@ -268,35 +277,10 @@ def test_rabbitmq_restart_under_load(deployment):
 def engine_deployment(tmp_path):
     """A deployment on a Docker Engine of its own, so that stopping the
     engine disturbs no other test."""
-    env = shared.stack()
-    state = tmp_path.parent / ("eng-" + uuid.uuid4().hex[:6])
-    stack_env = dict(os.environ, MAGNUM_LITE_STACK_DIR=str(state))
-    stack = ["bash", str(shared.ROOT / ".ci" / "stack")]
-
-    def engine_up():
-        out = subprocess.run(stack + ["engine"], env=stack_env, check=True,
-                             capture_output=True, text=True).stdout
-        return out.split("MAGNUM_LITE_TEST_DOCKER_URL=")[1].split()[0]
-
-    url = engine_up()
-    with shared.fresh_database("postgresql", tmp_path) as db_url:
-        subprocess.run([sys.executable, "-m", "magnum_lite.cmd.manage",
-                        "--config-file", _bare_conf(tmp_path, db_url), "db",
-                        "upgrade"], check=True, capture_output=True,
-                       cwd=shared.ROOT)
-        d = Deployment(tmp_path, db_url, url,
-                       env["MAGNUM_LITE_TEST_RABBIT_URL"])
-        d.engine_state, d.engine_up = state, engine_up
-        d.start("conductor")
-        d.start("api")
-        try:
-            d.wait_ready()
+    with shared.private_engine() as engine:
+        with _deployed(tmp_path, engine.up()) as d:
+            d.engine = engine
             yield d
-        finally:
-            d.stop_all()
-            subprocess.run(stack + ["down"], env=stack_env,
-                           capture_output=True)
-            subprocess.run(["rm", "-rf", str(state)])
 
 
 def test_docker_engine_stops_and_starts_while_containers_run(
@@ -304,14 +288,13 @@ def test_docker_engine_stops_and_starts_while_containers_run(
     d = engine_deployment
     accepted = d.create(3, "before")
     d.settle()
-    with open(d.engine_state / "dockerd.pid") as f:
-        pid = int(f.read())
+    pid = d.engine.pid()
     os.kill(pid, signal.SIGTERM)  # dockerd stops its containers, then exits
     _when(lambda: not os.path.exists("/proc/%d/cmdline" % pid) or
           open("/proc/%d/cmdline" % pid).read() == "", timeout=60)
     # While it is away: a create fails with a reason, not silently.
     accepted += d.create(1, "during")
-    d.engine_up()
+    d.engine.up()
     figures, records = d.census(accepted)
     assert (figures["lost"], figures["stuck"], figures["orphans"]) == (
         0, 0, 0)

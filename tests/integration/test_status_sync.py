@@ -113,7 +113,8 @@ def test_reconcile_repairs_what_happened_while_away(live):
     # A Docker container whose record is gone.
     orphan = live.docker.create_container(
         live.env["MAGNUM_LITE_TEST_IMAGE"], ["sleep", "300"], labels={
-            docker_driver.MANAGED_LABEL: "7d3c7d8e-0000-4000-8000-00000000dead",
+            docker_driver.MANAGED_LABEL:
+                "7d3c7d8e-0000-4000-8000-00000000dead",
             docker_driver.HOST_LABEL: live.conf.host},
         host_config=live.docker.create_host_config(network_mode="none"))
     # A create that no conductor has taken yet is left alone.
