@@ -1,0 +1,170 @@
+"""The unmodified OpenStack clients against a running all-in-one
+(`magnum-lite-all`: API and conductor in one process, SQLite, the
+in-process bus) on the real private dockerd; every effect is checked in
+Docker itself."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import docker
+import pytest
+from zunclient import client as zun_client
+
+from magnum_lite.docker import driver as docker_driver
+from tests import conftest as shared
+
+OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
+MiB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def all_in_one(tmp_path_factory):
+    env = shared.stack()
+    state = tmp_path_factory.mktemp("aio")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    host = "e2e-%d" % port
+    conf = state / "aio.conf"
+    conf.write_text("[DEFAULT]\nstate_path = %s\nhost = %s\n[api]\nport = %d\n"
+                    "[docker]\napi_url = %s\n" % (
+                        state, host, port,
+                        env["MAGNUM_LITE_TEST_DOCKER_URL"]))
+    log = open(state / "aio.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "magnum_lite.cmd.all",
+                             "--config-file", str(conf)], stdout=log,
+                            stderr=log, cwd=shared.ROOT)
+    endpoint = "http://127.0.0.1:%d/v1" % port
+    client = docker.APIClient(base_url=env["MAGNUM_LITE_TEST_DOCKER_URL"],
+                              version="auto")
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                assert proc.poll() is None, (state / "aio.log").read_text()
+                assert time.monotonic() < deadline, "all-in-one not up"
+                time.sleep(0.2)
+        yield endpoint, client, env["MAGNUM_LITE_TEST_IMAGE"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        for c in client.containers(all=True, filters={
+                "label": "%s=%s" % (docker_driver.HOST_LABEL, host)}):
+            client.remove_container(c["Id"], force=True)
+        client.close()
+
+
+def _until(read, want, timeout=60):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if value == want:
+            return value
+        assert time.monotonic() < deadline, "still %r, not %r" % (value,
+                                                                  want)
+        time.sleep(0.1)
+
+
+def _docker_state(client, container_uuid):
+    return client.inspect_container("magnum-lite-" + container_uuid)
+
+
+def test_python_client_lifecycle_on_docker(all_in_one):
+    endpoint, client, image = all_in_one
+    zun = zun_client.Client("1", endpoint_override=endpoint,
+                            auth_token="unused")
+    c = zun.containers.run(name="py-web", image=image, memory="64",
+                           environment={"GREETING": "hi"},
+                           command=["sh", "-c", "echo $GREETING; sleep 300"])
+    status = lambda: zun.containers.get("py-web").status  # noqa: E731
+    _until(status, "Running")
+    info = _docker_state(client, c.uuid)
+    assert info["HostConfig"]["Memory"] == 64 * MiB
+    assert "GREETING=hi" in info["Config"]["Env"]
+    assert info["State"]["Running"]
+    assert "py-web" in [x.name for x in zun.containers.list()]
+    assert zun.containers.logs("py-web", stdout=True, stderr=False,
+                               timestamps=False, tail="all",
+                               since=None) == "hi\n"
+    result = zun.containers.execute("py-web",
+                                    command='"sh" "-c" "echo out; exit 3"')
+    assert (result["output"], result["exit_code"]) == ("out\n", 3)
+    zun.containers.stop("py-web", 1)
+    _until(status, "Stopped")
+    assert not _docker_state(client, c.uuid)["State"]["Running"]
+    zun.containers.start("py-web")
+    _until(status, "Running")
+    zun.containers.pause("py-web")
+    _until(status, "Paused")
+    assert _docker_state(client, c.uuid)["State"]["Paused"]
+    zun.containers.unpause("py-web")
+    _until(status, "Running")
+    zun.containers.kill("py-web", "SIGKILL")
+    _until(status, "Stopped")
+    assert _docker_state(client, c.uuid)["State"]["ExitCode"] == 137
+    zun.containers.start("py-web")
+    _until(status, "Running")
+    updated = zun.containers.update("py-web", memory="128")
+    assert updated.memory == "128M"
+    assert _docker_state(client, c.uuid)["HostConfig"]["Memory"] == \
+        128 * MiB
+    assert zun.containers.update("py-web", name="py-web2").name == "py-web2"
+    zun.containers.delete("py-web2", force=False, stop=True,
+                          all_projects=False)
+    _until(lambda: [x.name for x in zun.containers.list()
+                    if x.name == "py-web2"], [])
+    assert client.containers(all=True, filters={
+        "name": "magnum-lite-" + c.uuid}) == []
+
+
+def _openstack(endpoint, *args):
+    run = subprocess.run(
+        [OPENSTACK, "--os-auth-type", "none", "--os-endpoint", endpoint,
+         "appcontainer", *args], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout
+
+
+def test_openstack_cli_lifecycle_on_docker(all_in_one):
+    endpoint, client, image = all_in_one
+    created = json.loads(_openstack(
+        endpoint, "run", "--name", "cli-web", "--memory", "64",
+        "--environment", "A=1", "-f", "json", image, "sleep", "300"))
+    uuid_ = created["uuid"]
+
+    def status():
+        return json.loads(_openstack(endpoint, "show", "cli-web", "-f",
+                                     "json"))["status"]
+
+    _until(status, "Running")
+    info = _docker_state(client, uuid_)
+    assert info["HostConfig"]["Memory"] == 64 * MiB
+    assert "A=1" in info["Config"]["Env"]
+    listed = json.loads(_openstack(endpoint, "list", "-f", "json"))
+    assert "cli-web" in [c["name"] for c in listed]
+    out = _openstack(endpoint, "exec", "cli-web", "sh", "-c", "echo fine")
+    assert "fine" in out
+    _openstack(endpoint, "stop", "cli-web")
+    _until(status, "Stopped")
+    _openstack(endpoint, "start", "cli-web")
+    _until(status, "Running")
+    _openstack(endpoint, "pause", "cli-web")
+    _until(status, "Paused")
+    _openstack(endpoint, "unpause", "cli-web")
+    _until(status, "Running")
+    _openstack(endpoint, "kill", "cli-web")
+    _until(status, "Stopped")
+    _openstack(endpoint, "start", "cli-web")
+    _until(status, "Running")
+    _openstack(endpoint, "set", "--memory", "96", "cli-web")
+    assert _docker_state(client, uuid_)["HostConfig"]["Memory"] == 96 * MiB
+    _openstack(endpoint, "set", "--name", "cli-web2", "cli-web")
+    _openstack(endpoint, "delete", "--stop", "cli-web2")
+    _until(lambda: client.containers(
+        all=True, filters={"name": "magnum-lite-" + uuid_}), [])
