@@ -1,5 +1,6 @@
 """What the benchmarks share: the private engine, timing, and reporting."""
 import concurrent.futures
+import datetime
 import os
 import pathlib
 import shlex
@@ -38,17 +39,25 @@ def timed(fn, count, concurrency=1):
 def timed_alternately(named, count, concurrency=1):
     """{name: seconds of each run}: rounds of `concurrency` runs of each
     function in turn, so that a daemon getting slower (or faster) over the
-    run weighs on every side alike."""
+    run weighs on every side alike. A function may return its own
+    duration, when the moment it ended is known better than by watching
+    (e.g. the time the service wrote the record)."""
     results = {name: [] for name, _ in named}
     with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
         for _ in range(count // concurrency):
             for name, fn in named:
                 def one(_, fn=fn):
                     start = time.perf_counter()
-                    fn()
-                    return time.perf_counter() - start
+                    own = fn()
+                    return own if own is not None else (
+                        time.perf_counter() - start)
                 results[name] += pool.map(one, range(concurrency))
     return results
+
+
+def epoch(naive_utc):
+    """Seconds since the epoch of a naive UTC datetime (as records keep)."""
+    return naive_utc.replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
 def summary(name, samples, wall=None):

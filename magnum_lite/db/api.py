@@ -5,6 +5,7 @@ model instances.
 """
 import contextlib
 import datetime
+import threading
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -15,6 +16,11 @@ from magnum_lite import exception
 
 _ENGINE = None
 _SESSION = None
+# SQLite takes one writer at a time, and a second one waits in its busy
+# handler, which sleeps in steps of up to 100 ms. Writers of this process
+# queue on a lock instead, which hands over at once.
+_SQLITE_WRITER = threading.Lock()
+_WRITER = contextlib.nullcontext()
 
 CONTAINERS = models.Container.__table__
 SORT_KEYS = ("id", "uuid", "name", "image", "status", "host", "memory",
@@ -46,7 +52,7 @@ def create_engine(url, max_pool_size=10, sqlite_busy_timeout=30000):
 
 def configure(url, **kwargs):
     """Point this process at a database and check that it answers."""
-    global _ENGINE, _SESSION
+    global _ENGINE, _SESSION, _WRITER
     engine = create_engine(url, **kwargs)
     with engine.connect() as conn:
         conn.execute(sa.text("SELECT 1"))
@@ -54,6 +60,8 @@ def configure(url, **kwargs):
         _ENGINE.dispose()
     _ENGINE = engine
     _SESSION = orm.sessionmaker(engine, expire_on_commit=False)
+    _WRITER = (_SQLITE_WRITER if engine.url.get_backend_name() == "sqlite"
+               else contextlib.nullcontext())
     return engine
 
 
@@ -65,8 +73,9 @@ def get_engine():
 
 @contextlib.contextmanager
 def _session():
+    """A write transaction."""
     get_engine()
-    with _SESSION.begin() as session:
+    with _WRITER, _SESSION.begin() as session:
         yield session
 
 
