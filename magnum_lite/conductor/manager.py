@@ -51,15 +51,16 @@ class ConductorManager:
                                                    action)
             container.task_state = action
             container.save()
+            steps = []  # what was done, for the action log
             try:
-                yield container
+                yield container, steps
             except Exception as error:
                 LOG.warning("%s of container %s failed: %s", action,
                             container.uuid, error)
-                record.finish(error)
+                record.finish(error, steps)
                 self._status.fail(container, error)
                 raise
-            record.finish()
+            record.finish(steps=steps)
             if container.status != lifecycle.DELETED:
                 container.task_state = None
                 container.save()
@@ -71,12 +72,14 @@ class ConductorManager:
     # -- create ---------------------------------------------------------------
 
     def create(self, context, container, run=False):
-        with self._operation(context, container, "create") as container:
+        with self._operation(context, container,
+                             "create") as (container, steps):
             created = None
             try:
-                image = self._pull(container)
+                image = self._pull(container, steps)
                 created = self._driver.create(self._spec(container, image,
                                                          run))
+                steps.append("created Docker container %s" % created[:12])
                 # Not saved yet: should we die before the end, the reconcile
                 # pass finds this container by its uuid label.
                 container.container_id = created
@@ -85,27 +88,34 @@ class ConductorManager:
                 container.status_detail = None
                 if run:
                     self._driver.start(created)
+                    steps.append("started")
                     self._sync_status(container)
             except Exception:
                 if created:
                     # A create that fails anywhere fails whole: no Docker
                     # container stays behind, and the record ends in Error.
                     self._driver.remove(created, force=True)
+                    steps.append("removed it again")
                     container.container_id = None
                     container.status = lifecycle.CREATING
                 raise
 
-    def _pull(self, container):
+    def _pull(self, container, steps):
         ref = image_ref.parse(container.image,
                               self._conf.docker.default_registry)
         policy = (container.image_pull_policy or
                   self._conf.docker.image_pull_policy)
+        pulled = []
 
         def progress(text):
+            pulled.append(text)
             container.status_detail = text[:255]
             container.save()
 
-        return self._driver.ensure_image(ref, policy, progress=progress)
+        image = self._driver.ensure_image(ref, policy, progress=progress)
+        steps.append("%s %s (pull policy %s)" % (
+            "pulled" if pulled else "found", ref, policy))
+        return image
 
     def _spec(self, container, image, run):
         config = image.get("Config") or {}
@@ -137,32 +147,32 @@ class ConductorManager:
     # -- state changes --------------------------------------------------------
 
     def start(self, context, container):
-        with self._operation(context, container, "start") as container:
+        with self._operation(context, container, "start") as (container, _):
             self._driver.start(container.container_id)
             self._sync_status(container)
 
     def stop(self, context, container, timeout=10):
-        with self._operation(context, container, "stop") as container:
+        with self._operation(context, container, "stop") as (container, _):
             self._driver.stop(container.container_id, timeout)
             self._sync_status(container)
 
     def reboot(self, context, container, timeout=10):
-        with self._operation(context, container, "reboot") as container:
+        with self._operation(context, container, "reboot") as (container, _):
             self._driver.restart(container.container_id, timeout)
             self._sync_status(container)
 
     def pause(self, context, container):
-        with self._operation(context, container, "pause") as container:
+        with self._operation(context, container, "pause") as (container, _):
             self._driver.pause(container.container_id)
             self._sync_status(container)
 
     def unpause(self, context, container):
-        with self._operation(context, container, "unpause") as container:
+        with self._operation(context, container, "unpause") as (container, _):
             self._driver.unpause(container.container_id)
             self._sync_status(container)
 
     def kill(self, context, container, signal=None):
-        with self._operation(context, container, "kill") as container:
+        with self._operation(context, container, "kill") as (container, _):
             self._driver.kill(container.container_id, signal)
             self._sync_status(container)
 
@@ -170,7 +180,7 @@ class ConductorManager:
         allowed = ("delete_force" if force else
                    "delete_stop" if stop else "delete")
         with self._operation(context, container, "delete",
-                             allowed=allowed) as container:
+                             allowed=allowed) as (container, _):
             container.status = lifecycle.DELETING
             container.save()
             if container.container_id:
@@ -181,7 +191,7 @@ class ConductorManager:
             container.status = lifecycle.DELETED
 
     def update(self, context, container, patch):
-        with self._operation(context, container, "update") as container:
+        with self._operation(context, container, "update") as (container, _):
             memory = patch.get("memory")
             cpu = patch.get("cpu")
             self._driver.update(container.container_id,
@@ -195,7 +205,7 @@ class ConductorManager:
             return container
 
     def rename(self, context, container, name):
-        with self._operation(context, container, "rename") as container:
+        with self._operation(context, container, "rename") as (container, _):
             # Docker's name is derived from the uuid: only the record changes.
             container.name = name
             container.save()

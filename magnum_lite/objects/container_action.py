@@ -37,9 +37,11 @@ class ContainerAction(base.MagnumLiteObject):
             "project_id": context.project_id, "user_id": context.user_id})
         return cls.from_row(context, row)
 
-    def finish(self, error=None):
+    def finish(self, error=None, steps=()):
+        """Record the end: the steps done, then the error if any."""
         self.result = ERROR if error else SUCCESS
-        self.message = str(error) if error else None
+        told = list(steps) + ([str(error)] if error else [])
+        self.message = "; ".join(told) or None
         db.action_finish(self.id, self.result, self.message)
         self.obj_reset_changes()
 

@@ -37,6 +37,10 @@ def test_create_and_run_applies_limits_env_and_labels(live):
     actions = objects.ContainerAction.list_for(live.context, c.uuid)
     assert [(a.action, a.result) for a in actions] == [("create", "Success")]
     assert actions[0].finish_time is not None
+    # Each step of the create, in the action log.
+    assert actions[0].message == (
+        "found %s (pull policy ifnotpresent); created Docker container %s; "
+        "started" % (live.env["MAGNUM_LITE_TEST_IMAGE"], c.container_id[:12]))
 
 
 def test_create_without_run_fills_command_from_image(live):
@@ -183,6 +187,8 @@ def test_pull_from_registry_with_port(live, how):
     c = live.wait(c)
     assert c.status == lifecycle.RUNNING, c.status_reason
     assert c.status_detail is None  # progress is cleared once done
+    [action] = objects.ContainerAction.list_for(live.context, c.uuid)
+    assert action.message.startswith("pulled %s (pull policy always)" % ref)
     pulled = live.docker.inspect_image(live.inspect(c)["Image"])
     assert any(d.endswith(live.env["MAGNUM_LITE_TEST_REGISTRY_DIGEST"])
                for d in pulled["RepoDigests"])
