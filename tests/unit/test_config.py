@@ -103,3 +103,17 @@ def _wait_for_line(path, text, timeout=30):
         time.sleep(0.1)
     raise AssertionError("%r never appeared in %s:\n%s" % (
         text, path, path.read_text() if path.exists() else "(no file)"))
+
+
+def test_policy_sample_is_current(tmp_path):
+    out = tmp_path / "policy.yaml"
+    generator = (pathlib.Path(sys.executable).parent /
+                 "oslopolicy-sample-generator")
+    subprocess.run([str(generator), "--config-file",
+                    str(ROOT / "etc/magnum_lite/magnum-lite-policy-generator"
+                        ".conf"), "--output-file", str(out)],
+                   check=True, cwd=ROOT, capture_output=True)
+    committed = ROOT / "etc" / "magnum_lite" / "policy.yaml.sample"
+    assert out.read_text() == committed.read_text(), (
+        "etc/magnum_lite/policy.yaml.sample is out of date: "
+        "run `tox -e genpolicy`")
