@@ -319,3 +319,20 @@ def test_docker_engine_stops_and_starts_while_containers_run(
         _when(lambda: d.records()[first]["status"] == lifecycle.RUNNING)
     finally:
         client.close()
+
+
+def test_postgresql_restart_is_survived(deployment):
+    """The API and the conductor reconnect to the database by themselves."""
+    accepted = deployment.create(2, "before")
+    deployment.settle()
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version,
+                    "main", "restart"], check=True, capture_output=True,
+                   timeout=120)
+    # The first request after the restart already works: the pool checks
+    # a connection before lending it.
+    accepted += deployment.create(2, "after")
+    figures, records = deployment.census(accepted)
+    assert (figures["lost"], figures["stuck"], figures["orphans"]) == (
+        0, 0, 0)
+    assert figures["running"] == 4, records
