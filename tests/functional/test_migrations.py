@@ -32,7 +32,7 @@ def _configured(kind, tmp_path):
         try:
             yield engine
         finally:
-            engine.dispose()
+            db.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "mysql"],
