@@ -93,7 +93,7 @@ def fresh_database(kind, tmp_path):
     finally:
         from magnum_lite.db import api as db
         if db._ENGINE is not None and db._ENGINE.url.database == name:
-            db.dispose()  # a database in use cannot be dropped
+            db._ENGINE.dispose()  # a database in use cannot be dropped
         drop = ('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
                 if kind == "postgresql" else
                 "DROP DATABASE IF EXISTS `%s`") % name

@@ -15,7 +15,6 @@ from magnum_lite.db import models
 from magnum_lite import exception
 
 _ENGINE = None
-_READER = None
 _SESSION = None
 # SQLite takes one writer at a time, and a second one waits in its busy
 # handler, which sleeps in steps of up to 100 ms. Writers of this process
@@ -30,12 +29,11 @@ FILTERS = ("name", "image", "status", "host", "project_id", "user_id",
            "task_state", "uuid")
 
 
-def create_engine(url, max_pool_size=10, sqlite_busy_timeout=30000,
-                  **options):
+def create_engine(url, max_pool_size=10, sqlite_busy_timeout=30000):
     """An engine tuned for the backend; SQLite is made safe for threads."""
     url = sa.make_url(url)
     if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, **options)
+        engine = sa.create_engine(url)
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, record):
@@ -49,32 +47,22 @@ def create_engine(url, max_pool_size=10, sqlite_busy_timeout=30000,
             cur.close()
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=max_pool_size,
-                            max_overflow=max_pool_size, **options)
+                            max_overflow=max_pool_size)
 
 
 def configure(url, **kwargs):
     """Point this process at a database and check that it answers."""
-    global _ENGINE, _READER, _SESSION, _WRITER
+    global _ENGINE, _SESSION, _WRITER
     engine = create_engine(url, **kwargs)
     with engine.connect() as conn:
         conn.execute(sa.text("SELECT 1"))
-    dispose()
+    if _ENGINE is not None:
+        _ENGINE.dispose()
     _ENGINE = engine
-    # Reads get a pool of their own in autocommit: a read then costs its
-    # query (and the pool's liveness check), not a BEGIN and a ROLLBACK
-    # around it, three round trips fewer on a server database.
-    _READER = create_engine(url, isolation_level="AUTOCOMMIT", **kwargs)
     _SESSION = orm.sessionmaker(engine, expire_on_commit=False)
     _WRITER = (_SQLITE_WRITER if engine.url.get_backend_name() == "sqlite"
                else contextlib.nullcontext())
     return engine
-
-
-def dispose():
-    """Close every pooled connection (before a database is dropped)."""
-    for engine in (_ENGINE, _READER):
-        if engine is not None:
-            engine.dispose()
 
 
 def get_engine():
@@ -94,8 +82,7 @@ def _session():
 def _read(query):
     """Rows of a read-only query, without the ORM: reads are the hot path
     (a page of a thousand containers), and plain rows are enough."""
-    get_engine()
-    with _READER.connect() as conn:
+    with get_engine().connect() as conn:
         return conn.execute(query).all()
 
 

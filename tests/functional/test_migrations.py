@@ -32,7 +32,7 @@ def _configured(kind, tmp_path):
         try:
             yield engine
         finally:
-            db.dispose()
+            engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "mysql"],
