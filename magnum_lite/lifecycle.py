@@ -20,6 +20,8 @@ STATUSES = (CREATING, CREATED, RUNNING, STOPPED, PAUSED, RESTARTING,
             DELETING, DELETED, ERROR, UNKNOWN)
 # Statuses a record only passes through while the conductor works on it.
 TRANSIENT = (CREATING, DELETING)
+# The task_state the API sets on a record whose delete it has accepted.
+PENDING_DELETE = "delete"
 
 _LIVE = (RUNNING, PAUSED, RESTARTING)
 _EXISTS = (CREATED, RUNNING, STOPPED, PAUSED, RESTARTING)

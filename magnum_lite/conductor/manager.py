@@ -177,6 +177,13 @@ class ConductorManager:
             self._sync_status(container)
 
     def delete(self, context, container, force=False, stop=False):
+        try:
+            self._delete(context, container, force, stop)
+        except exception.ContainerNotFound:
+            # The reconcile pass finished this accepted delete first.
+            LOG.info("container %s is already deleted", container.uuid)
+
+    def _delete(self, context, container, force, stop):
         allowed = ("delete_force" if force else
                    "delete_stop" if stop else "delete")
         with self._operation(context, container, "delete",

@@ -167,8 +167,9 @@ class Sync:
             container = objects.Container.get(self._context, uuid)
         except exception.ContainerNotFound:
             return
-        if container.status == lifecycle.DELETING:
-            # A delete was interrupted: finish it.
+        if (container.status == lifecycle.DELETING or
+                container.task_state == lifecycle.PENDING_DELETE):
+            # A delete was accepted, or interrupted: finish it.
             if container.container_id or docker:
                 self._driver.remove((docker or {}).get("id") or
                                     container.container_id, force=True)

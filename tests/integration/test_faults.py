@@ -145,7 +145,9 @@ class Deployment:
             time.sleep(0.5)
         return self.records()
 
-    def census(self, accepted):
+    def census(self, accepted, deleted=()):
+        """The figures of a run; `deleted` were asked to be deleted, so
+        their records may rightly be gone."""
         records = self.settle()
         client = docker.APIClient(base_url=self.docker_url, version="auto")
         try:
@@ -164,9 +166,9 @@ class Deployment:
             "failed with a reason": sum(
                 records.get(u, {}).get("status") == lifecycle.ERROR and
                 bool(records[u]["status_reason"]) for u in accepted),
-            "lost": sum(u not in records or
-                        records[u]["status"] == lifecycle.CREATING
-                        for u in accepted),
+            "lost": sum((u not in records and u not in deleted) or
+                        records.get(u, {}).get("status") ==
+                        lifecycle.CREATING for u in accepted),
             "stuck": sum(_unsettled(r) for r in records.values()),
             "orphans": sum(u not in records for u in by_uuid) + sum(
                 len(ids) - 1 for ids in by_uuid.values()),
@@ -252,6 +254,50 @@ def test_sigkill_of_the_conductor_in_the_middle_of_creates(deployment):
 def _rabbitmqctl(*args):
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True,
                    timeout=120)
+
+
+def test_sigkill_of_the_conductor_during_stops_and_deletes(deployment):
+    accepted = deployment.create(6, "ops")
+    records = deployment.settle()
+    assert all(records[u]["status"] == lifecycle.RUNNING for u in accepted)
+    for uuid_ in accepted[:3]:
+        status, _ = deployment.request(
+            "POST", "/v1/containers/%s/stop?timeout=2" % uuid_)
+        assert status == 202
+    for uuid_ in accepted[3:]:
+        status, _ = deployment.request(
+            "DELETE", "/v1/containers/%s?stop=True" % uuid_)
+        assert status == 204
+    _when(lambda: any(r["task_state"] in ("stop", "delete")
+                      for r in deployment.records().values()))
+    deployment.kill("conductor")
+    deployment.start("conductor")
+    deployment.wait_ready()
+    figures, records = deployment.census(accepted, deleted=accepted[3:])
+    assert (figures["lost"], figures["stuck"], figures["orphans"]) == (
+        0, 0, 0)
+    # Every accepted delete is done, even one whose message the killed
+    # conductor had taken; every record left says what Docker says.
+    assert not any(u in records for u in accepted[3:]), records
+    client = docker.APIClient(base_url=deployment.docker_url,
+                              version="auto")
+    try:
+        for uuid_ in accepted[:3]:
+            state = client.inspect_container("magnum-lite-" + uuid_)["State"]
+            assert records[uuid_]["status"] == \
+                lifecycle.status_from_docker(state)
+        for uuid_ in accepted[3:]:
+            if uuid_ in records:
+                state = client.inspect_container(
+                    "magnum-lite-" + uuid_)["State"]
+                assert records[uuid_]["status"] == \
+                    lifecycle.status_from_docker(state)
+    finally:
+        client.close()
+    print("stopped: %d of 3; deleted: %d of 3" % (
+        sum(records[u]["status"] == lifecycle.STOPPED
+            for u in accepted[:3]),
+        sum(u not in records for u in accepted[3:])))
 
 
 def test_rabbitmq_restart_under_load(deployment):
