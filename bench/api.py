@@ -139,13 +139,7 @@ def bench_create(client, docker_client, image, count, database):
                 table.c.uuid == body["uuid"])).scalar_one()
         return common.epoch(updated) - start
 
-    def raw():
-        host = docker_client.create_host_config(mem_limit=64 * common.MiB,
-                                                network_mode="none")
-        c = docker_client.create_container(image, ["sleep", "300"],
-                                           host_config=host,
-                                           labels={"bench": "raw"})
-        docker_client.start(c["Id"])
+    raw = common.raw_create_start(docker_client, image)
 
     named = [("raw docker-py create+start", raw),
              ("API create?run=true -> Running", via_api)]

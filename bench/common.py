@@ -25,6 +25,19 @@ def engine_env():
     return os.environ
 
 
+def raw_create_start(client, image):
+    """The physical limit: docker-py create+start of a 64 MiB container
+    with network none, as the service asks Docker for one."""
+    def run():
+        host = client.create_host_config(mem_limit=64 * MiB,
+                                         network_mode="none")
+        c = client.create_container(image, ["sleep", "300"],
+                                    host_config=host,
+                                    labels={"bench": "raw"})
+        client.start(c["Id"])
+    return run
+
+
 def timed(fn, count, concurrency=1):
     """Run fn() count times, `concurrency` at once; seconds of each run."""
     def one(_):

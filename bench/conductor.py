@@ -21,17 +21,6 @@ import docker
 from bench import common
 
 
-def raw_create_start(client, image):
-    def run():
-        host = client.create_host_config(mem_limit=64 * common.MiB,
-                                         network_mode="none")
-        c = client.create_container(image, ["sleep", "300"],
-                                    host_config=host,
-                                    labels={"bench": "raw"})
-        client.start(c["Id"])
-    return run
-
-
 def conductor_create_start(live, image):
     import sqlalchemy as sa
 
@@ -100,7 +89,7 @@ def main(argv=None):
                                  "sqlite:///%s/bench.sqlite" %
                                  tempfile.mkdtemp())
     try:
-        named = [("raw docker-py", raw_create_start(client, image)),
+        named = [("raw docker-py", common.raw_create_start(client, image)),
                  ("conductor", conductor_create_start(live, image))]
         for _, fn in named:
             fn()  # warm up: first use of image and connections
