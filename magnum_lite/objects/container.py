@@ -80,10 +80,6 @@ class Container(base.MagnumLiteObject):
             self.obj_reset_changes()
         return written
 
-    def refresh(self):
-        self._from_db_object(self._context, self,
-                             db.container_get(self.uuid))
-
     def destroy(self):
         db.container_destroy(self.uuid)
 
