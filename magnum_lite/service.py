@@ -2,6 +2,7 @@
 and the conductor service with its heartbeat."""
 import os
 import signal
+import subprocess
 import sys
 import threading
 
@@ -11,7 +12,6 @@ from oslo_log import log as logging
 from magnum_lite import conf as ml_conf
 from magnum_lite import context as ml_context
 from magnum_lite.db import api as db
-from magnum_lite.db import migration
 from magnum_lite import exception
 from magnum_lite import objects
 from magnum_lite import rpc
@@ -91,13 +91,27 @@ def limit_malloc_arenas(arenas=2):
             pass  # not glibc: nothing to cap
 
 
-def require_schema(binary, upgrade=False):
-    """Stop unless the schema is current (or bring it there, if asked)."""
-    if upgrade:
-        migration.upgrade("head")
-    elif not migration.is_current():
-        sys.exit("%s: the database schema is not current; run "
-                 "`magnum-lite-manage db upgrade`" % binary)
+def require_schema(binary, upgrade_argv=None):
+    """Stop unless the schema is the one this code needs.
+
+    With upgrade_argv (this process's command line), bring it there first
+    by running `magnum-lite-manage db upgrade` with the same configuration,
+    as an operator would: in a child process, so that alembic (~9 MiB)
+    never stays loaded in a process that serves.
+    """
+    if db.schema_revision() == db.SCHEMA_REVISION:
+        return
+    if upgrade_argv is None:
+        sys.exit("%s: the database schema is not at revision %s; run "
+                 "`magnum-lite-manage db upgrade`" % (binary,
+                                                     db.SCHEMA_REVISION))
+    done = subprocess.run(
+        [sys.executable, "-m", "magnum_lite.cmd.manage", *upgrade_argv,
+         "db", "upgrade"], stdout=subprocess.DEVNULL)
+    if done.returncode != 0 or (db.schema_revision() !=
+                                db.SCHEMA_REVISION):
+        sys.exit("%s: the database schema upgrade failed (see above)" %
+                 binary)
 
 
 def _reload_on_sighup(conf):

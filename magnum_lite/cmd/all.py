@@ -2,7 +2,8 @@
 
 The embedded default: SQLite under state_path and the in-process message
 bus, so one command runs the whole service on one machine. The schema is
-brought to the current version at start.
+brought to the current version at start, by `magnum-lite-manage db
+upgrade` run as a child process.
 """
 import sys
 
@@ -14,8 +15,9 @@ BINARY = "magnum-lite-all"
 
 
 def main(argv=None):
-    conf = service.setup(sys.argv[1:] if argv is None else argv, BINARY)
-    service.require_schema(BINARY, upgrade=True)
+    argv = sys.argv[1:] if argv is None else argv
+    conf = service.setup(argv, BINARY)
+    service.require_schema(BINARY, upgrade_argv=argv)
     transport = rpc.get_transport(conf)
     conductor = service.start_conductor(conf, transport, BINARY)
 

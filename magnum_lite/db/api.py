@@ -22,6 +22,11 @@ _SESSION = None
 _SQLITE_WRITER = threading.Lock()
 _WRITER = contextlib.nullcontext()
 
+# The schema revision this code reads and writes: the newest script in
+# alembic/versions (a test keeps the two equal). Serving processes check it
+# without loading alembic.
+SCHEMA_REVISION = "0002"
+
 CONTAINERS = models.Container.__table__
 SORT_KEYS = ("id", "uuid", "name", "image", "status", "host", "memory",
              "cpu", "created_at", "updated_at", "project_id")
@@ -84,6 +89,16 @@ def _read(query):
     (a page of a thousand containers), and plain rows are enough."""
     with get_engine().connect() as conn:
         return conn.execute(query).all()
+
+
+def schema_revision():
+    """The revision the database is at, from alembic's own table; None
+    for a database that has never been migrated."""
+    with get_engine().connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(sa.text(
+            "SELECT version_num FROM alembic_version")).scalar()
 
 
 def _now():

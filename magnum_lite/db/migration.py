@@ -74,3 +74,4 @@ def head():
 
 def is_current():
     return version() == head()
+

@@ -59,11 +59,13 @@ def _tables(engine):
 
 def test_upgrade_from_empty_builds_the_models_schema(engine):
     assert migration.version() is None
+    assert db.schema_revision() is None
     assert not migration.is_current()
 
     migration.upgrade("head")
 
     assert migration.version() == migration.head() == HEAD
+    assert db.schema_revision() == db.SCHEMA_REVISION == HEAD
     assert migration.is_current()
     assert _tables(engine) == TABLES | {"alembic_version"}
     assert _differences(engine) == []
@@ -158,7 +160,8 @@ def _config_file(tmp_path, connection):
     return path
 
 
-# The newest migration: a new one changes this, and nothing else here.
+# The newest migration: a new one changes this here and
+# db.api.SCHEMA_REVISION, and nothing else.
 HEAD = "0002"
 
 
@@ -211,3 +214,32 @@ def test_manage_unknown_revision_is_one_line(tmp_path):
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "9999" in lines[0], result.stderr
+
+
+def test_serving_processes_upgrade_in_a_child_and_never_load_alembic(
+        tmp_path):
+    conf = _config_file(tmp_path, "sqlite:///%s" % (
+        tmp_path / "state" / "magnum_lite.sqlite"))
+    script = """if True:
+        import sys
+        from magnum_lite import service
+        from magnum_lite.cmd import all, api, conductor
+        argv = ["--config-file", sys.argv[1]]
+        service.setup(argv, "magnum-lite-all")
+        try:
+            service.require_schema("magnum-lite-api")
+        except SystemExit as e:
+            print(e)
+        service.require_schema("magnum-lite-all", upgrade_argv=argv)
+        service.require_schema("magnum-lite-api")
+        print("alembic loaded:", "alembic" in sys.modules)
+    """
+    result = subprocess.run([sys.executable, "-c", script, str(conf)],
+                            capture_output=True, text=True, cwd=REPO)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "magnum-lite-api: the database schema is not at revision %s; run "
+        "`magnum-lite-manage db upgrade`" % HEAD,
+        "alembic loaded: False"]
+    assert _ok(_manage(conf, "db", "version")) == HEAD
