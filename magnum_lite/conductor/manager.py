@@ -40,17 +40,17 @@ class ConductorManager:
 
     @contextlib.contextmanager
     def _operation(self, context, container, action, allowed=None):
-        """Lock, re-read, check the lifecycle, log the action; then save
-        what the operation left in the record, once. On failure leave the
-        record with what Docker says and the reason why."""
+        """Lock, re-read, check the lifecycle, log the action (with the
+        task_state, in one write); then save what the operation left in
+        the record with the end of the action (one write). On failure
+        leave the record with what Docker says and the reason why."""
         with self._status.locks.hold(container.uuid):
             container = objects.Container.get(context.elevated(),
                                               container.uuid)
             lifecycle.check(allowed or action, container)
-            record = objects.ContainerAction.start(context, container.uuid,
-                                                   action)
             container.task_state = action
-            container.save()
+            record = objects.ContainerAction.start(context, container.uuid,
+                                                   action, container)
             steps = []  # what was done, for the action log
             try:
                 yield container, steps
@@ -60,10 +60,11 @@ class ConductorManager:
                 record.finish(error, steps)
                 self._status.fail(container, error)
                 raise
-            record.finish(steps=steps)
-            if container.status != lifecycle.DELETED:
+            if container.status == lifecycle.DELETED:
+                record.finish(steps=steps)
+            else:
                 container.task_state = None
-                container.save()
+                record.finish(steps=steps, container=container)
 
     def _sync_status(self, container):
         # _operation saves it, with the task cleared, in one write.

@@ -206,18 +206,22 @@ def _after(query, column, id_column, value, last_id, descending):
 def container_update(uuid, values, expected_status=None):
     """Write values; with expected_status, only while the status is one of
     those (returns False when it is not)."""
+    with _session() as session:
+        count = _update_container(session, uuid, values, expected_status)
+    if count == 0 and expected_status is None:
+        raise exception.ContainerNotFound(container=uuid)
+    return count == 1
+
+
+def _update_container(session, uuid, values, expected_status=None):
     values = dict(values, updated_at=_now())
     query = sa.update(models.Container).where(models.Container.uuid == uuid)
     if expected_status is not None:
         query = query.where(models.Container.status.in_(expected_status))
     try:
-        with _session() as session:
-            count = session.execute(query.values(**values)).rowcount
+        return session.execute(query.values(**values)).rowcount
     except sa_exc.IntegrityError:
         raise exception.ContainerNameExists(name=values.get("name"))
-    if count == 0 and expected_status is None:
-        raise exception.ContainerNotFound(container=uuid)
-    return count == 1
 
 
 def container_destroy(uuid):
@@ -230,19 +234,29 @@ def container_destroy(uuid):
 
 # -- container actions --------------------------------------------------------
 
-def action_start(values):
+def action_start(values, container_values=None):
+    """A new action row; container_values (if any) are written to its
+    container in the same transaction."""
     with _session() as session:
         row = models.ContainerAction(**values)
         session.add(row)
+        if container_values:
+            _update_container(session, values["container_uuid"],
+                              container_values)
         session.flush()
         return row
 
 
-def action_finish(action_id, result, message=None):
+def action_finish(action_id, result, message=None, container_uuid=None,
+                  container_values=None):
+    """The end of an action; container_values (if any) are written to
+    container_uuid's record in the same transaction."""
     with _session() as session:
         session.execute(sa.update(models.ContainerAction).where(
             models.ContainerAction.id == action_id).values(
                 result=result, message=message, finish_time=_now()))
+        if container_values:
+            _update_container(session, container_uuid, container_values)
 
 
 def action_list(container_uuid):

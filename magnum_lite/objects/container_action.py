@@ -30,20 +30,30 @@ class ContainerAction(base.MagnumLiteObject):
     }
 
     @classmethod
-    def start(cls, context, container_uuid, action):
+    def start(cls, context, container_uuid, action, container=None):
+        """Record the start. With `container`, what it has not saved yet
+        is saved in the same transaction."""
         row = db.action_start({
             "container_uuid": container_uuid, "action": action,
             "request_id": context.request_id,
-            "project_id": context.project_id, "user_id": context.user_id})
+            "project_id": context.project_id, "user_id": context.user_id},
+            _changes(container))
+        if container is not None:
+            container.obj_reset_changes()
         return cls.from_row(context, row)
 
-    def finish(self, error=None, steps=()):
-        """Record the end: the steps done, then the error if any."""
+    def finish(self, error=None, steps=(), container=None):
+        """Record the end: the steps done, then the error if any. With
+        `container`, what it has not saved yet is saved in the same
+        transaction."""
         self.result = ERROR if error else SUCCESS
         told = list(steps) + ([str(error)] if error else [])
         self.message = "; ".join(told) or None
-        db.action_finish(self.id, self.result, self.message)
+        db.action_finish(self.id, self.result, self.message,
+                         self.container_uuid, _changes(container))
         self.obj_reset_changes()
+        if container is not None:
+            container.obj_reset_changes()
 
     @classmethod
     def get(cls, context, container_uuid, request_id):
@@ -54,6 +64,10 @@ class ContainerAction(base.MagnumLiteObject):
     def list_for(cls, context, container_uuid):
         return [cls.from_row(context, row)
                 for row in db.action_list(container_uuid)]
+
+
+def _changes(container):
+    return container.obj_get_changes() if container is not None else None
 
 
 @base.ObjectRegistry.register
