@@ -22,5 +22,7 @@ def choose_host(context, conf, requested=None):
     if not candidates:
         raise exception.NoConductor(
             reason=f"none has reported in the last {down_time} s")
+    if len(candidates) == 1:
+        return candidates[0]  # no need to count every container
     counts = objects.ContainerList.count_by_host(context)
     return min(candidates, key=lambda host: (counts.get(host, 0), host))

@@ -24,6 +24,13 @@ LOG = logging.getLogger(__name__)
 # Events after which a container's state may differ from its record.
 STATE_EVENTS = frozenset(("start", "die", "oom", "pause", "unpause",
                           "restart", "destroy", "stop", "kill", "create"))
+# The status a record that has seen the event says. Most events come from
+# our own operations, which record what Docker says when they end: when
+# the record already shows an event's outcome, Docker is not asked again.
+# Any later change comes with an event of its own.
+_OUTCOME = {"start": lifecycle.RUNNING, "unpause": lifecycle.RUNNING,
+            "pause": lifecycle.PAUSED, "die": lifecycle.STOPPED,
+            "stop": lifecycle.STOPPED}
 
 
 class Sync:
@@ -38,7 +45,9 @@ class Sync:
         # busy with a long operation does not hold up everyone's events.
         self._pool = concurrent.futures.ThreadPoolExecutor(
             4, thread_name_prefix="sync")
-        self._pending = set()
+        # uuid -> (action, Docker id) of the one event waiting for it, or
+        # None when several are: those are always re-read.
+        self._pending = {}
         self._pending_guard = threading.Lock()
         self._stream = None
         self._exit_codes = {}
@@ -103,15 +112,18 @@ class Sync:
             return
         if event.get("Action") == "die" and "exitCode" in attributes:
             self._exit_codes[uuid] = attributes["exitCode"]
+        seen = (event["Action"], (event.get("Actor") or {}).get("ID"))
         with self._pending_guard:
             if uuid in self._pending:
-                return  # a re-read that has not started yet will see this
-            self._pending.add(uuid)
+                # A re-read that has not started yet will see this.
+                self._pending[uuid] = None
+                return
+            self._pending[uuid] = seen
         self._pool.submit(self._observe, uuid)
 
     def _observe(self, uuid):
         with self._pending_guard:
-            self._pending.discard(uuid)
+            seen = self._pending.pop(uuid, None)
         with self._status.locks.hold(uuid):
             try:
                 container = objects.Container.get(self._context, uuid)
@@ -119,6 +131,8 @@ class Sync:
                 return  # deleted through us
             if container.task_state or not container.container_id:
                 return  # an operation is under way or was interrupted
+            if _shows(container, seen):
+                return
             try:
                 self._status.record(container, self._exit_codes.get(uuid))
                 if container.status == lifecycle.DELETED:
@@ -217,6 +231,19 @@ class Sync:
         container.task_state = None
         container.save()
         LOG.warning("reconcile: %s: %s", container.uuid, reason)
+
+
+def _shows(container, seen):
+    """Whether the record already shows the outcome of the one event seen:
+    (action, Docker id), or None for several events."""
+    if seen is None:
+        return False
+    action, docker_id = seen
+    if docker_id != container.container_id:
+        return False
+    if action == "create":
+        return True  # the record knows the container Docker made
+    return _OUTCOME.get(action) == container.status
 
 
 def _event_time(event):

@@ -33,6 +33,18 @@ def test_killed_from_outside_shows_exit_code(live):
     assert c.status_reason == "Exited with code 137"
 
 
+def test_restarted_from_outside_shows_the_new_exit_code(live):
+    # Exits 3 the first time, 4 on every start after: a record that took
+    # the second `die` for the first would keep saying 3.
+    c = live.new_container(command=[
+        "sh", "-c", "test -f /ran && exit 4; touch /ran; sleep 0.3; exit 3"])
+    live.api.create(live.context, c, run=True)
+    c = _until(live, c, lambda r: r.status_reason == "Exited with code 3")
+    live.docker.start(c.container_id)
+    c = _until(live, c, lambda r: r.status_reason == "Exited with code 4")
+    assert c.status == lifecycle.STOPPED
+
+
 def test_paused_and_unpaused_from_outside(live):
     c = _running(live)
     live.docker.pause(c.container_id)
