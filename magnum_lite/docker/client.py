@@ -2,6 +2,7 @@
 import contextlib
 
 import docker
+from docker import transport
 import requests
 
 from magnum_lite import exception
@@ -25,6 +26,14 @@ class DockerHTTPClient(docker.APIClient):
                          tls=tls, max_pool_size=max_pool_size)
         # docker-py rewrites base_url for unix sockets; keep what we dialled.
         self.api_url = api_url
+        adapter = self.get_adapter(self.base_url)
+        if isinstance(adapter, transport.UnixHTTPAdapter):
+            self.mount("http+docker://", _SocketAdapter(
+                adapter.socket_path, timeout, max_pool_size=max_pool_size))
+            adapter.close()
+            # Proxies and .netrc mean nothing on a unix socket; reading
+            # them from the environment costs every request.
+            self.trust_env = False
 
     @classmethod
     def from_conf(cls, conf):
@@ -34,8 +43,10 @@ class DockerHTTPClient(docker.APIClient):
                        version=opts.docker_remote_api_version,
                        timeout=opts.default_timeout,
                        tls=_tls_config(opts),
-                       # Every conductor worker may hold a connection at once.
-                       max_pool_size=max(conf.conductor.workers, 10))
+                       # Every conductor worker may hold a connection at
+                       # once, and so may the event follower, its four
+                       # re-readers and the reconcile pass.
+                       max_pool_size=conf.conductor.workers + 6)
 
     def update_resources(self, container, resources):
         """POST /containers/{id}/update with Engine field names.
@@ -44,6 +55,16 @@ class DockerHTTPClient(docker.APIClient):
         """
         url = self._url("/containers/{0}/update", container)
         return self._result(self._post_json(url, data=resources), json=True)
+
+
+class _SocketAdapter(transport.UnixHTTPAdapter):
+    """docker-py's unix socket adapter keeps a pool of connections per
+    URL: every call about a container it has not seen yet (start,
+    inspect...) dials the socket again, and the 26th URL closes the
+    first one's. This one keeps one pool for the socket."""
+
+    def get_connection(self, url, proxies=None):
+        return super().get_connection("http+docker://localhost", proxies)
 
 
 def _tls_config(opts):

@@ -126,6 +126,23 @@ def test_create_sets_limits_labels_and_environment(driver, make):
     assert driver.status(cid)[0] == lifecycle.CREATED
 
 
+def test_calls_about_many_containers_reuse_one_connection(driver, make,
+                                                         monkeypatch):
+    # docker-py alone dials the unix socket again for every container's
+    # URL, and closes the oldest pool's connection past 25 of them.
+    dialled = []
+    connect = docker.transport.unixconn.UnixHTTPConnection.connect
+    monkeypatch.setattr(docker.transport.unixconn.UnixHTTPConnection,
+                        "connect", lambda conn: dialled.append(conn) or
+                        connect(conn))
+
+    for container_id in [make(command=["true"]) for _ in range(30)]:
+        driver.start(container_id)
+        driver.status(container_id)
+
+    assert len(dialled) <= 1
+
+
 def test_memory_below_docker_minimum_is_invalid(make):
     with pytest.raises(exception.DockerInvalid) as info:
         make(memory=6 * MiB - 1)
