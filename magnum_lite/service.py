@@ -1,5 +1,6 @@
 """What every magnum_lite process does at start: config, logging, checks,
 and the conductor service with its heartbeat."""
+import gc
 import os
 import signal
 import subprocess
@@ -89,6 +90,19 @@ def limit_malloc_arenas(arenas=2):
             ctypes.CDLL(name).mallopt(M_ARENA_MAX, arenas)
         except (OSError, AttributeError):
             pass  # not glibc: nothing to cap
+
+
+def started():
+    """Call once a process has started, before it serves.
+
+    What was built at start (the libraries' modules, classes and tables,
+    ~100,000 objects) lives as long as the process. Frozen out of the
+    cyclic garbage collector's reach, it is no longer scanned by every
+    full collection, which a large request (a page of a thousand
+    containers) can set off: ~50 ms each, down to what requests made.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def require_schema(binary, upgrade_argv=None):

@@ -17,7 +17,9 @@ def init_application():
         argv += ["--config-file", path]
     conf = service.setup(argv, "magnum-lite-api")
     service.require_schema("magnum-lite-api")
-    return api.build(conf, rpc.get_transport(conf))
+    app = api.build(conf, rpc.get_transport(conf))
+    service.started()
+    return app
 
 
 application = init_application()

@@ -37,6 +37,7 @@ def serve(conf, app, on_stop=None):
             BINARY, conf.api.host, conf.api.port, e.strerror or e))
     LOG.info("API listening on http://%s:%s/", conf.api.host,
              server.bind_addr[1])
+    service.started()
     try:
         server.serve()
     except KeyboardInterrupt:

@@ -17,6 +17,7 @@ def main(argv=None):
     done = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: done.set())
+    service.started()
     done.wait()
     conductor.stop()
     transport.cleanup()
