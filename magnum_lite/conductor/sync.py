@@ -160,12 +160,15 @@ class Sync:
             return
         records = objects.ContainerList.on_host(self._context,
                                                 self._conf.host)
+        unanswered = objects.ContainerAction.unfinished_containers(
+            self._context, older_than=self._conf.conductor.request_timeout)
         for record in records:
             # An operation may hold a container for long (a pull): it
             # records the truth itself when done, so skip it this time.
             with self._status.locks.hold(record.uuid, timeout=1) as got:
                 if got:
-                    self._repair(record.uuid, found.pop(record.uuid, None))
+                    self._repair(record.uuid, found.pop(record.uuid, None),
+                                 unanswered)
                 else:
                     found.pop(record.uuid, None)  # in flight: not orphan
         for orphan in found.values():
@@ -176,7 +179,11 @@ class Sync:
                                 orphan["uuid"])
                     self._driver.remove(orphan["id"], force=True)
 
-    def _repair(self, uuid, docker):
+    def _repair(self, uuid, docker, unanswered=frozenset()):
+        """Bring one record in line with Docker (`docker`: what
+        list_managed says of it, or None), and end the action-log entries
+        that no operation will end: an interrupted one's, and those of the
+        `unanswered` uuids' requests that no conductor took in time."""
         try:
             container = objects.Container.get(self._context, uuid)
         except exception.ContainerNotFound:
@@ -190,17 +197,32 @@ class Sync:
             container.destroy()
             LOG.info("reconcile: finished the delete of %s", uuid)
             return
+        interrupted = container.task_state
         if container.status == lifecycle.CREATING:
             self._repair_create(container, docker)
-            return
-        if container.task_state:
-            LOG.info("reconcile: %s of %s was interrupted",
-                     container.task_state, uuid)
-            container.task_state = None
-        if container.container_id:
-            self._status.record(container, self._exit_codes.pop(uuid, None))
-        elif container.obj_what_changed():
-            container.save()
+        else:
+            if interrupted:
+                LOG.info("reconcile: %s of %s was interrupted",
+                         interrupted, uuid)
+                container.task_state = None
+            if container.container_id:
+                self._status.record(container,
+                                     self._exit_codes.pop(uuid, None))
+            elif container.obj_what_changed():
+                container.save()
+        if interrupted:
+            objects.ContainerAction.end_unfinished(
+                self._context, uuid, "The conductor stopped before it "
+                "finished; the status is what Docker says now.",
+                action=interrupted)
+        if uuid in unanswered:
+            timeout = self._conf.conductor.request_timeout
+            lost = objects.ContainerAction.end_unfinished(
+                self._context, uuid, "No conductor took this request "
+                "within %s s; nothing was done. Ask again." % timeout,
+                older_than=timeout)
+            LOG.warning("reconcile: %d request(s) for %s were lost", lost,
+                        uuid)
 
     def _repair_create(self, container, docker):
         if docker:

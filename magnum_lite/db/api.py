@@ -235,11 +235,22 @@ def container_destroy(uuid):
 # -- container actions --------------------------------------------------------
 
 def action_start(values, container_values=None):
-    """A new action row; container_values (if any) are written to its
-    container in the same transaction."""
+    """The action row of this request: the one the API began for the same
+    request_id, action and container if it is not finished, else a new one.
+    container_values (if any) are written to its container in the same
+    transaction."""
+    actions = models.ContainerAction
     with _session() as session:
-        row = models.ContainerAction(**values)
-        session.add(row)
+        row = None
+        if values.get("request_id"):
+            row = session.scalars(sa.select(actions).where(
+                actions.container_uuid == values["container_uuid"],
+                actions.request_id == values["request_id"],
+                actions.action == values["action"],
+                actions.finish_time.is_(None))).first()
+        if row is None:
+            row = actions(**values)
+            session.add(row)
         if container_values:
             _update_container(session, values["container_uuid"],
                               container_values)
@@ -257,6 +268,33 @@ def action_finish(action_id, result, message=None, container_uuid=None,
                 result=result, message=message, finish_time=_now()))
         if container_values:
             _update_container(session, container_uuid, container_values)
+
+
+def action_end_unfinished(container_uuid, message, started_before=None,
+                          action=None):
+    """End in error every unfinished action of the container (started
+    before `started_before`, named `action`, if given); how many."""
+    actions = models.ContainerAction
+    query = sa.update(actions).where(
+        actions.container_uuid == container_uuid,
+        actions.finish_time.is_(None))
+    if started_before is not None:
+        query = query.where(actions.start_time < started_before)
+    if action is not None:
+        query = query.where(actions.action == action)
+    with _session() as session:
+        return session.execute(query.values(
+            result="Error", message=message, finish_time=_now())).rowcount
+
+
+def action_unfinished_containers(started_before):
+    """uuids of the containers with an unfinished action started before
+    `started_before`."""
+    actions = models.ContainerAction.__table__
+    return {uuid for uuid, in _read(
+        sa.select(actions.c.container_uuid).distinct().where(
+            actions.c.finish_time.is_(None),
+            actions.c.start_time < started_before))}
 
 
 def action_list(container_uuid):

@@ -1,5 +1,8 @@
 """ContainerAction: the log of what was asked of a container, and how it
 ended."""
+import datetime
+
+from oslo_utils import timeutils
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields
 
@@ -31,8 +34,10 @@ class ContainerAction(base.MagnumLiteObject):
 
     @classmethod
     def start(cls, context, container_uuid, action, container=None):
-        """Record the start. With `container`, what it has not saved yet
-        is saved in the same transaction."""
+        """Record the start; or take up the entry the API began for the
+        same request (context.request_id) and action, if it is not
+        finished. With `container`, what it has not saved yet is saved in
+        the same transaction."""
         row = db.action_start({
             "container_uuid": container_uuid, "action": action,
             "request_id": context.request_id,
@@ -56,6 +61,21 @@ class ContainerAction(base.MagnumLiteObject):
             container.obj_reset_changes()
 
     @classmethod
+    def end_unfinished(cls, context, container_uuid, reason,
+                       older_than=None, action=None):
+        """End in error, with `reason`, what was asked of the container and
+        never finished (only what started over older_than seconds ago, or
+        only `action`, if given); how many."""
+        return db.action_end_unfinished(container_uuid, reason,
+                                        _ago(older_than), action)
+
+    @classmethod
+    def unfinished_containers(cls, context, older_than):
+        """The uuids of containers with an action that started over
+        older_than seconds ago and has not finished."""
+        return db.action_unfinished_containers(_ago(older_than))
+
+    @classmethod
     def get(cls, context, container_uuid, request_id):
         return cls.from_row(context, db.action_get(container_uuid,
                                                    request_id))
@@ -64,6 +84,12 @@ class ContainerAction(base.MagnumLiteObject):
     def list_for(cls, context, container_uuid):
         return [cls.from_row(context, row)
                 for row in db.action_list(container_uuid)]
+
+
+def _ago(seconds):
+    if seconds is None:
+        return None
+    return timeutils.utcnow() - datetime.timedelta(seconds=seconds)
 
 
 def _changes(container):

@@ -3,6 +3,7 @@ query strings and status codes python-zunclient uses; the lifecycle table's
 409s; and the container's action log."""
 import base64
 
+import oslo_messaging as messaging
 import pytest
 
 from magnum_lite import context as ml_context
@@ -238,6 +239,42 @@ def test_action_log_lists_and_shows_actions(api, make_container):
     shown = api.get(path + "/req-first").json
     assert (shown["action"], shown["result"]) == ("create", "Success")
     assert api.get(path + "/req-nope").status_int == 404
+
+
+@pytest.mark.parametrize("action, method, path", [
+    ("stop", "POST", "/stop"), ("kill", "POST", "/kill"),
+    ("delete", "DELETE", "?stop=true"),
+])
+def test_a_request_handed_to_the_conductor_is_in_the_action_log(
+        api, make_container, action, method, path):
+    # Entered before it is sent: a message the conductor loses still
+    # leaves its trace, which the reconcile pass ends.
+    container = make_container()
+    response = api.request(method, f"/v1/containers/{container.uuid}{path}")
+    assert response.status_int in (202, 204)
+    listed = api.get(f"/v1/containers/{container.uuid}/container_actions"
+                     ).json["containerActions"]
+    assert [(a["action"], a["request_id"], a["finish_time"])
+            for a in listed] == [
+        (action, response.headers["X-OpenStack-Request-Id"], None)]
+
+
+def test_a_request_that_cannot_be_sent_ends_its_entry(api, conductor,
+                                                      make_container):
+    container = make_container()
+    conductor.fail["stop"] = messaging.MessageDeliveryFailure("no broker")
+    conductor.fail["delete"] = messaging.MessageDeliveryFailure("no broker")
+    path = f"/v1/containers/{container.uuid}"
+    assert api.post(path + "/stop").status_int == 503
+    assert api.delete(path + "?stop=true").status_int == 503
+    shown = api.get(path).json
+    # Nothing was accepted: the delete's mark is gone with it.
+    assert (shown["status"], shown["task_state"]) == (lifecycle.RUNNING,
+                                                      None)
+    listed = api.get(path + "/container_actions").json["containerActions"]
+    assert [(a["action"], a["message"]) for a in listed] == [
+        ("delete", "no broker"), ("stop", "no broker")]
+    assert all(a["finish_time"] for a in listed)
 
 
 def test_another_projects_action_log_is_not_found(api, make_container):

@@ -294,10 +294,26 @@ def test_sigkill_of_the_conductor_during_stops_and_deletes(deployment):
                     lifecycle.status_from_docker(state)
     finally:
         client.close()
-    print("stopped: %d of 3; deleted: %d of 3" % (
+    # Every stop asked is in its container's action log, and ends there:
+    # done, interrupted by the kill, or never taken (after the
+    # request_timeout of 20 s); none stays open.
+    def stop_entries():
+        entries = []
+        for uuid_ in accepted[:3]:
+            _, body = deployment.request(
+                "GET", "/v1/containers/%s/container_actions" % uuid_)
+            entries += [a for a in body["containerActions"]
+                        if a["action"] == "stop"]
+        return entries
+
+    _when(lambda: all(a["finish_time"] for a in stop_entries()), timeout=60)
+    entries = stop_entries()
+    assert len(entries) == 3, entries
+    print("stopped: %d of 3; deleted: %d of 3; stop entries: %s" % (
         sum(records[u]["status"] == lifecycle.STOPPED
             for u in accepted[:3]),
-        sum(u not in records for u in accepted[3:])))
+        sum(u not in records for u in accepted[3:]),
+        "; ".join(sorted(str(a["message"]) for a in entries))))
 
 
 def test_rabbitmq_restart_under_load(deployment):

@@ -1,11 +1,23 @@
 """Records follow Docker when Docker changes on its own, and the reconcile
 pass repairs what the event stream could not see."""
+import datetime
 import time
 
+import sqlalchemy as sa
+
+from magnum_lite import context as ml_context
+from magnum_lite.db import api as db
+from magnum_lite.db import models
 from magnum_lite.docker import driver as docker_driver
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
+
+
+def _context(request_id):
+    return ml_context.RequestContext(project_id="p1", user_id="u1",
+                                     is_admin=True, overwrite=False,
+                                     request_id=request_id)
 
 
 def _running(live, **fields):
@@ -106,6 +118,8 @@ def test_reconcile_repairs_what_happened_while_away(live):
     live.docker.stop(stale.container_id, timeout=0)
     _as_left_by_a_crash(live, stale, status=lifecycle.RUNNING,
                         status_reason=None, task_state="stop")
+    objects.ContainerAction.start(_context("req-interrupted"), stale.uuid,
+                                  "stop")
     # A create interrupted after Docker made the container, before the
     # record learnt its id.
     made = live.new_container(task_state="create")
@@ -137,6 +151,11 @@ def test_reconcile_repairs_what_happened_while_away(live):
     stale = objects.Container.get(live.context, stale.uuid)
     assert (stale.status, stale.status_reason, stale.task_state) == (
         lifecycle.STOPPED, "Exited with code 137", None)
+    entry = objects.ContainerAction.get(live.context, stale.uuid,
+                                        "req-interrupted")
+    assert entry.result == "Error" and entry.finish_time
+    assert entry.message.startswith("The conductor stopped before it "
+                                    "finished")
     made = objects.Container.get(live.context, made.uuid)
     # Adopted, and started: its create had asked to run it.
     assert (made.status, made.container_id, made.task_state) == (
@@ -154,6 +173,46 @@ def test_reconcile_repairs_what_happened_while_away(live):
     live.api.delete(live.context, made, force=True)
     live.api.delete(live.context, queued, force=True)
     live.gone(made.uuid)
+
+
+def test_reconcile_ends_requests_no_conductor_took(live):
+    c = _running(live)
+    timeout = live.conf.conductor.request_timeout
+    # Entered by the API, the message then lost: one long ago, one just now
+    # (which may still be on its way).
+    objects.ContainerAction.start(_context("req-lost"), c.uuid, "stop")
+    with db.get_engine().begin() as conn:
+        conn.execute(sa.update(models.ContainerAction).where(
+            models.ContainerAction.request_id == "req-lost").values(
+                start_time=datetime.datetime.utcnow() -
+                datetime.timedelta(seconds=timeout + 5)))
+    objects.ContainerAction.start(_context("req-young"), c.uuid, "pause")
+
+    live.conductor.sync.reconcile()
+
+    lost = objects.ContainerAction.get(live.context, c.uuid, "req-lost")
+    assert (lost.result, lost.message) == (
+        "Error", "No conductor took this request within %s s; nothing was "
+        "done. Ask again." % timeout)
+    young = objects.ContainerAction.get(live.context, c.uuid, "req-young")
+    assert (young.result, young.finish_time) == (None, None)
+    # Nothing was done, and the record still says so.
+    assert objects.Container.get(live.context, c.uuid).status == \
+        lifecycle.RUNNING
+
+
+def test_the_conductor_ends_the_entry_the_api_began(live):
+    c = _running(live)
+    asked = _context("req-from-the-api")
+    objects.ContainerAction.start(asked, c.uuid, "stop")
+
+    live.api.stop(asked, c, timeout=0)
+    live.wait(c, until=lifecycle.STOPPED)
+
+    stops = [a for a in objects.ContainerAction.list_for(live.context, c.uuid)
+             if a.action == "stop"]
+    assert [(a.request_id, a.result) for a in stops] == [
+        ("req-from-the-api", "Success")]
 
 
 def test_events_never_fight_an_operation(live):

@@ -1,9 +1,11 @@
 """What a tenant asks of one container: /v1/containers/{ident}/<action>.
 
 State changes (start, stop, reboot, pause, unpause, kill) are handed to the
-conductor and answer 202 at once; the record tells how they end. The others
-wait for the conductor's answer. Each checks the lifecycle table before it
-acts, so an action the status forbids is a 409 before any work is queued.
+conductor and answer 202 at once; the record tells how they end, and so
+does the action log, where the request is entered before it is sent. The
+others wait for the conductor's answer. Each checks the lifecycle table
+before it acts, so an action the status forbids is a 409 before any work
+is queued.
 """
 from magnum_lite.api import microversion
 from magnum_lite.api import schemas
@@ -23,7 +25,7 @@ def start(request, container_ident):
     container = util.container(request, container_ident,
                                policy.CONTAINER_START)
     lifecycle.check("start", container)
-    request.conductor.start(request.context, container)
+    util.cast(request, container, "start")
     return util.respond(status=202)
 
 
@@ -34,7 +36,7 @@ def stop(request, container_ident):
                                policy.CONTAINER_STOP)
     timeout = int(request.query().get("timeout", DEFAULT_STOP_TIMEOUT))
     lifecycle.check("stop", container)
-    request.conductor.stop(request.context, container, timeout=timeout)
+    util.cast(request, container, "stop", timeout=timeout)
     return util.respond(status=202)
 
 
@@ -45,7 +47,7 @@ def reboot(request, container_ident):
                                policy.CONTAINER_REBOOT)
     timeout = int(request.query().get("timeout", DEFAULT_STOP_TIMEOUT))
     lifecycle.check("reboot", container)
-    request.conductor.reboot(request.context, container, timeout=timeout)
+    util.cast(request, container, "reboot", timeout=timeout)
     return util.respond(status=202)
 
 
@@ -55,7 +57,7 @@ def pause(request, container_ident):
     container = util.container(request, container_ident,
                                policy.CONTAINER_PAUSE)
     lifecycle.check("pause", container)
-    request.conductor.pause(request.context, container)
+    util.cast(request, container, "pause")
     return util.respond(status=202)
 
 
@@ -65,7 +67,7 @@ def unpause(request, container_ident):
     container = util.container(request, container_ident,
                                policy.CONTAINER_UNPAUSE)
     lifecycle.check("unpause", container)
-    request.conductor.unpause(request.context, container)
+    util.cast(request, container, "unpause")
     return util.respond(status=202)
 
 
@@ -76,7 +78,7 @@ def kill(request, container_ident):
                                policy.CONTAINER_KILL)
     signal = validation.signal(request.query().get("signal"))
     lifecycle.check("kill", container)
-    request.conductor.kill(request.context, container, signal=signal)
+    util.cast(request, container, "kill", signal=signal)
     return util.respond(status=202)
 
 

@@ -177,8 +177,6 @@ def delete(request, container_ident):
                     "delete_stop" if stop else "delete", container)
     # Marked before it is sent: should the conductor lose the message (it
     # acknowledges on receipt), its reconcile pass finishes the delete.
-    container.task_state = lifecycle.PENDING_DELETE
-    container.save()
-    request.conductor.delete(request.context, container, force=force,
-                             stop=stop)
+    util.cast(request, container, "delete", mark=lifecycle.PENDING_DELETE,
+              force=force, stop=stop)
     return util.respond(status=204)
