@@ -47,7 +47,14 @@ class ConductorManager:
         with self._status.locks.hold(container.uuid):
             container = objects.Container.get(context.elevated(),
                                               container.uuid)
-            lifecycle.check(allowed or action, container)
+            try:
+                lifecycle.check(allowed or action, container)
+            except exception.ActionNotAllowed as error:
+                # The status changed since the caller looked: the refusal
+                # ends the request's entry (the API's, if it began one).
+                objects.ContainerAction.start(context, container.uuid,
+                                              action).finish(error)
+                raise
             container.task_state = action
             record = objects.ContainerAction.start(context, container.uuid,
                                                    action, container)

@@ -255,6 +255,12 @@ def test_bad_requests_are_typed_and_change_nothing(live):
     after = objects.Container.get(live.context, c.uuid)
     assert after.status == lifecycle.RUNNING and after.status_reason is None
     assert before["Status"] == "created"
+    # The refused pause is in the action log, with the reason.
+    [pause] = [a for a in objects.ContainerAction.list_for(live.context,
+                                                            c.uuid)
+               if a.action == "pause"]
+    assert (pause.result, pause.message) == (
+        "Error", "Cannot pause container %s in status Created." % c.uuid)
     assert live.inspect(c)["State"]["Running"]
 
 
