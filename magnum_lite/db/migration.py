@@ -1,11 +1,12 @@
 """Schema migrations: alembic, driven in code on the engine db.api configured.
 
-The scripts live in the repository's top-level alembic/ directory; no
-alembic.ini is needed. Every function here runs on the engine that
-magnum_lite.db.api.configure() set up, and hands env.py that engine's
-connection.
+The scripts live in the repository's top-level alembic/ directory (a wheel
+installs them under share/magnum_lite/alembic); no alembic.ini is needed.
+Every function here runs on the engine that magnum_lite.db.api.configure()
+set up, and hands env.py that engine's connection.
 """
 import pathlib
+import sysconfig
 
 from alembic import command
 from alembic import config as alembic_config
@@ -15,9 +16,20 @@ from alembic import script as alembic_script
 import magnum_lite
 from magnum_lite.db import api as db
 
-# The package is installed editable: alembic/ sits beside magnum_lite/.
-SCRIPT_LOCATION = (pathlib.Path(magnum_lite.__file__).resolve().parent.parent
-                   / "alembic")
+
+def _script_location():
+    """alembic/ beside the package in a checkout (or an editable install);
+    else where an installed wheel put it: share/magnum_lite/alembic under
+    the installation's prefix."""
+    checkout = (pathlib.Path(magnum_lite.__file__).resolve().parent.parent
+                / "alembic")
+    if checkout.is_dir():
+        return checkout
+    return (pathlib.Path(sysconfig.get_path("data")) / "share" /
+            "magnum_lite" / "alembic")
+
+
+SCRIPT_LOCATION = _script_location()
 
 
 def context_options(url):

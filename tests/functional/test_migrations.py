@@ -8,6 +8,7 @@ fails the test (it never skips).
 import os
 import subprocess
 import sys
+import sysconfig
 import uuid
 
 from alembic.autogenerate import compare_metadata
@@ -243,3 +244,28 @@ def test_serving_processes_upgrade_in_a_child_and_never_load_alembic(
         "`magnum-lite-manage db upgrade`" % HEAD,
         "alembic loaded: False"]
     assert _ok(_manage(conf, "db", "version")) == HEAD
+
+
+def test_an_installed_wheel_finds_its_migrations(tmp_path):
+    # Not this checkout: a wheel installed into a prefix of its own, its
+    # dependencies taken from the running environment.
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                    "-w", str(tmp_path / "wheel"), REPO], check=True)
+    prefix = tmp_path / "installed"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip",
+                    str(prefix)], check=True)
+    [wheel] = (tmp_path / "wheel").glob("magnum_lite-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                    "--prefix", str(prefix), str(wheel)], check=True)
+    site = prefix / "lib" / ("python%d.%d" % sys.version_info[:2]) / \
+        "site-packages"
+    (site / "dependencies.pth").write_text(sysconfig.get_path("purelib"))
+    conf = _config_file(tmp_path, "sqlite:///%s" % (tmp_path / "ml.sqlite"))
+
+    result = subprocess.run(
+        [str(prefix / "bin" / "python"), "-m", "magnum_lite.cmd.manage",
+         "--config-file", str(conf), "db", "upgrade"],
+        capture_output=True, text=True, cwd=str(tmp_path))
+
+    assert _ok(result) == "database at revision %s (head is %s)" % (
+        HEAD, HEAD)
