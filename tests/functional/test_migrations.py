@@ -16,6 +16,7 @@ from alembic.runtime import migration as alembic_migration
 import pytest
 import sqlalchemy as sa
 
+import magnum_lite
 from magnum_lite.db import api as db
 from magnum_lite.db import migration
 from magnum_lite.db import models
@@ -255,8 +256,11 @@ def test_an_installed_wheel_finds_its_migrations(tmp_path):
     subprocess.run([sys.executable, "-m", "venv", "--without-pip",
                     str(prefix)], check=True)
     [wheel] = (tmp_path / "wheel").glob("magnum_lite-*.whl")
+    # --ignore-installed: else pip takes this environment's own
+    # magnum_lite for an older version and uninstalls it.
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                    "--prefix", str(prefix), str(wheel)], check=True)
+                    "--ignore-installed", "--prefix", str(prefix),
+                    str(wheel)], check=True)
     site = prefix / "lib" / ("python%d.%d" % sys.version_info[:2]) / \
         "site-packages"
     (site / "dependencies.pth").write_text(sysconfig.get_path("purelib"))
@@ -269,3 +273,8 @@ def test_an_installed_wheel_finds_its_migrations(tmp_path):
 
     assert _ok(result) == "database at revision %s (head is %s)" % (
         HEAD, HEAD)
+    # And the environment running the tests still has its own.
+    here = subprocess.run([sys.executable, "-c", "import magnum_lite; "
+                           "print(magnum_lite.__file__)"], cwd=str(tmp_path),
+                          capture_output=True, text=True)
+    assert _ok(here) == magnum_lite.__file__
