@@ -83,6 +83,12 @@ docker_opts = [
                help="Engine API version to speak; 'auto' negotiates."),
     cfg.IntOpt("default_timeout", default=60, min=1,
                help="Seconds to wait for the engine to answer a request."),
+    cfg.IntOpt("execute_timeout", default=30, min=1,
+               help="Seconds the conductor waits for a command run by "
+                    "execute to finish; one still running then goes on in "
+                    "the container and the caller gets an error saying so "
+                    "(504). Keep it below the [conductor] call_timeout of "
+                    "the API processes."),
     cfg.BoolOpt("api_insecure", default=False,
                 help="Use TLS without verifying the engine's certificate."),
     cfg.StrOpt("ca_file", help="CA certificate that signed the engine's."),

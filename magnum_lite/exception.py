@@ -20,6 +20,7 @@
     +-- RequestTooLarge          413
     +-- NoConductor              503  no conductor service is alive
     +-- DockerUnavailable        503  the engine does not answer
+    +-- ExecuteTimeout           504  a command run in a container goes on
     +-- DockerError              500  any other engine failure
 
 Every class carries `code` (the HTTP status the API answers with) and
@@ -140,6 +141,13 @@ class DockerUnavailable(MagnumLiteError):
     code = 503
     title = "Service Unavailable"
     msg_fmt = "The Docker Engine at %(url)s does not answer: %(reason)s"
+
+
+class ExecuteTimeout(MagnumLiteError):
+    code = 504
+    title = "Gateway Timeout"
+    msg_fmt = ("The command did not finish within %(timeout)s s; it goes on "
+               "running in the container.")
 
 
 class DockerError(MagnumLiteError):

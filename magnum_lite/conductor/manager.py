@@ -241,7 +241,8 @@ class ConductorManager:
 
     def execute(self, context, container, command, run=True):
         return self._driver.execute(self._read(context, container, "execute"),
-                                    command, run=run)
+                                    command, run=run,
+                                    timeout=self._conf.docker.execute_timeout)
 
     def top(self, context, container, ps_args=None):
         return self._driver.top(self._read(context, container, "top"),

@@ -65,6 +65,7 @@ def test_unexpected_failure_is_500_without_the_traceback(api, conductor,
      "container_not_found"),
     (exception.DockerInvalid(explanation="bad path"), 400, "docker_invalid"),
     (exception.DockerError(explanation="disk full"), 500, "docker_error"),
+    (exception.ExecuteTimeout(timeout=30), 504, "execute_timeout"),
 ])
 def test_conductor_errors_keep_their_meaning(api, conductor, make_container,
                                              error, status, code):

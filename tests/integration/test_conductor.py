@@ -107,6 +107,14 @@ def test_reads_logs_execute_top_stats(live):
     assert (ok["output"], ok["exit_code"]) == ("x\n", 0)
     failed = live.api.execute(live.context, c, ["sh", "-c", "exit 3"])
     assert failed["exit_code"] == 3
+    # A command that outlasts [docker] execute_timeout: the caller hears so
+    # in time, typed, and the conductor is free for the next request.
+    live.conf.set_override("execute_timeout", 1, group="docker")
+    try:
+        with pytest.raises(exception.ExecuteTimeout):
+            live.api.execute(live.context, c, ["sleep", "30"])
+    finally:
+        live.conf.clear_override("execute_timeout", group="docker")
     top = live.api.top(live.context, c)
     assert any("sleep 300" in " ".join(p) for p in top["Processes"])
     stats = live.api.stats(live.context, c)

@@ -240,6 +240,32 @@ def test_execute(driver, make):
     assert created["exit_code"] is None and created["exec_id"]
 
 
+def test_execute_reads_large_output_whole(driver, make):
+    cid = make()
+    driver.start(cid)
+    done = driver.execute(cid, ["sh", "-c", "head -c 300000 /dev/zero | "
+                                "tr '\\0' a; echo end >&2"])
+    assert done["exit_code"] == 0
+    # The two streams interleave where the pipes happen to meet.
+    output = done["output"]
+    assert (len(output), output.count("a"), output.count("end\n")) == (
+        300004, 300000, 1)
+
+
+def test_execute_that_outlasts_its_timeout_says_so(driver, make):
+    cid = make()
+    driver.start(cid)
+    began = time.monotonic()
+    with pytest.raises(exception.ExecuteTimeout) as raised:
+        driver.execute(cid, ["sh", "-c", "echo started; sleep 30"],
+                       timeout=1)
+    assert time.monotonic() - began < 10
+    assert raised.value.code == 504
+    assert "did not finish within 1 s" in str(raised.value)
+    # The conductor is free again, and the container answers.
+    assert driver.execute(cid, ["true"])["exit_code"] == 0
+
+
 def test_execute_in_a_stopped_container_is_a_conflict(driver, make):
     cid = make()
     with pytest.raises(exception.DockerConflict):
