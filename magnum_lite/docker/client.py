@@ -1,5 +1,6 @@
 """One Docker Engine's HTTP client, and where its errors become ours."""
 import contextlib
+import threading
 
 import docker
 from docker import transport
@@ -47,6 +48,38 @@ class DockerHTTPClient(docker.APIClient):
                        # once, and so may the event follower, its four
                        # re-readers and the reconcile pass.
                        max_pool_size=conf.conductor.workers + 6)
+
+    def exec_output(self, exec_id, timeout):
+        """Start a created exec (no tty) and return its stdout and stderr
+        as they came; ExecuteTimeout when it has not ended in `timeout`
+        seconds (the command goes on: Docker cannot stop an exec).
+
+        docker-py's exec_start() waits for the end with no limit, which
+        would hold a conductor worker for as long as the command runs.
+        """
+        response = self._post_json(
+            self._url("/exec/{0}/start", exec_id),
+            headers={"Connection": "Upgrade", "Upgrade": "tcp"},
+            data={"Tty": False, "Detach": False}, stream=True)
+        frames = docker.types.CancellableStream(
+            self._read_from_socket(response, True, tty=False), response)
+        expired = threading.Event()
+
+        def expire():
+            expired.set()
+            frames.close()  # ends the read below, from this other thread
+
+        timer = threading.Timer(timeout, expire)
+        timer.start()
+        try:
+            output = b"".join(frames)
+        finally:
+            timer.cancel()
+            frames.close()
+            response.close()
+        if expired.is_set():
+            raise exception.ExecuteTimeout(timeout=timeout)
+        return output
 
     def update_resources(self, container, resources):
         """POST /containers/{id}/update with Engine field names.

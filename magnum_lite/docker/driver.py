@@ -1,5 +1,4 @@
 """What the conductor asks of one Docker Engine, answered with plain data."""
-import select
 import time
 
 from oslo_log import log as logging
@@ -19,31 +18,6 @@ _LAYER_DONE = ("Pull complete", "Already exists")
 _LAYER_STATUSES = _LAYER_DONE + (
     "Pulling fs layer", "Waiting", "Downloading", "Verifying Checksum",
     "Download complete", "Extracting")
-
-
-def _exec_output(stream, timeout):
-    """stdout and stderr of a non-tty exec, read off its raw stream until
-    Docker ends it: frames of an 8-byte header (stream type, three zero
-    bytes, the size, big-endian) and that many bytes."""
-    receive = getattr(stream, "recv", None) or stream.read
-    deadline = time.monotonic() + timeout
-    data = bytearray()
-    while True:
-        pending = getattr(stream, "pending", None)  # TLS: already decrypted
-        if not (pending and pending()):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([stream], [], [], left)[0]:
-                raise exception.ExecuteTimeout(timeout=timeout)
-        chunk = receive(65536)
-        if not chunk:
-            break
-        data += chunk
-    output, start = [], 0
-    while start + 8 <= len(data):
-        size = int.from_bytes(data[start + 4:start + 8], "big")
-        output.append(data[start + 8:start + 8 + size])
-        start += 8 + size
-    return b"".join(output)
 
 
 class DockerDriver:
@@ -250,13 +224,7 @@ class DockerDriver:
                                               stdout=True, stderr=True)["Id"]
             if not run:
                 return {"output": None, "exit_code": None, "exec_id": exec_id}
-            # docker-py would wait for the end with no limit, holding one
-            # of the conductor's workers for as long as the command runs.
-            stream = self.client.exec_start(exec_id, socket=True)
-            try:
-                output = _exec_output(stream, timeout)
-            finally:
-                stream.close()
+            output = self.client.exec_output(exec_id, timeout)
             exit_code = self.client.exec_inspect(exec_id)["ExitCode"]
         return {"output": output.decode("utf-8", "replace"),
                 "exit_code": exit_code, "exec_id": exec_id}
