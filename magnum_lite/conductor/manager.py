@@ -51,9 +51,15 @@ class ConductorManager:
                 lifecycle.check(allowed or action, container)
             except exception.ActionNotAllowed as error:
                 # The status changed since the caller looked: the refusal
-                # ends the request's entry (the API's, if it began one).
+                # ends the request's entry (the API's, if it began one),
+                # and a refused delete takes the API's mark away with it,
+                # or the reconcile pass would carry the delete out.
+                if (action == "delete" and
+                        container.task_state == lifecycle.PENDING_DELETE):
+                    container.task_state = None
                 objects.ContainerAction.start(context, container.uuid,
-                                              action).finish(error)
+                                              action).finish(
+                                                  error, container=container)
                 raise
             container.task_state = action
             record = objects.ContainerAction.start(context, container.uuid,

@@ -10,6 +10,7 @@ Docker says when it finishes.
 import concurrent.futures
 import datetime
 import threading
+import time
 
 from oslo_log import log as logging
 
@@ -41,6 +42,7 @@ class Sync:
         self._status = status_recorder
         self._context = ml_context.admin_context()
         self._stopping = threading.Event()
+        self._started = time.monotonic()
         # Records are re-read off the stream's thread, so one container
         # busy with a long operation does not hold up everyone's events.
         self._pool = concurrent.futures.ThreadPoolExecutor(
@@ -160,8 +162,7 @@ class Sync:
             return
         records = objects.ContainerList.on_host(self._context,
                                                 self._conf.host)
-        unanswered = objects.ContainerAction.unfinished_containers(
-            self._context, older_than=self._conf.conductor.request_timeout)
+        unanswered = self._unanswered()
         for record in records:
             # An operation may hold a container for long (a pull): it
             # records the truth itself when done, so skip it this time.
@@ -178,6 +179,17 @@ class Sync:
                                 "%s does not exist", orphan["id"],
                                 orphan["uuid"])
                     self._driver.remove(orphan["id"], force=True)
+
+    def _unanswered(self):
+        """uuids of containers with a request older than request_timeout
+        that no operation ended. Only once this conductor has itself been
+        taking requests that long: after time away, the requests that
+        waited in its queue are done first."""
+        timeout = self._conf.conductor.request_timeout
+        if time.monotonic() - self._started < timeout:
+            return frozenset()
+        return objects.ContainerAction.unfinished_containers(
+            self._context, older_than=timeout)
 
     def _repair(self, uuid, docker, unanswered=frozenset()):
         """Bring one record in line with Docker (`docker`: what
@@ -211,16 +223,15 @@ class Sync:
             elif container.obj_what_changed():
                 container.save()
         if interrupted:
-            objects.ContainerAction.end_unfinished(
-                self._context, uuid, "The conductor stopped before it "
-                "finished; the status is what Docker says now.",
-                action=interrupted)
+            objects.ContainerAction.end_interrupted(
+                self._context, uuid, interrupted, "The conductor stopped "
+                "before it finished; the status is what Docker says now.")
         if uuid in unanswered:
             timeout = self._conf.conductor.request_timeout
-            lost = objects.ContainerAction.end_unfinished(
+            lost = objects.ContainerAction.end_unanswered(
                 self._context, uuid, "No conductor took this request "
                 "within %s s; nothing was done. Ask again." % timeout,
-                older_than=timeout)
+                timeout)
             LOG.warning("reconcile: %d request(s) for %s were lost", lost,
                         uuid)
 

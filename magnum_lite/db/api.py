@@ -25,7 +25,7 @@ _WRITER = contextlib.nullcontext()
 # The schema revision this code reads and writes: the newest script in
 # alembic/versions (a test keeps the two equal). Serving processes check it
 # without loading alembic.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 CONTAINERS = models.Container.__table__
 SORT_KEYS = ("id", "uuid", "name", "image", "status", "host", "memory",
@@ -271,20 +271,27 @@ def action_finish(action_id, result, message=None, container_uuid=None,
 
 
 def action_end_unfinished(container_uuid, message, started_before=None,
-                          action=None):
-    """End in error every unfinished action of the container (started
-    before `started_before`, named `action`, if given); how many."""
+                          action=None, oldest_only=False):
+    """End in error the container's unfinished actions: those started
+    before `started_before`, or named `action` (with oldest_only, only the
+    first of those); how many."""
     actions = models.ContainerAction
-    query = sa.update(actions).where(
+    query = sa.select(actions.id).where(
         actions.container_uuid == container_uuid,
-        actions.finish_time.is_(None))
+        actions.finish_time.is_(None)).order_by(actions.id)
     if started_before is not None:
         query = query.where(actions.start_time < started_before)
     if action is not None:
         query = query.where(actions.action == action)
+    if oldest_only:
+        query = query.limit(1)
     with _session() as session:
-        return session.execute(query.values(
-            result="Error", message=message, finish_time=_now())).rowcount
+        ids = session.scalars(query).all()
+        if ids:
+            session.execute(sa.update(actions).where(
+                actions.id.in_(ids)).values(
+                    result="Error", message=message, finish_time=_now()))
+        return len(ids)
 
 
 def action_unfinished_containers(started_before):

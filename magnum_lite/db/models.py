@@ -75,8 +75,9 @@ class ContainerAction(Base):
     user_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
     start_time: orm.Mapped[datetime.datetime] = orm.mapped_column(
         sa.DateTime, default=_now)
+    # Indexed: the reconcile pass looks for the unfinished (NULL) ones.
     finish_time: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
-        sa.DateTime)
+        sa.DateTime, index=True)
     result: orm.Mapped[str | None] = orm.mapped_column(sa.String(20))
     message: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
 

@@ -61,13 +61,20 @@ class ContainerAction(base.MagnumLiteObject):
             container.obj_reset_changes()
 
     @classmethod
-    def end_unfinished(cls, context, container_uuid, reason,
-                       older_than=None, action=None):
-        """End in error, with `reason`, what was asked of the container and
-        never finished (only what started over older_than seconds ago, or
-        only `action`, if given); how many."""
+    def end_unanswered(cls, context, container_uuid, reason, older_than):
+        """End in error, with `reason`, every request for the container
+        that started over older_than seconds ago and never finished; how
+        many."""
         return db.action_end_unfinished(container_uuid, reason,
-                                        _ago(older_than), action)
+                                        started_before=_ago(older_than))
+
+    @classmethod
+    def end_interrupted(cls, context, container_uuid, action, reason):
+        """End in error, with `reason`, the entry of an `action` that an
+        operation took up and did not finish: the oldest unfinished one
+        (a newer one is a request still waiting its turn)."""
+        return db.action_end_unfinished(container_uuid, reason,
+                                        action=action, oldest_only=True)
 
     @classmethod
     def unfinished_containers(cls, context, older_than):

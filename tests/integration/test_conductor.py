@@ -272,6 +272,29 @@ def test_bad_requests_are_typed_and_change_nothing(live):
     assert live.inspect(c)["State"]["Running"]
 
 
+def test_a_delete_refused_by_the_conductor_is_not_carried_out(live):
+    # The API accepted a delete (the record was Stopped, say) and marked
+    # the record; by the time the conductor looks, the container runs.
+    c = live.new_container()
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c, lifecycle.RUNNING)
+    c.task_state = lifecycle.PENDING_DELETE
+    objects.ContainerAction.start(live.context, c.uuid, "delete", c)
+
+    with pytest.raises(exception.ActionNotAllowed):
+        _call(live, "delete", c)
+    live.conductor.sync.reconcile()
+
+    after = objects.Container.get(live.context, c.uuid)
+    assert (after.status, after.task_state) == (lifecycle.RUNNING, None)
+    assert live.inspect(after)["State"]["Running"]
+    [delete] = [a for a in objects.ContainerAction.list_for(live.context,
+                                                             c.uuid)
+                if a.action == "delete"]
+    assert delete.result == "Error"
+    assert "Cannot delete container" in delete.message
+
+
 def test_memory_below_docker_minimum_at_create(live):
     c = live.new_container(memory=4)
     with pytest.raises(exception.Invalid):

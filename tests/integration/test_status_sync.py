@@ -177,7 +177,9 @@ def test_reconcile_repairs_what_happened_while_away(live):
 
 def test_reconcile_ends_requests_no_conductor_took(live):
     c = _running(live)
-    timeout = live.conf.conductor.request_timeout
+    # This conductor has been taking requests for longer than that.
+    live.conf.set_override("request_timeout", 1, group="conductor")
+    timeout = 1
     # Entered by the API, the message then lost: one long ago, one just now
     # (which may still be on its way).
     objects.ContainerAction.start(_context("req-lost"), c.uuid, "stop")
@@ -188,7 +190,10 @@ def test_reconcile_ends_requests_no_conductor_took(live):
                 datetime.timedelta(seconds=timeout + 5)))
     objects.ContainerAction.start(_context("req-young"), c.uuid, "pause")
 
-    live.conductor.sync.reconcile()
+    try:
+        live.conductor.sync.reconcile()
+    finally:
+        live.conf.clear_override("request_timeout", group="conductor")
 
     lost = objects.ContainerAction.get(live.context, c.uuid, "req-lost")
     assert (lost.result, lost.message) == (
