@@ -1,5 +1,6 @@
 """The message bus: transport, serializer, and the exceptions that may cross
 it as themselves."""
+import logging
 import queue
 import socket
 import threading
@@ -91,6 +92,11 @@ def get_transport(conf):
         # kombu finds transports by name in this table: ours for "memory".
         kombu_transport.TRANSPORT_ALIASES["memory"] = (
             __name__ + ":QuietMemoryTransport")
+        # The in-process bus has no host and no heartbeats; left as they
+        # are, kombu and oslo.messaging warn about both at the first call.
+        conf.set_default("heartbeat_timeout_threshold", 0,
+                         group="oslo_messaging_rabbit")
+        logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     return messaging.get_rpc_transport(conf,
                                        allowed_remote_exmods=ALLOWED_EXMODS)
 
