@@ -50,16 +50,8 @@ class ConductorManager:
             try:
                 lifecycle.check(allowed or action, container)
             except exception.ActionNotAllowed as error:
-                # The status changed since the caller looked: the refusal
-                # ends the request's entry (the API's, if it began one),
-                # and a refused delete takes the API's mark away with it,
-                # or the reconcile pass would carry the delete out.
-                if (action == "delete" and
-                        container.task_state == lifecycle.PENDING_DELETE):
-                    container.task_state = None
-                objects.ContainerAction.start(context, container.uuid,
-                                              action).finish(
-                                                  error, container=container)
+                if action != "create":  # a create delivered twice: done
+                    self._refused(context, container, action, error)
                 raise
             container.task_state = action
             record = objects.ContainerAction.start(context, container.uuid,
@@ -78,6 +70,18 @@ class ConductorManager:
             else:
                 container.task_state = None
                 record.finish(steps=steps, container=container)
+
+    def _refused(self, context, container, action, error):
+        # The status changed since the caller looked: the refusal ends the
+        # request's entry (the API's, if it began one), and a refused
+        # delete takes the API's mark away with it, or the reconcile pass
+        # would carry the delete out.
+        if (action == "delete" and
+                container.task_state == lifecycle.PENDING_DELETE):
+            container.task_state = None
+        objects.ContainerAction.start(context, container.uuid,
+                                      action).finish(error,
+                                                     container=container)
 
     def _sync_status(self, container):
         # _operation saves it, with the task cleared, in one write.
