@@ -79,9 +79,14 @@ class ConductorManager:
         if (action == "delete" and
                 container.task_state == lifecycle.PENDING_DELETE):
             container.task_state = None
-        objects.ContainerAction.start(context, container.uuid,
-                                      action).finish(error,
-                                                     container=container)
+        try:
+            objects.ContainerAction.start(context, container.uuid,
+                                          action).finish(
+                                              error, container=container)
+        except Exception:
+            # The caller still hears the refusal, not this.
+            LOG.exception("cannot record that %s of container %s was "
+                          "refused", action, container.uuid)
 
     def _sync_status(self, container):
         # _operation saves it, with the task cleared, in one write.

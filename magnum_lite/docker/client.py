@@ -65,9 +65,15 @@ class DockerHTTPClient(docker.APIClient):
             self._read_from_socket(response, True, tty=False), response)
         expired = threading.Event()
 
+        def end_stream():
+            # Shuts the socket down, which ends a read blocked on it; on a
+            # connection the peer already dropped, that fails, harmlessly.
+            with contextlib.suppress(OSError):
+                frames.close()
+
         def expire():
             expired.set()
-            frames.close()  # ends the read below, from this other thread
+            end_stream()  # from this other thread
 
         timer = threading.Timer(timeout, expire)
         timer.start()
@@ -75,7 +81,7 @@ class DockerHTTPClient(docker.APIClient):
             output = b"".join(frames)
         finally:
             timer.cancel()
-            frames.close()
+            end_stream()
             response.close()
         if expired.is_set():
             raise exception.ExecuteTimeout(timeout=timeout)

@@ -272,6 +272,19 @@ def test_bad_requests_are_typed_and_change_nothing(live):
     assert live.inspect(c)["State"]["Running"]
 
 
+def test_a_refusal_reaches_the_caller_even_unrecorded(live, monkeypatch):
+    c = live.new_container()
+    live.api.create(live.context, c, run=False)
+    c = live.wait(c, lifecycle.CREATED)
+
+    def database_away(*args, **kwargs):
+        raise RuntimeError("the database is away")
+
+    monkeypatch.setattr(objects.ContainerAction, "start", database_away)
+    with pytest.raises(exception.ActionNotAllowed):
+        _call(live, "pause", c)
+
+
 def test_a_delete_refused_by_the_conductor_is_not_carried_out(live):
     # The API accepted a delete (the record was Stopped, say) and marked
     # the record; by the time the conductor looks, the container runs.
