@@ -94,8 +94,6 @@ class ContainerAction(base.MagnumLiteObject):
 
 
 def _ago(seconds):
-    if seconds is None:
-        return None
     return timeutils.utcnow() - datetime.timedelta(seconds=seconds)
 
 

@@ -150,18 +150,11 @@ def test_openstack_cli_lifecycle_on_docker(all_in_one):
     assert "cli-web" in [c["name"] for c in listed]
     out = _openstack(endpoint, "exec", "cli-web", "sh", "-c", "echo fine")
     assert "fine" in out
-    _openstack(endpoint, "stop", "cli-web")
-    _until(status, "Stopped")
-    _openstack(endpoint, "start", "cli-web")
-    _until(status, "Running")
-    _openstack(endpoint, "pause", "cli-web")
-    _until(status, "Paused")
-    _openstack(endpoint, "unpause", "cli-web")
-    _until(status, "Running")
-    _openstack(endpoint, "kill", "cli-web")
-    _until(status, "Stopped")
-    _openstack(endpoint, "start", "cli-web")
-    _until(status, "Running")
+    for action, then in (("stop", "Stopped"), ("start", "Running"),
+                         ("pause", "Paused"), ("unpause", "Running"),
+                         ("kill", "Stopped"), ("start", "Running")):
+        _openstack(endpoint, action, "cli-web")
+        _until(status, then)
     _openstack(endpoint, "set", "--memory", "96", "cli-web")
     assert _docker_state(client, uuid_)["HostConfig"]["Memory"] == 96 * MiB
     _openstack(endpoint, "set", "--name", "cli-web2", "cli-web")
