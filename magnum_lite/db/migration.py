@@ -1,35 +1,22 @@
 """Schema migrations: alembic, driven in code on the engine db.api configured.
 
-The scripts live in the repository's top-level alembic/ directory (a wheel
-installs them under share/magnum_lite/alembic); no alembic.ini is needed.
+The scripts are package data, in magnum_lite/db/migrations/ beside this
+module, so a checkout, an editable install, a wheel and an sdist all find
+them the same way; no alembic.ini is needed.
 Every function here runs on the engine that magnum_lite.db.api.configure()
 set up, and hands env.py that engine's connection.
 """
 import pathlib
-import sysconfig
 
 from alembic import command
 from alembic import config as alembic_config
 from alembic.runtime import migration as alembic_migration
 from alembic import script as alembic_script
 
-import magnum_lite
 from magnum_lite.db import api as db
 
 
-def _script_location():
-    """alembic/ beside the package in a checkout (or an editable install);
-    else where an installed wheel put it: share/magnum_lite/alembic under
-    the installation's prefix."""
-    checkout = (pathlib.Path(magnum_lite.__file__).resolve().parent.parent
-                / "alembic")
-    if checkout.is_dir():
-        return checkout
-    return (pathlib.Path(sysconfig.get_path("data")) / "share" /
-            "magnum_lite" / "alembic")
-
-
-SCRIPT_LOCATION = _script_location()
+SCRIPT_LOCATION = pathlib.Path(__file__).resolve().parent / "migrations"
 
 
 def context_options(url):
@@ -79,7 +66,7 @@ def version():
 
 
 def head():
-    """The newest revision in alembic/versions."""
+    """The newest revision in migrations/versions."""
     script = alembic_script.ScriptDirectory.from_config(_config())
     return script.get_current_head()
 

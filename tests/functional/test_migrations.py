@@ -6,10 +6,8 @@ are the ones the test stack runs on this machine; one that does not answer
 fails the test (it never skips).
 """
 import os
-import shutil
 import subprocess
 import sys
-import sysconfig
 import uuid
 
 from alembic.autogenerate import compare_metadata
@@ -17,7 +15,6 @@ from alembic.runtime import migration as alembic_migration
 import pytest
 import sqlalchemy as sa
 
-import magnum_lite
 from magnum_lite.db import api as db
 from magnum_lite.db import migration
 from magnum_lite.db import models
@@ -246,41 +243,3 @@ def test_serving_processes_upgrade_in_a_child_and_never_load_alembic(
         "`magnum-lite-manage db upgrade`" % HEAD,
         "alembic loaded: False"]
     assert _ok(_manage(conf, "db", "version")) == HEAD
-
-
-def test_an_installed_wheel_finds_its_migrations(tmp_path):
-    # Not this checkout: a wheel installed into a prefix of its own, its
-    # dependencies taken from the running environment.
-    # Built from a copy: pip builds in the tree it is given.
-    source = tmp_path / "source"
-    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "build", "*.egg-info", "state", ".*_cache",
-        ".hypothesis", "__pycache__"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                    "-w", str(tmp_path / "wheel"), str(source)], check=True)
-    prefix = tmp_path / "installed"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip",
-                    str(prefix)], check=True)
-    [wheel] = (tmp_path / "wheel").glob("magnum_lite-*.whl")
-    # --ignore-installed: else pip takes this environment's own
-    # magnum_lite for an older version and uninstalls it.
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                    "--ignore-installed", "--prefix", str(prefix),
-                    str(wheel)], check=True)
-    site = prefix / "lib" / ("python%d.%d" % sys.version_info[:2]) / \
-        "site-packages"
-    (site / "dependencies.pth").write_text(sysconfig.get_path("purelib"))
-    conf = _config_file(tmp_path, "sqlite:///%s" % (tmp_path / "ml.sqlite"))
-
-    result = subprocess.run(
-        [str(prefix / "bin" / "python"), "-m", "magnum_lite.cmd.manage",
-         "--config-file", str(conf), "db", "upgrade"],
-        capture_output=True, text=True, cwd=str(tmp_path))
-
-    assert _ok(result) == "database at revision %s (head is %s)" % (
-        HEAD, HEAD)
-    # And the environment running the tests still has its own.
-    here = subprocess.run([sys.executable, "-c", "import magnum_lite; "
-                           "print(magnum_lite.__file__)"], cwd=str(tmp_path),
-                          capture_output=True, text=True)
-    assert _ok(here) == magnum_lite.__file__
