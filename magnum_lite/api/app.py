@@ -19,6 +19,7 @@ from magnum_lite.api import errors
 from magnum_lite.api import microversion
 from magnum_lite.api import routes
 from magnum_lite.api import util
+from magnum_lite.api import validation
 from magnum_lite import exception
 from magnum_lite import policy
 
@@ -37,6 +38,7 @@ class API:
     def __call__(self, request):
         version = None
         try:
+            validation.utf8(request.environ)
             version = microversion.from_headers(request.headers)
             request.environ[util.VERSION_KEY] = version
             handler, params = routes.match(request.method, request.path_info)

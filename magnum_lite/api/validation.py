@@ -6,6 +6,7 @@ import decimal
 import json
 import shlex
 import signal as signals
+import urllib.parse
 
 import jsonschema
 from jsonschema import exceptions as schema_errors
@@ -35,6 +36,28 @@ def check(instance, schema):
     return instance
 
 
+def utf8(environ):
+    """Raise Invalid unless the path, the query string and every header
+    are UTF-8: each is read as text somewhere, and a decode failing there
+    would be a 500."""
+    # WSGI hands each over as a latin-1 string of the bytes received; the
+    # path already percent-decoded, the query string not yet.
+    query_bytes = urllib.parse.unquote_to_bytes(
+        environ.get("QUERY_STRING", "").replace("+", " "))
+    parts = [("path", environ.get("PATH_INFO", "").encode("latin-1")),
+             ("query string", query_bytes)]
+    parts += [("header " + name[5:].replace("_", "-").title(),
+               value.encode("latin-1"))
+              for name, value in environ.items()
+              if name.startswith("HTTP_") and isinstance(value, str)]
+    for where, raw in parts:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise exception.Invalid(
+                reason=f"The {where} is not valid UTF-8.") from None
+
+
 def query(request, schema):
     """The query string as {name: value}, checked against schema.
 
@@ -58,7 +81,12 @@ def body(request, schema):
         raise errors.UnsupportedMediaType(type=request.content_type or
                                           "unspecified")
     try:
-        data = json.loads(raw, parse_constant=_no_constants)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise exception.Invalid(
+            reason="The request body is not valid UTF-8.") from None
+    try:
+        data = json.loads(text, parse_constant=_no_constants)
     except ValueError as error:
         raise exception.Invalid(reason=f"Malformed JSON: {error}.")
     return check(data, schema)
