@@ -1,9 +1,16 @@
 """Who may do what: oslo.policy rules defined in code, one constant each.
 
-Defaults are admin-or-owner for a tenant's own containers and admin-only for
-what reaches past one project (all_projects, choosing a host, force delete)
-or describes the service itself (hosts, services, images). Operators
-override any rule in a policy file; `oslopolicy-sample-generator
+The defaults follow OpenStack's role personas, on Zun's rules:
+    admin    role admin, in any project: everything, every project
+    member   role member in the container's project: reads and writes
+    reader   role reader in the container's project: reads only
+Admin-only is whatever reaches past one project (all_projects, choosing a
+host, force delete), describes the service itself (hosts, services,
+images), or is a container field Zun shows to admins alone (host,
+image_pull_policy, privileged, runtime). Keystone gives a member's token
+the reader role too (roles imply one another); readers are named beside
+members here so a deployment without implied roles reads the same.
+Operators override any rule in a policy file; `oslopolicy-sample-generator
 --namespace magnum_lite` writes the sample from list_rules().
 """
 import threading
@@ -11,16 +18,22 @@ import time
 
 from oslo_policy import policy
 
-from magnum_lite import exception
 
 CONTEXT_IS_ADMIN = "context_is_admin"
-ADMIN_OR_OWNER = "admin_or_owner"
+PROJECT_READER = "project_reader"
+PROJECT_MEMBER = "project_member"
+ADMIN_OR_READER = "admin_or_reader"
+ADMIN_OR_MEMBER = "admin_or_member"
 
 CONTAINER_CREATE = "container:create"
 CONTAINER_CREATE_HOST = "container:create:host"
 CONTAINER_CREATE_IMAGE_PULL_POLICY = "container:create:image_pull_policy"
 CONTAINER_GET_ONE = "container:get_one"
 CONTAINER_GET_ONE_ALL_PROJECTS = "container:get_one_all_projects"
+# Fields of a container body shown only where their rule allows.
+CONTAINER_GET_ONE_FIELDS = {
+    field: "container:get_one:" + field
+    for field in ("host", "image_pull_policy", "privileged", "runtime")}
 CONTAINER_GET_ALL = "container:get_all"
 CONTAINER_GET_ALL_ALL_PROJECTS = "container:get_all_all_projects"
 CONTAINER_UPDATE = "container:update"
@@ -49,7 +62,8 @@ SERVICE_GET_ALL = "service:get_all"
 SERVICE_GET = "service:get"
 
 _ADMIN = "rule:" + CONTEXT_IS_ADMIN
-_OWNER = "rule:" + ADMIN_OR_OWNER
+_READER = "rule:" + ADMIN_OR_READER
+_MEMBER = "rule:" + ADMIN_OR_MEMBER
 _CONTAINER = "/v1/containers/{container_ident}"
 
 
@@ -60,7 +74,7 @@ def _rule(name, check, description, method, path):
         scope_types=["project"])
 
 
-def _action(verb, method, description, check=_OWNER):
+def _action(verb, method, description, check=_MEMBER):
     return _rule("container:" + verb, check, description, method,
                  f"{_CONTAINER}/{verb}")
 
@@ -70,32 +84,49 @@ def list_rules():
     return [
         policy.RuleDefault(CONTEXT_IS_ADMIN, "role:admin",
                            description="Who counts as an administrator."),
-        policy.RuleDefault(ADMIN_OR_OWNER,
-                           "rule:context_is_admin or "
+        policy.RuleDefault(PROJECT_READER,
+                           "(role:reader or role:member) and "
                            "project_id:%(project_id)s",
-                           description="An administrator, or a member of "
-                                       "the project that owns the target."),
-        _rule(CONTAINER_CREATE, _OWNER, "Create a container.",
+                           description="A reader (or member) of the "
+                                       "project that owns the target."),
+        policy.RuleDefault(PROJECT_MEMBER,
+                           "role:member and project_id:%(project_id)s",
+                           description="A member of the project that owns "
+                                       "the target."),
+        policy.RuleDefault(ADMIN_OR_READER,
+                           "rule:context_is_admin or rule:project_reader",
+                           description="Who may read a project's "
+                                       "containers."),
+        policy.RuleDefault(ADMIN_OR_MEMBER,
+                           "rule:context_is_admin or rule:project_member",
+                           description="Who may change a project's "
+                                       "containers."),
+        _rule(CONTAINER_CREATE, _MEMBER, "Create a container.",
               "POST", "/v1/containers"),
         _rule(CONTAINER_CREATE_HOST, _ADMIN,
               "Choose the host a new container runs on.",
               "POST", "/v1/containers"),
-        _rule(CONTAINER_CREATE_IMAGE_PULL_POLICY, _OWNER,
+        # As Zun: with ifnotpresent, a tenant could run an image that
+        # another tenant pulled onto the host with its own credentials.
+        _rule(CONTAINER_CREATE_IMAGE_PULL_POLICY, _ADMIN,
               "Set a new container's image pull policy.",
               "POST", "/v1/containers"),
-        _rule(CONTAINER_GET_ALL, _OWNER, "List containers.",
+        _rule(CONTAINER_GET_ALL, _READER, "List containers.",
               "GET", "/v1/containers"),
         _rule(CONTAINER_GET_ALL_ALL_PROJECTS, _ADMIN,
               "List the containers of every project.",
               "GET", "/v1/containers"),
-        _rule(CONTAINER_GET_ONE, _OWNER, "Show a container.",
+        _rule(CONTAINER_GET_ONE, _READER, "Show a container.",
               "GET", _CONTAINER),
         _rule(CONTAINER_GET_ONE_ALL_PROJECTS, _ADMIN,
               "Show a container of any project.", "GET", _CONTAINER),
-        _rule(CONTAINER_UPDATE, _OWNER,
+        *(_rule(rule, _ADMIN, f"See a container's {field} field.",
+                "GET", _CONTAINER)
+          for field, rule in CONTAINER_GET_ONE_FIELDS.items()),
+        _rule(CONTAINER_UPDATE, _MEMBER,
               "Change a container's name, memory or CPU.",
               "PATCH", _CONTAINER),
-        _rule(CONTAINER_DELETE, _OWNER, "Delete a container.",
+        _rule(CONTAINER_DELETE, _MEMBER, "Delete a container.",
               "DELETE", _CONTAINER),
         _rule(CONTAINER_DELETE_FORCE, _ADMIN,
               "Delete a container whatever its status (force=true).",
@@ -108,15 +139,17 @@ def list_rules():
         _action("pause", "POST", "Pause a container."),
         _action("unpause", "POST", "Unpause a container."),
         _action("kill", "POST", "Send a signal to a container."),
-        _action("logs", "GET", "Read a container's logs."),
+        _action("logs", "GET", "Read a container's logs.", _READER),
         _action("execute", "POST", "Run a command in a container."),
-        _action("top", "GET", "List a container's processes."),
-        _action("stats", "GET", "Read a container's resource usage."),
+        _action("top", "GET", "List a container's processes.", _READER),
+        _action("stats", "GET", "Read a container's resource usage.",
+                _READER),
         _action("rename", "POST", "Rename a container."),
         _action("commit", "POST", "Make an image from a container."),
-        _action("get_archive", "GET", "Copy files out of a container."),
+        _action("get_archive", "GET", "Copy files out of a container.",
+                _READER),
         _action("put_archive", "POST", "Copy files into a container."),
-        _rule(CONTAINER_ACTIONS, _OWNER,
+        _rule(CONTAINER_ACTIONS, _READER,
               "Read the log of actions asked of a container.",
               "GET", _CONTAINER + "/container_actions"),
         _rule(IMAGE_GET_ALL, _ADMIN, "List the images on the hosts.",
@@ -188,8 +221,3 @@ def get_enforcer(conf):
 def is_admin(enforcer, context):
     return enforcer.allows(CONTEXT_IS_ADMIN, {}, context)
 
-
-def authorize(enforcer, context, rule, target):
-    """Raise exception.Forbidden unless `rule` allows context on target."""
-    if not enforcer.allows(rule, target, context):
-        raise exception.Forbidden(action=rule)

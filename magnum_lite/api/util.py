@@ -16,6 +16,7 @@ VERSION_KEY = "magnum_lite.version"
 API_KEY = "magnum_lite.api"
 HANDLER_KEY = "magnum_lite.handler"
 BASE_URL_KEY = "magnum_lite.base_url"
+HIDDEN_FIELDS_KEY = "magnum_lite.hidden_fields"
 
 
 def spec(status=200, query=None, body=None, returns=None):
@@ -71,10 +72,27 @@ class Request(webob.Request):
 
     def authorize(self, rule, target=None):
         """Policy says yes, or exception.Forbidden (403)."""
+        if not self.allows(rule, target):
+            raise exception.Forbidden(action=rule)
+
+    def allows(self, rule, target=None):
+        """Whether policy lets the caller do `rule` (to its own project
+        unless `target` says otherwise)."""
         if target is None:
             target = {"project_id": self.context.project_id,
                       "user_id": self.context.user_id}
-        policy.authorize(self.api.enforcer, self.context, rule, target)
+        return self.api.enforcer.allows(rule, target, self.context)
+
+    def hidden_fields(self):
+        """The container fields policy keeps from this caller (decided
+        once a request: a page holds a thousand containers)."""
+        hidden = self.environ.get(HIDDEN_FIELDS_KEY)
+        if hidden is None:
+            hidden = self.environ[HIDDEN_FIELDS_KEY] = tuple(
+                field for field, rule in
+                policy.CONTAINER_GET_ONE_FIELDS.items()
+                if not self.allows(rule))
+        return hidden
 
     def link(self, *parts):
         """An absolute URL of this API: link("v1", "containers")."""

@@ -58,6 +58,9 @@ def container(request, c):
         updated_at=util.isotime(v.get("updated_at")),
         links=links(request, "containers", uuid_),
         **_NOT_HERE)
+    # As Zun, a field the caller may not see is left out, not nulled.
+    for field in request.hidden_fields():
+        del body[field]
     return body
 
 

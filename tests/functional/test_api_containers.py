@@ -49,13 +49,14 @@ def test_create_records_the_container_and_asks_the_conductor(api,
     assert body["cpu"] == 0.5
     assert body["command"] == ["sleep", "60"]
     assert body["environment"] == {"A": "1"}
-    assert body["host"] == HOST
+    # As Zun, the host is for admins' eyes.
+    assert "host" not in body and "image_pull_policy" not in body
     assert body["project_id"] == "project-a"
     assert body["restart_policy"] == {"Name": "on-failure",
                                       "MaximumRetryCount": 3}
     [row] = container_rows()
-    assert (row.uuid, row.memory, row.cpu, row.status) == (
-        body["uuid"], 512, 0.5, "Creating")
+    assert (row.uuid, row.memory, row.cpu, row.status, row.host) == (
+        body["uuid"], 512, 0.5, "Creating", HOST)
     assert conductor.calls == [("create", body["uuid"], {"run": False})]
 
 
@@ -309,10 +310,11 @@ def test_no_conductor_up_is_503_and_writes_nothing(api, conductor):
     assert conductor.calls == []
 
 
-def test_new_containers_go_to_the_up_host_with_fewest(api, make_container):
-    admin = ml_context.admin_context()
+def test_new_containers_go_to_the_up_host_with_fewest(admin, make_container):
+    api = admin  # who sees where a container went
     for host in ("host-b", "host-c"):
-        objects.Service.report(admin, host, "magnum-lite-conductor")
+        objects.Service.report(ml_context.admin_context(), host,
+                               "magnum-lite-conductor")
     make_container(name="one", host=HOST)
     make_container(name="two", host="host-c")
     assert create(api).json["host"] == "host-b"
@@ -337,10 +339,22 @@ def test_choosing_a_host_is_for_admins(api, admin):
     assert create(old, host="host-b").status_int == 400
 
 
-def test_tenant_may_set_the_image_pull_policy(api):
+def test_the_image_pull_policy_is_for_admins(api, admin, make_container):
+    # As Zun: with ifnotpresent a tenant could run an image another tenant
+    # pulled onto the host with its own credentials.
     response = create(api, image_pull_policy="always")
+    assert response.status_int == 403
+    assert "container:create:image_pull_policy" in error_of(
+        response)["detail"]
+    assert container_rows() == []
+    response = create(admin, image_pull_policy="always")
     assert response.status_int == 202
     assert response.json["image_pull_policy"] == "always"
+    theirs = make_container(image_pull_policy="never")
+    assert "image_pull_policy" not in api.get(
+        f"/v1/containers/{theirs.uuid}").json
+    assert admin.get(f"/v1/containers/{theirs.uuid}?all_projects=true"
+                     ).json["image_pull_policy"] == "never"
 
 
 # -- show ---------------------------------------------------------------------
