@@ -1,7 +1,7 @@
 """The role personas against the WSGI app: a reader reads, a member also
 writes, an admin does everything; a caller of the project with neither
-role does nothing (noauth: X-Roles as sent). (tests/integration/test_keystone.py does the same with
-real Keystone tokens.)"""
+role does nothing. Here with noauth's X-Roles as sent;
+tests/integration/test_keystone.py does the same with Keystone's tokens."""
 import pytest
 
 from tests.functional.api_fixtures import error_of
