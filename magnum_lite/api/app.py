@@ -3,6 +3,7 @@
 A request passes, outermost first:
     HTTPProxyToWSGI   scheme and host from a proxy's X-Forwarded-* headers
     RequestId         X-OpenStack-Request-Id on every answer
+    OwnContext        log lines name this request, and nobody until auth
     /healthcheck      oslo.middleware's health check, before any auth
     Faults            any error still unformatted becomes an API-SIG body
     auth_token        only with [api] auth_strategy = keystone
@@ -20,6 +21,7 @@ from magnum_lite.api import microversion
 from magnum_lite.api import routes
 from magnum_lite.api import util
 from magnum_lite.api import validation
+from magnum_lite import context as ml_context
 from magnum_lite import exception
 from magnum_lite import policy
 
@@ -67,6 +69,27 @@ class API:
                        f"bytes; the largest accepted is {limit}.")
 
 
+class OwnContext:
+    """Each log line names the request it was written for, or none.
+
+    oslo.log stamps a line with the thread's current context, and a thread
+    serves one request after another: without this, a request that fails
+    before it has a context of its own (no token) logs as the previous
+    caller.
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        ml_context.RequestContext(
+            request_id=environ.get(errors.REQUEST_ID_KEY), overwrite=True)
+        try:
+            return self.application(environ, start_response)
+        finally:
+            ml_context.forget_current()
+
+
 class _Paths:
     """Send a few paths to their own application, the rest onwards."""
 
@@ -90,5 +113,5 @@ def build_app(conf, conductor_api):
     application = errors.Faults(application)
     application = _Paths(application, {
         HEALTHCHECK_PATH: healthcheck.Healthcheck(None, conf)})
-    application = request_id.RequestId(application)
+    application = request_id.RequestId(OwnContext(application))
     return http_proxy_to_wsgi.HTTPProxyToWSGI(application, conf)

@@ -3,6 +3,7 @@ policy, and errors from the layers below, always in the API-SIG form."""
 import logging
 
 from keystonemiddleware import opts as keystone_opts
+from oslo_context import context as oslo_context
 import oslo_messaging as messaging
 from oslo_policy import opts as policy_opts
 import pytest
@@ -153,3 +154,42 @@ def test_keystone_context_comes_only_from_a_confirmed_identity():
                              conf, enforcer)
     assert (confirmed.project_id, confirmed.user_id) == ("p1", "u1")
     assert confirmed.is_admin
+
+
+class _Stamps(logging.Handler):
+    """What oslo.log would stamp each line with: the thread's context."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.stamps = []
+
+    def emit(self, record):
+        current = oslo_context.get_current()
+        self.stamps.append((record.getMessage(), current and (
+            current.user_id, current.project_id, current.request_id)))
+
+
+def test_log_lines_name_their_own_request_or_none(app, keystone_app):
+    # One thread serves both requests, as a server's worker does.
+    served = webob.Request.blank("/v1/containers", headers={
+        "X-Project-Id": "alices-project", "X-User-Id": "alice",
+        "X-Roles": "member"}).get_response(app)
+    assert served.status_int == 200
+    assert oslo_context.get_current() is None
+
+    stamps = _Stamps()
+    root = logging.getLogger()
+    root.addHandler(stamps)
+    old_level, root.level = root.level, logging.DEBUG
+    try:
+        refused = webob.Request.blank("/v1/containers").get_response(
+            keystone_app)
+    finally:
+        root.removeHandler(stamps)
+        root.level = old_level
+    assert refused.status_int == 401
+    request_id = refused.headers["X-OpenStack-Request-Id"]
+    assert stamps.stamps, "the refusal logged nothing to check"
+    for message, stamp in stamps.stamps:
+        assert stamp == (None, None, request_id), message
+    assert oslo_context.get_current() is None
