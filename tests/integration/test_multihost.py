@@ -1,0 +1,106 @@
+"""Three conductors, each on a Docker Engine of its own, behind one API."""
+import collections
+
+import docker
+import pytest
+
+from magnum_lite.docker import driver as docker_driver
+from magnum_lite import lifecycle
+from tests.integration import multihost
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def d(tmp_path_factory):
+    with multihost.deployed(tmp_path_factory.mktemp("multihost"), 3) as d:
+        yield d
+
+
+def _counts(d):
+    return collections.Counter(r["host"] for r in d.records().values())
+
+
+def _fewest(counts, hosts):
+    """Where today's scheduler puts the next container: the live host
+    with the fewest containers, the first by name on a tie."""
+    return min(hosts, key=lambda host: (counts[host], host))
+
+
+def _assert_on_its_engine(d, records):
+    """Each container runs in Docker on the engine of the host its record
+    names, as that host's conductor made it, and on no other engine."""
+    where = collections.defaultdict(list)
+    for engine_host, found in d.census().items():
+        for c in found:
+            where[c.uuid].append((engine_host, c.host, c.state))
+    for uuid_, record in records.items():
+        host = record["host"]
+        assert where[uuid_] == [(host, host, "running")], (record, where)
+        inspected = d.docker(host).inspect_container("magnum-lite-" + uuid_)
+        assert inspected["State"]["Running"]
+        assert inspected["HostConfig"]["Memory"] == 64 * MiB
+        assert inspected["HostConfig"]["NetworkMode"] == "none"
+        assert inspected["Config"]["Labels"][docker_driver.HOST_LABEL] == \
+            host
+        for other in set(d.hosts) - {host}:
+            with pytest.raises(docker.errors.NotFound):
+                d.docker(other).inspect_container("magnum-lite-" + uuid_)
+
+
+def test_every_host_is_listed_and_up(d):
+    services = d.services()
+    assert sorted(services) == sorted(d.hosts)
+    for service in services.values():
+        assert (service["state"], service["binary"], service["topic"],
+                service["disabled"]) == (
+            "up", "magnum-lite-conductor", d.topic, False), service
+    hosts = d.hosts_listed()
+    assert sorted(hosts) == sorted(d.hosts)
+    counts = _counts(d)
+    for name, host in hosts.items():
+        # What its own engine reported (they all share this machine).
+        assert host["docker_version"] and host["mem_total"], host
+        assert host["total_containers"] == counts[name], host
+
+
+def test_creates_spread_over_hosts_and_run_on_their_engines(d):
+    counts = _counts(d)
+    expected, uuids = {}, []
+    for i in range(9):
+        # Sequential creates: each record exists before the next is
+        # placed, so the placement is exactly predictable.
+        created = d.create(name="spread-%d" % i)
+        expected[created["uuid"]] = _fewest(counts, d.hosts)
+        counts[expected[created["uuid"]]] += 1
+        uuids.append(created["uuid"])
+    records = d.wait_status(uuids, lifecycle.RUNNING, timeout=60)
+    placed = {u: r["host"] for u, r in records.items()}
+    assert placed == expected
+    assert set(placed.values()) == set(d.hosts)
+    _assert_on_its_engine(d, records)
+
+
+def test_the_other_two_serve_when_one_conductor_is_killed(d):
+    victim, survivors = d.hosts[0], d.hosts[1:]
+    kept = {u for u, r in d.records().items() if r["host"] == victim}
+    d.kill(victim)
+    # Until its heartbeat is overdue the API still places containers on
+    # it (and they wait for it); after, only on the live two.
+    d.wait_down(victim, timeout=30)
+    counts = _counts(d)
+    uuids = []
+    for i in range(4):
+        created = d.create(name="survivors-%d" % i)
+        assert created["host"] == _fewest(counts, survivors), created
+        counts[created["host"]] += 1
+        uuids.append(created["uuid"])
+    records = d.wait_status(uuids, lifecycle.RUNNING, timeout=60)
+    assert {r["host"] for r in records.values()} == set(survivors)
+    _assert_on_its_engine(d, records)
+    # Its engine is not its conductor: what ran there runs on.
+    running = {c.uuid for c in d.census()[victim] if c.state == "running"}
+    assert kept <= running, (kept, running)
+    # Leave the deployment whole for whatever runs next.
+    d.restart(victim)
+    assert d.services()[victim]["state"] == "up"
