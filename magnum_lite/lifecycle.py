@@ -23,6 +23,13 @@ TRANSIENT = (CREATING, DELETING)
 # The task_state the API sets on a record whose delete it has accepted.
 PENDING_DELETE = "delete"
 
+# The actions that only change whether a container runs: the API casts
+# them and answers 202, the conductor asks Docker for one call each.
+# Their options: stop and reboot take a timeout, kill a signal.
+STATE_CHANGES = ("start", "stop", "reboot", "pause", "unpause", "kill")
+# Seconds Docker waits for a stopping container before it kills it.
+STOP_TIMEOUT = 10
+
 _LIVE = (RUNNING, PAUSED, RESTARTING)
 _EXISTS = (CREATED, RUNNING, STOPPED, PAUSED, RESTARTING)
 

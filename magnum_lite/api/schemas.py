@@ -243,4 +243,17 @@ ERROR = {
                        "detail": {"type": "string"},
                        "request_id": {"type": ["string", "null"]}}}}},
 }
+STATS = {
+    "type": "object", "additionalProperties": False,
+    "required": ["CONTAINER", "CPU %", "MEM USAGE(MiB)", "MEM LIMIT(MiB)",
+                 "MEM %", "BLOCK I/O(B)", "NET I/O(B)"],
+    "properties": {
+        "CONTAINER": {"type": "string"},
+        "CPU %": {"type": "number"}, "MEM %": {"type": "number"},
+        "MEM USAGE(MiB)": {"type": "number"},
+        "MEM LIMIT(MiB)": {"type": "number"},
+        "BLOCK I/O(B)": {"type": "string", "pattern": "^[0-9]+/[0-9]+$"},
+        "NET I/O(B)": {"type": "string", "pattern": "^[0-9]+/[0-9]+$"},
+    },
+}
 ANY_OBJECT = {"type": "object"}

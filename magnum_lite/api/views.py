@@ -130,3 +130,17 @@ def service(service, up):
         "last_seen_up": util.isotime(service.updated_at),
         "availability_zone": None,
     }
+
+
+def stats(container, summary):
+    """The conductor's summary of resource use, under the keys Zun answers
+    and the clients print (sizes in MiB, I/O as "read/written")."""
+    return {
+        "CONTAINER": container.name,
+        "CPU %": summary["cpu_percent"],
+        "MEM USAGE(MiB)": round(summary["memory_usage"] / MiB, 2),
+        "MEM LIMIT(MiB)": round(summary["memory_limit"] / MiB, 2),
+        "MEM %": summary["memory_percent"],
+        "BLOCK I/O(B)": f"{summary['block_read']}/{summary['block_write']}",
+        "NET I/O(B)": f"{summary['net_rx']}/{summary['net_tx']}",
+    }

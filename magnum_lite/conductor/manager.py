@@ -110,7 +110,7 @@ class ConductorManager:
                 container.status_reason = None
                 container.status_detail = None
                 if run:
-                    self._driver.start(created)
+                    self._driver.change_state(created, "start")
                     steps.append("started")
                     self._sync_status(container)
             except Exception:
@@ -169,35 +169,29 @@ class ConductorManager:
 
     # -- state changes --------------------------------------------------------
 
+    def _change_state(self, context, container, action, **options):
+        with self._operation(context, container, action) as (container, _):
+            self._driver.change_state(container.container_id, action,
+                                      **options)
+            self._sync_status(container)
+
     def start(self, context, container):
-        with self._operation(context, container, "start") as (container, _):
-            self._driver.start(container.container_id)
-            self._sync_status(container)
+        self._change_state(context, container, "start")
 
-    def stop(self, context, container, timeout=10):
-        with self._operation(context, container, "stop") as (container, _):
-            self._driver.stop(container.container_id, timeout)
-            self._sync_status(container)
+    def stop(self, context, container, timeout=lifecycle.STOP_TIMEOUT):
+        self._change_state(context, container, "stop", timeout=timeout)
 
-    def reboot(self, context, container, timeout=10):
-        with self._operation(context, container, "reboot") as (container, _):
-            self._driver.restart(container.container_id, timeout)
-            self._sync_status(container)
+    def reboot(self, context, container, timeout=lifecycle.STOP_TIMEOUT):
+        self._change_state(context, container, "reboot", timeout=timeout)
 
     def pause(self, context, container):
-        with self._operation(context, container, "pause") as (container, _):
-            self._driver.pause(container.container_id)
-            self._sync_status(container)
+        self._change_state(context, container, "pause")
 
     def unpause(self, context, container):
-        with self._operation(context, container, "unpause") as (container, _):
-            self._driver.unpause(container.container_id)
-            self._sync_status(container)
+        self._change_state(context, container, "unpause")
 
     def kill(self, context, container, signal=None):
-        with self._operation(context, container, "kill") as (container, _):
-            self._driver.kill(container.container_id, signal)
-            self._sync_status(container)
+        self._change_state(context, container, "kill", signal=signal)
 
     def delete(self, context, container, force=False, stop=False):
         try:
@@ -215,7 +209,9 @@ class ConductorManager:
             container.save()
             if container.container_id:
                 if stop and not force:
-                    self._driver.stop(container.container_id, 10)
+                    self._driver.change_state(
+                        container.container_id, "stop",
+                        timeout=lifecycle.STOP_TIMEOUT)
                 self._driver.remove(container.container_id, force=True)
             container.destroy()
             container.status = lifecycle.DELETED

@@ -17,6 +17,7 @@ minimum) reaches the tenant as a 400 instead of a line in a log.
 """
 import oslo_messaging as messaging
 
+from magnum_lite import lifecycle
 from magnum_lite import rpc
 
 NAMESPACE = "magnum_lite.conductor"
@@ -47,35 +48,33 @@ class ConductorAPI:
 
     # -- casts: the caller does not wait; the record tells the outcome. --
 
+    def _cast(self, context, method, container, **kwargs):
+        self._prepare(container).cast(context, method, container=container,
+                                      **kwargs)
+
     def create(self, context, container, run=False):
-        self._prepare(container).cast(context, "create", container=container,
-                                      run=run)
+        self._cast(context, "create", container, run=run)
 
     def start(self, context, container):
-        self._prepare(container).cast(context, "start", container=container)
+        self._cast(context, "start", container)
 
-    def stop(self, context, container, timeout=10):
-        self._prepare(container).cast(context, "stop", container=container,
-                                      timeout=timeout)
+    def stop(self, context, container, timeout=lifecycle.STOP_TIMEOUT):
+        self._cast(context, "stop", container, timeout=timeout)
 
-    def reboot(self, context, container, timeout=10):
-        self._prepare(container).cast(context, "reboot", container=container,
-                                      timeout=timeout)
+    def reboot(self, context, container, timeout=lifecycle.STOP_TIMEOUT):
+        self._cast(context, "reboot", container, timeout=timeout)
 
     def pause(self, context, container):
-        self._prepare(container).cast(context, "pause", container=container)
+        self._cast(context, "pause", container)
 
     def unpause(self, context, container):
-        self._prepare(container).cast(context, "unpause",
-                                      container=container)
+        self._cast(context, "unpause", container)
 
     def kill(self, context, container, signal=None):
-        self._prepare(container).cast(context, "kill", container=container,
-                                      signal=signal)
+        self._cast(context, "kill", container, signal=signal)
 
     def delete(self, context, container, force=False, stop=False):
-        self._prepare(container).cast(context, "delete", container=container,
-                                      force=force, stop=stop)
+        self._cast(context, "delete", container, force=force, stop=stop)
 
     # -- calls: the caller waits for the result. --
 

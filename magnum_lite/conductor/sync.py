@@ -243,7 +243,7 @@ class Sync:
             container.task_state = None
             if docker["run"] and docker["status"] == lifecycle.CREATED:
                 try:
-                    self._driver.start(docker["id"])
+                    self._driver.change_state(docker["id"], "start")
                 except exception.MagnumLiteError as e:
                     LOG.warning("reconcile: cannot start %s: %s",
                                 container.uuid, e)

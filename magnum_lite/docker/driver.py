@@ -14,6 +14,9 @@ MANAGED_LABEL = "magnum_lite.uuid"  # ties a Docker container to its record
 HOST_LABEL = "magnum_lite.host"  # the conductor host that created it
 RUN_LABEL = "magnum_lite.run"  # "true": the create asked to start it too
 PROGRESS_INTERVAL = 0.5  # seconds between two progress reports of a pull
+# docker-py's call for each of lifecycle.STATE_CHANGES.
+_STATE_CALLS = {"start": "start", "stop": "stop", "reboot": "restart",
+                "pause": "pause", "unpause": "unpause", "kill": "kill"}
 _LAYER_DONE = ("Pull complete", "Already exists")
 _LAYER_STATUSES = _LAYER_DONE + (
     "Pulling fs layer", "Waiting", "Downloading", "Verifying Checksum",
@@ -110,30 +113,12 @@ class DockerDriver:
                         created["Id"], warning)
         return created["Id"]
 
-    def start(self, container_id):
+    def change_state(self, container_id, action, **options):
+        """Do one of lifecycle.STATE_CHANGES: start, stop (timeout),
+        reboot (timeout), pause, unpause or kill (signal)."""
+        call = getattr(self.client, _STATE_CALLS[action])
         with self._errors():
-            self.client.start(container_id)
-
-    def stop(self, container_id, timeout=None):
-        with self._errors():
-            self.client.stop(container_id, timeout=timeout)
-
-    def restart(self, container_id, timeout=None):
-        with self._errors():
-            self.client.restart(container_id,
-                                timeout=10 if timeout is None else timeout)
-
-    def pause(self, container_id):
-        with self._errors():
-            self.client.pause(container_id)
-
-    def unpause(self, container_id):
-        with self._errors():
-            self.client.unpause(container_id)
-
-    def kill(self, container_id, signal=None):
-        with self._errors():
-            self.client.kill(container_id, signal=signal)
+            call(container_id, **options)
 
     def remove(self, container_id, force=False):
         """Remove the container; False when Docker has no such container."""
@@ -375,10 +360,13 @@ def summarize_stats(raw):
         if op in io:
             io[op] += entry.get("value", 0)
 
+    networks = (raw.get("networks") or {}).values()
     return {"cpu_percent": round(cpu_percent, 2),
             "memory_usage": usage,
             "memory_limit": limit,
             "memory_percent": round(percent, 2),
             "block_read": io["read"],
             "block_write": io["write"],
+            "net_rx": sum(n.get("rx_bytes", 0) for n in networks),
+            "net_tx": sum(n.get("tx_bytes", 0) for n in networks),
             "pids": (raw.get("pids_stats") or {}).get("current", 0)}

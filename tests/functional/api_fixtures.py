@@ -25,6 +25,7 @@ from tests import conftest
 BACKENDS = ("sqlite", "postgresql")
 LATEST = "1.40"
 HOST = "host-a"
+MiB = 1024 * 1024
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -56,7 +57,11 @@ def conf():
 class FakeConductor:
     """Stands in for ConductorAPI: records each call, answers as the real
     one does, and writes only what the real one's calls return (rename,
-    update). `fail[method] = error` makes a method raise."""
+    update). `fail[method] = error` makes a method raise.
+
+    It cannot drift: tests/unit/test_fake_conductor.py holds its methods'
+    signatures to ConductorAPI's, and tests/integration/test_conductor.py
+    holds its answers' shapes to a live conductor's."""
 
     def __init__(self):
         self.calls = []
@@ -76,10 +81,10 @@ class FakeConductor:
     def start(self, context, container):
         self._call("start", container)
 
-    def stop(self, context, container, timeout=10):
+    def stop(self, context, container, timeout=lifecycle.STOP_TIMEOUT):
         self._call("stop", container, timeout=timeout)
 
-    def reboot(self, context, container, timeout=10):
+    def reboot(self, context, container, timeout=lifecycle.STOP_TIMEOUT):
         self._call("reboot", container, timeout=timeout)
 
     def pause(self, context, container):
@@ -107,13 +112,16 @@ class FakeConductor:
         container.save()
         return container
 
-    def logs(self, context, container, **kwargs):
-        self._call("logs", container, **kwargs)
+    def logs(self, context, container, stdout=True, stderr=True, tail="all",
+             since=None, timestamps=False):
+        self._call("logs", container, stdout=stdout, stderr=stderr,
+                   tail=tail, since=since, timestamps=timestamps)
         return "hello\nworld\n"
 
     def execute(self, context, container, command, run=True):
         self._call("execute", container, command=command, run=run)
-        return {"output": "hi\n", "exit_code": 3}
+        return {"output": "hi\n", "exit_code": 3,
+                "exec_id": "e" * 64}
 
     def top(self, context, container, ps_args=None):
         self._call("top", container, ps_args=ps_args)
@@ -121,12 +129,16 @@ class FakeConductor:
 
     def stats(self, context, container):
         self._call("stats", container)
-        return {"CPU %": 0.5, "MEM USAGE(MiB)": 1.5, "MEM LIMIT(MiB)": 64.0}
+        return {"cpu_percent": 0.5, "memory_usage": 3 * MiB // 2,
+                "memory_limit": 64 * MiB, "memory_percent": 2.34,
+                "block_read": 4096, "block_write": 0, "net_rx": 0,
+                "net_tx": 0, "pids": 1}
 
     def get_archive(self, context, container, path):
         self._call("get_archive", container, path=path)
         return {"data": base64.b64encode(tar_of("hello.txt", b"hi")).decode(),
-                "stat": {"name": "hello.txt", "size": 2}}
+                "stat": {"name": "hello.txt", "size": 2, "mode": 420,
+                         "mtime": "2026-12-01T10:00:00Z", "linkTarget": ""}}
 
     def put_archive(self, context, container, path, data):
         self._call("put_archive", container, path=path, data=data)
@@ -281,11 +293,11 @@ class LifelikeConductor(FakeConductor):
         super().start(context, container)
         self._finish(container, lifecycle.RUNNING)
 
-    def stop(self, context, container, timeout=10):
+    def stop(self, context, container, timeout=lifecycle.STOP_TIMEOUT):
         super().stop(context, container, timeout=timeout)
         self._finish(container, lifecycle.STOPPED)
 
-    def reboot(self, context, container, timeout=10):
+    def reboot(self, context, container, timeout=lifecycle.STOP_TIMEOUT):
         super().reboot(context, container, timeout=timeout)
         self._finish(container, lifecycle.RUNNING)
 

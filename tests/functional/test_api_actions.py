@@ -127,7 +127,8 @@ def test_execute_answers_output_and_exit_code(api, make_container):
     container = make_container()
     response = api.post(f"/v1/containers/{container.uuid}/execute"
                         "?command=ls&run=true")
-    assert response.json == {"output": "hi\n", "exit_code": 3}
+    assert response.json == {"output": "hi\n", "exit_code": 3,
+                             "exec_id": "e" * 64}
     assert api.post(f"/v1/containers/{container.uuid}/execute"
                     ).status_int == 400
     response = api.post(f"/v1/containers/{container.uuid}/execute"
@@ -160,11 +161,15 @@ def test_kill_with_a_bad_signal_is_400(api, conductor, make_container,
 
 
 def test_top_and_stats_answer_what_the_conductor_reads(api, make_container):
-    container = make_container()
+    container = make_container(name="web")
     top = api.get(f"/v1/containers/{container.uuid}/top").json
     assert top["Titles"] == ["PID", "CMD"]
+    # Under Zun's keys, which python-zunclient and openstack print.
     stats = api.get(f"/v1/containers/{container.uuid}/stats").json
-    assert stats["MEM LIMIT(MiB)"] == 64.0
+    assert stats == {"CONTAINER": "web", "CPU %": 0.5,
+                     "MEM USAGE(MiB)": 1.5, "MEM LIMIT(MiB)": 64.0,
+                     "MEM %": 2.34, "BLOCK I/O(B)": "4096/0",
+                     "NET I/O(B)": "0/0"}
 
 
 def test_rename_by_post_answers_the_renamed_container(api, make_container):

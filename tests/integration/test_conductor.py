@@ -8,6 +8,7 @@ import pytest
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
+from tests.functional.api_fixtures import FakeConductor
 
 MiB = 1024 * 1024
 
@@ -315,3 +316,37 @@ def test_memory_below_docker_minimum_at_create(live):
     c = live.wait(c)
     assert c.status == lifecycle.ERROR
     assert live.docker_containers(c.uuid) == []
+
+
+def _shape(value):
+    """What an answer looks like, its values aside: the keys of a dict with
+    the shapes of their values, a list by its first item's, else the type
+    (a whole number counts as a number)."""
+    if isinstance(value, dict):
+        return {key: _shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "number"
+    return type(value).__name__
+
+
+def test_the_api_tests_fake_answers_as_this_conductor_does(live):
+    """The API's functional tests run on FakeConductor's canned answers;
+    each has the shape of a live conductor's answer to the same call."""
+    fake = FakeConductor()
+    c = live.new_container(command=["sh", "-c", "echo hi; sleep 300"])
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c, lifecycle.RUNNING)
+    calls = {
+        "logs": {}, "execute": {"command": ["true"]}, "top": {},
+        "stats": {}, "get_archive": {"path": "/bin/sh"},
+        "commit": {"repository": "fake-shape-" + c.uuid[:8]},
+    }
+    for method, kwargs in calls.items():
+        real = getattr(live.api, method)(live.context, c, **kwargs)
+        canned = getattr(fake, method)(live.context, c, **kwargs)
+        assert _shape(canned) == _shape(real), method
+    real = live.api.images(live.context, live.conf.host)
+    assert _shape(fake.images(live.context, live.conf.host)) == _shape(real)
+    live.docker.remove_image("fake-shape-" + c.uuid[:8])

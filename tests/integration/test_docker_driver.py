@@ -139,7 +139,7 @@ def test_calls_about_many_containers_reuse_one_connection(driver, make,
                         connect(conn))
 
     for container_id in [make(command=["true"]) for _ in range(30)]:
-        driver.start(container_id)
+        driver.change_state(container_id, "start")
         driver.status(container_id)
 
     assert len(dialled) <= 1
@@ -170,39 +170,39 @@ def test_taken_name_is_a_conflict(make):
 
 def test_lifecycle_statuses_come_from_docker(driver, make):
     cid = make()
-    driver.start(cid)
+    driver.change_state(cid, "start")
     assert driver.status(cid)[0] == lifecycle.RUNNING
-    driver.pause(cid)
+    driver.change_state(cid, "pause")
     status, state = driver.status(cid)
     assert (status, state["Paused"]) == (lifecycle.PAUSED, True)
     with pytest.raises(exception.DockerConflict):
-        driver.pause(cid)
-    driver.unpause(cid)
+        driver.change_state(cid, "pause")
+    driver.change_state(cid, "unpause")
     assert driver.status(cid)[0] == lifecycle.RUNNING
     # sleep as pid 1 ignores SIGTERM: stop falls back to SIGKILL after 1 s.
-    driver.stop(cid, timeout=1)
+    driver.change_state(cid, "stop", timeout=1)
     status, state = driver.status(cid)
     assert (status, state["ExitCode"]) == (lifecycle.STOPPED, 137)
-    driver.restart(cid, timeout=1)
+    driver.change_state(cid, "reboot", timeout=1)
     assert driver.status(cid)[0] == lifecycle.RUNNING
-    driver.kill(cid, signal="SIGKILL")
+    driver.change_state(cid, "kill", signal="SIGKILL")
     assert wait_exit(driver, cid) == 137
     assert driver.status(cid)[0] == lifecycle.STOPPED
-    driver.start(cid)
-    driver.kill(cid)
+    driver.change_state(cid, "start")
+    driver.change_state(cid, "kill")
     assert driver.status(cid)[0] == lifecycle.STOPPED
 
 
 def test_kill_with_unknown_signal_is_invalid(driver, make):
     cid = make()
-    driver.start(cid)
+    driver.change_state(cid, "start")
     with pytest.raises(exception.DockerInvalid):
-        driver.kill(cid, signal="SIGNOPE")
+        driver.change_state(cid, "kill", signal="SIGNOPE")
 
 
 def test_remove(driver, make):
     cid = make()
-    driver.start(cid)
+    driver.change_state(cid, "start")
     with pytest.raises(exception.DockerConflict):
         driver.remove(cid)
     assert driver.remove(cid, force=True) is True
@@ -215,7 +215,7 @@ def test_logs(driver, make):
     # Two pipes keep no order between them: the pause makes one.
     script = "echo one; echo two; sleep 0.2; echo oops >&2"
     cid = make(command=["sh", "-c", script])
-    driver.start(cid)
+    driver.change_state(cid, "start")
     assert wait_exit(driver, cid) == 0
     assert driver.logs(cid) == "one\ntwo\noops\n"
     assert driver.logs(cid, stderr=False) == "one\ntwo\n"
@@ -230,7 +230,7 @@ def test_logs(driver, make):
 
 def test_execute(driver, make):
     cid = make()
-    driver.start(cid)
+    driver.change_state(cid, "start")
     ok = driver.execute(cid, ["sh", "-c", "echo out; echo err >&2"])
     assert ok["exit_code"] == 0
     # Both streams, in an order the two pipes do not promise.
@@ -244,7 +244,7 @@ def test_execute(driver, make):
 
 def test_execute_reads_large_output_whole(driver, make):
     cid = make()
-    driver.start(cid)
+    driver.change_state(cid, "start")
     done = driver.execute(cid, ["sh", "-c", "head -c 300000 /dev/zero | "
                                 "tr '\\0' a; echo end >&2"])
     assert done["exit_code"] == 0
@@ -256,7 +256,7 @@ def test_execute_reads_large_output_whole(driver, make):
 
 def test_execute_that_outlasts_its_timeout_says_so(driver, make):
     cid = make()
-    driver.start(cid)
+    driver.change_state(cid, "start")
     driver.execute(cid, ["true"])  # the pool's connection is open
     # Without the cycle collector, a connection left to it stays open.
     gc.disable()
@@ -284,7 +284,7 @@ def test_execute_in_a_stopped_container_is_a_conflict(driver, make):
 
 def test_top(driver, make):
     cid = make()
-    driver.start(cid)
+    driver.change_state(cid, "start")
     top = driver.top(cid)
     assert "PID" in top["Titles"]
     commands = [p[top["Titles"].index("CMD")] for p in top["Processes"]]
@@ -295,11 +295,11 @@ def test_top(driver, make):
 
 def test_stats(driver, make):
     cid = make(memory=64 * MiB)
-    driver.start(cid)
+    driver.change_state(cid, "start")
     stats = driver.stats(cid)
     assert set(stats) == {"cpu_percent", "memory_usage", "memory_limit",
                           "memory_percent", "block_read", "block_write",
-                          "pids"}
+                          "net_rx", "net_tx", "pids"}
     assert stats["memory_limit"] == 64 * MiB
     assert 0 < stats["memory_usage"] < 64 * MiB
     assert 0 < stats["memory_percent"] < 100
@@ -318,7 +318,7 @@ def test_rename(driver, make):
 
 def test_update_limits_of_a_running_container(driver, make):
     cid = make(memory=64 * MiB, cpu=0.5)
-    driver.start(cid)
+    driver.change_state(cid, "start")
     driver.update(cid, memory=128 * MiB)
     host = driver.inspect(cid)["HostConfig"]
     assert (host["Memory"], host["NanoCpus"]) == (128 * MiB, 500000000)
@@ -334,7 +334,7 @@ def test_update_limits_of_a_running_container(driver, make):
 
 def test_archive_round_trip(driver, make):
     cid = make()
-    driver.start(cid)
+    driver.change_state(cid, "start")
     driver.put_archive(cid, "/tmp", tar_of({"greeting.txt": b"hello\n"}))
     assert driver.execute(cid, ["cat", "/tmp/greeting.txt"])["output"] == \
         "hello\n"
@@ -350,7 +350,7 @@ def test_archive_round_trip(driver, make):
 
 def test_commit(driver, make, images):
     cid = make()
-    driver.start(cid)
+    driver.change_state(cid, "start")
     driver.put_archive(cid, "/tmp", tar_of({"mark": b"committed"}))
     repository = f"ml-test-commit-{RUN}"
     images.append(f"{repository}:v1")
@@ -359,7 +359,7 @@ def test_commit(driver, make, images):
     found = driver.inspect_image(image.parse(f"{repository}:v1"))
     assert found["Id"] == image_id
     child = make(image=f"{repository}:v1", command=["cat", "/tmp/mark"])
-    driver.start(child)
+    driver.change_state(child, "start")
     assert wait_exit(driver, child) == 0
     assert driver.logs(child) == "committed"
     assert f"{repository}:v1" in {
@@ -379,7 +379,7 @@ def test_list_managed_finds_our_containers_by_host(driver, make):
     make(labels=ours)  # without a uuid: not ours to manage
     make(labels={docker_driver.MANAGED_LABEL: "uuid-3",
                  docker_driver.HOST_LABEL: "another-host"})
-    driver.start(running)
+    driver.change_state(running, "start")
     found = {c["id"]: c for c in driver.list_managed(host)}
     assert found == {
         running: {"id": running, "uuid": "uuid-1", "run": True,
@@ -387,10 +387,10 @@ def test_list_managed_finds_our_containers_by_host(driver, make):
         stopped: {"id": stopped, "uuid": "uuid-2", "run": False,
                   "status": lifecycle.CREATED, "name": f"ml-test-{RUN}-m2"},
     }
-    driver.pause(running)
+    driver.change_state(running, "pause")
     statuses = {c["id"]: c["status"] for c in driver.list_managed(host)}
     assert statuses[running] == lifecycle.PAUSED
-    driver.unpause(running)
+    driver.change_state(running, "unpause")
 
 
 def test_info_and_images(driver, env):

@@ -16,70 +16,43 @@ from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import policy
 
-DEFAULT_STOP_TIMEOUT = 10
+
+def _timeout(params):
+    return {"timeout": int(params.get("timeout", lifecycle.STOP_TIMEOUT))}
 
 
-@util.spec(status=202)
-def start(request, container_ident):
-    """Start a created or stopped container."""
-    container = util.container(request, container_ident,
-                               policy.CONTAINER_START)
-    lifecycle.check("start", container)
-    util.cast(request, container, "start")
-    return util.respond(status=202)
+def _signal(params):
+    return {"signal": validation.signal(params.get("signal"))}
 
 
-@util.spec(status=202, query=schemas.TIMEOUT_QUERY)
-def stop(request, container_ident):
-    """Stop a container, killing it after ?timeout= seconds."""
-    container = util.container(request, container_ident,
-                               policy.CONTAINER_STOP)
-    timeout = int(request.query().get("timeout", DEFAULT_STOP_TIMEOUT))
-    lifecycle.check("stop", container)
-    util.cast(request, container, "stop", timeout=timeout)
-    return util.respond(status=202)
+def _state_change(action, summary, query=None, options=None):
+    """The handler of one of lifecycle.STATE_CHANGES: policy, the query's
+    options, the lifecycle table, then the cast; 202 at once."""
+    @util.spec(status=202, query=query)
+    def handler(request, container_ident):
+        container = util.container(request, container_ident,
+                                   "container:" + action)
+        kwargs = options(request.query()) if options else {}
+        lifecycle.check(action, container)
+        util.cast(request, container, action, **kwargs)
+        return util.respond(status=202)
+    handler.__name__ = handler.__qualname__ = action
+    handler.__doc__ = summary
+    return handler
 
 
-@util.spec(status=202, query=schemas.TIMEOUT_QUERY)
-def reboot(request, container_ident):
-    """Restart a container, killing it after ?timeout= seconds."""
-    container = util.container(request, container_ident,
-                               policy.CONTAINER_REBOOT)
-    timeout = int(request.query().get("timeout", DEFAULT_STOP_TIMEOUT))
-    lifecycle.check("reboot", container)
-    util.cast(request, container, "reboot", timeout=timeout)
-    return util.respond(status=202)
-
-
-@util.spec(status=202)
-def pause(request, container_ident):
-    """Pause a running container."""
-    container = util.container(request, container_ident,
-                               policy.CONTAINER_PAUSE)
-    lifecycle.check("pause", container)
-    util.cast(request, container, "pause")
-    return util.respond(status=202)
-
-
-@util.spec(status=202)
-def unpause(request, container_ident):
-    """Unpause a paused container."""
-    container = util.container(request, container_ident,
-                               policy.CONTAINER_UNPAUSE)
-    lifecycle.check("unpause", container)
-    util.cast(request, container, "unpause")
-    return util.respond(status=202)
-
-
-@util.spec(status=202, query=schemas.KILL_QUERY)
-def kill(request, container_ident):
-    """Send ?signal= (Docker's SIGKILL when absent) to a container."""
-    container = util.container(request, container_ident,
-                               policy.CONTAINER_KILL)
-    signal = validation.signal(request.query().get("signal"))
-    lifecycle.check("kill", container)
-    util.cast(request, container, "kill", signal=signal)
-    return util.respond(status=202)
+# action -> its handler; routes.py serves each at .../{action}.
+STATE_CHANGES = {action: _state_change(action, *row) for action, row in {
+    "start": ("Start a created or stopped container.",),
+    "stop": ("Stop a container, killing it after ?timeout= seconds.",
+             schemas.TIMEOUT_QUERY, _timeout),
+    "reboot": ("Restart a container, killing it after ?timeout= seconds.",
+               schemas.TIMEOUT_QUERY, _timeout),
+    "pause": ("Pause a running container.",),
+    "unpause": ("Unpause a paused container.",),
+    "kill": ("Send ?signal= (Docker's SIGKILL when absent) to a container.",
+             schemas.KILL_QUERY, _signal),
+}.items()}
 
 
 @util.spec(query=schemas.RENAME_QUERY, returns=schemas.CONTAINER)
@@ -160,13 +133,14 @@ def top(request, container_ident):
                                               ps_args=ps_args))
 
 
-@util.spec(returns=schemas.ANY_OBJECT)
+@util.spec(returns=schemas.STATS)
 def stats(request, container_ident):
     """A snapshot of a container's resource usage."""
     container = util.container(request, container_ident,
                                policy.CONTAINER_STATS)
     lifecycle.check("stats", container)
-    return util.respond(request.conductor.stats(request.context, container))
+    summary = request.conductor.stats(request.context, container)
+    return util.respond(views.stats(container, summary))
 
 
 def _archives_are_base64(request):
