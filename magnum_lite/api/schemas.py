@@ -130,6 +130,11 @@ CREATE_FIELDS = {
 }
 
 
+# python-zunclient sends these on every create, empty when unset, whatever
+# the microversion; Zun accepts the empty value before the field's version.
+_SENT_EMPTY_ALWAYS = ("nets", "mounts")
+
+
 @functools.cache
 def container_create(version):
     """The create body a version accepts; later fields say from when."""
@@ -137,7 +142,10 @@ def container_create(version):
     if version < microversion.COMMAND_IS_LIST:
         fields["command"] = COMMAND_STRING
     for name, since in microversion.CREATE_FIELDS_SINCE.items():
-        if version < since:
+        if version < since and name in _SENT_EMPTY_ALWAYS:
+            fields[name] = {"type": ["array", "null"], "maxItems": 0,
+                            "description": f"only empty before {since}"}
+        elif version < since:
             fields[name] = {"not": {},
                             "description": f"it needs microversion {since} "
                                           "or later"}

@@ -267,6 +267,24 @@ def test_a_field_of_a_later_microversion_is_refused_with_its_version(api):
     assert "needs microversion 1.9" in error_of(response)["detail"]
 
 
+@pytest.mark.parametrize("version, before_mounts", [
+    ("1.1", True), ("1.3", True), ("1.10", True), ("1.11", False),
+    ("1.40", False)])
+def test_the_empty_nets_and_mounts_the_client_always_sends(api, version,
+                                                          before_mounts):
+    # python-zunclient sends both on every create, at every version.
+    client = api.as_(version=version)
+    response = client.post("/v1/containers", {"image": "busybox",
+                                              "nets": [], "mounts": []})
+    assert response.status_int == 202, response.text
+    mounts = [{"source": "v", "destination": "/d"}]
+    response = client.post("/v1/containers", {"image": "busybox",
+                                              "mounts": mounts})
+    assert response.status_int == 400
+    if before_mounts:
+        assert "only empty before 1.11" in error_of(response)["detail"]
+
+
 def test_command_is_a_string_before_1_20_and_a_list_from_it(api):
     old = api.as_(version="1.19")
     response = old.post("/v1/containers", {
