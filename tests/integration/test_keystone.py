@@ -1,0 +1,529 @@
+"""magnum_lite behind a real Keystone: who may do what, and dead tokens."""
+import base64
+import dataclasses
+import datetime
+import io
+import json
+import tarfile
+import time
+import uuid
+
+from oslo_policy import policy as oslo_policy
+import pytest
+
+from magnum_lite import policy
+from tests.integration import keystone_stack
+
+MiB = 1024 * 1024
+# persona: (user, project). Roles imply the lesser ones: admin > member >
+# reader; alpha-reader's token carries reader alone.
+PERSONAS = {
+    "reader": ("alpha-reader", "alpha"),
+    "member": ("alpha-member", "alpha"),
+    "other": ("beta-member", "beta"),
+    "admin": ("cloud-admin", "alpha"),
+}
+READ, WRITE, ADMIN, FIELD = "read", "write", "admin-only", "admin-only field"
+OK = (200, 202, 204)
+# The expected policy, persona by persona. "other" is a member of another
+# project: it is not told that the container exists.
+EXPECTED = {
+    READ: {"reader": 200, "member": 200, "other": 404, "admin": 200},
+    WRITE: {"reader": 403, "member": OK, "other": 404, "admin": OK},
+    ADMIN: {"reader": 403, "member": 403, "other": 403, "admin": 200},
+    # A field of a container body, shown or not (another project's member
+    # sees no container at all).
+    FIELD: {"reader": "hidden", "member": "hidden", "other": 404,
+            "admin": "shown"},
+}
+C = "/v1/containers/{container_ident}"
+
+
+def _tar(name, data):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _fill(value, values):
+    if isinstance(value, str):
+        return value.format(**values)
+    if isinstance(value, dict):
+        return {k: _fill(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, values) for v in value]
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Probe:
+    """One request that a rule decides; `path` is the rule's documented
+    operation, filled in from the target's values."""
+    method: str
+    path: str
+    kind: str
+    params: dict = None
+    body: dict = None
+    other: int = None  # when another project's member gets other than usual
+    field: str = None  # FIELD: the container body's field
+
+    def send(self, client, values):
+        return client.request(self.method, _fill(self.path, values),
+                              params=_fill(self.params, values),
+                              json=_fill(self.body, values))
+
+    def expected(self, persona):
+        if persona == "other" and self.other is not None:
+            return self.other
+        return EXPECTED[self.kind][persona]
+
+
+def _create(kind, **extra):
+    return Probe("POST", "/v1/containers", kind, params={"run": "true"},
+                 body=dict(name="{name}", image="{image}",
+                           command=["sleep", "300"], memory="64", **extra))
+
+
+def _action(verb, kind=WRITE, method="POST", **params):
+    return Probe(method, f"{C}/{verb}", kind, params=params or None)
+
+
+# Every rule with an HTTP operation, and the request that exercises it.
+TABLE = {
+    policy.CONTAINER_GET_ALL: Probe("GET", "/v1/containers", READ),
+    policy.CONTAINER_GET_ONE: Probe("GET", C, READ),
+    policy.CONTAINER_LOGS: _action("logs", READ, "GET"),
+    policy.CONTAINER_TOP: _action("top", READ, "GET"),
+    policy.CONTAINER_STATS: _action("stats", READ, "GET"),
+    policy.CONTAINER_GET_ARCHIVE: _action("get_archive", READ, "GET",
+                                          path="/tmp"),
+    policy.CONTAINER_ACTIONS: Probe("GET", C + "/container_actions", READ),
+    policy.CONTAINER_CREATE: _create(WRITE),
+    # As Zun: with ifnotpresent, a tenant could run an image another
+    # tenant pulled with its own credentials.
+    policy.CONTAINER_CREATE_IMAGE_PULL_POLICY: _create(
+        ADMIN, image_pull_policy="ifnotpresent"),
+    policy.CONTAINER_UPDATE: Probe("PATCH", C, WRITE, body={"memory": "96"}),
+    policy.CONTAINER_RENAME: _action("rename", name="{short}-renamed"),
+    policy.CONTAINER_EXECUTE: _action("execute", command="true"),
+    policy.CONTAINER_PUT_ARCHIVE: Probe(
+        "POST", C + "/put_archive", WRITE, params={"path": "/tmp"},
+        body={"data": _tar("ks-hello.txt", b"hello\n")}),
+    policy.CONTAINER_COMMIT: _action(
+        "commit", repository=keystone_stack.COMMIT_REPOSITORY, tag="{short}"),
+    policy.CONTAINER_STOP: _action("stop", timeout="0"),
+    policy.CONTAINER_START: _action("start"),
+    policy.CONTAINER_PAUSE: _action("pause"),
+    policy.CONTAINER_UNPAUSE: _action("unpause"),
+    policy.CONTAINER_REBOOT: _action("reboot", timeout="0"),
+    policy.CONTAINER_KILL: _action("kill", signal="SIGKILL"),
+    policy.CONTAINER_DELETE: Probe("DELETE", C, WRITE),
+    policy.CONTAINER_CREATE_HOST: _create(ADMIN, host="{host}"),
+    policy.CONTAINER_GET_ALL_ALL_PROJECTS: Probe(
+        "GET", "/v1/containers", ADMIN, params={"all_projects": "true"}),
+    policy.CONTAINER_GET_ONE_ALL_PROJECTS: Probe(
+        "GET", C, ADMIN, params={"all_projects": "true"}),
+    # Hand-written rather than read from policy.CONTAINER_GET_ONE_FIELDS:
+    # this table is the expectation policy is held to.
+    **{"container:get_one:" + field: Probe("GET", C, FIELD, field=field)
+       for field in ("host", "image_pull_policy", "privileged", "runtime")},
+    # The container is looked up before force is judged.
+    policy.CONTAINER_DELETE_FORCE: Probe(
+        "DELETE", C, ADMIN, params={"force": "true"}, other=404),
+    policy.CONTAINER_DELETE_ALL_PROJECTS: Probe(
+        "DELETE", C, ADMIN, params={"all_projects": "true"}),
+    policy.IMAGE_GET_ALL: Probe("GET", "/v1/images", ADMIN),
+    policy.HOST_GET_ALL: Probe("GET", "/v1/hosts", ADMIN),
+    policy.HOST_GET: Probe("GET", "/v1/hosts/{host_ident}", ADMIN),
+    policy.SERVICE_GET_ALL: Probe("GET", "/v1/services", ADMIN),
+    policy.SERVICE_GET: Probe("GET", "/v1/services/{service_id}", ADMIN),
+}
+# Handed to the conductor: each is in the action log, which says when and
+# how it ended.
+CASTS = {policy.CONTAINER_STOP, policy.CONTAINER_START,
+         policy.CONTAINER_PAUSE, policy.CONTAINER_UNPAUSE,
+         policy.CONTAINER_REBOOT, policy.CONTAINER_KILL}
+ON_A_CONTAINER = [name for name, probe in TABLE.items()
+                  if "{container_ident}" in probe.path]
+
+
+def _rules(kind, container_only=False):
+    return [name for name, probe in TABLE.items() if probe.kind == kind and
+            (name in ON_A_CONTAINER or not container_only)]
+
+
+# --- fixtures ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ks():
+    return keystone_stack.keystone()
+
+
+@pytest.fixture(scope="module")
+def aio(ks, tmp_path_factory):
+    with keystone_stack.all_in_one(ks, tmp_path_factory.mktemp("ks-aio")) \
+            as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def personas(ks, aio):
+    """persona: a Client with that persona's token (one each)."""
+    return {persona: keystone_stack.Client(aio.url, ks.token(*who))
+            for persona, who in PERSONAS.items()}
+
+
+def _values(aio, container=None, **extra):
+    values = {"host": aio.host, "host_ident": aio.host, "image": aio.image,
+              "name": "ks-" + uuid.uuid4().hex[:10]}
+    if container is not None:
+        values.update(container_ident=container,
+                      short=container.split("-")[0])
+    values.update(extra)
+    return values
+
+
+def _uuids(response):
+    assert response.status_code == 200, response.text
+    return {c["uuid"] for c in response.json()["containers"]}
+
+
+def _show(client, container):
+    return client.get("/v1/containers/" + container)
+
+
+def _wait_status(client, container, status, timeout=60):
+    deadline = time.monotonic() + timeout
+    while True:
+        body = _show(client, container).json()
+        if body.get("status") == status and body.get("task_state") is None:
+            return body
+        assert time.monotonic() < deadline, (
+            "container %s still %s/%s, not %s (%s)" % (
+                container, body.get("status"), body.get("task_state"),
+                status, body.get("status_reason")))
+        time.sleep(0.1)
+
+
+def _wait_action(client, container, request_id, timeout=60):
+    """The action log's entry for `request_id`, once it has ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get("/v1/containers/%s/container_actions/%s" % (
+            container, request_id))
+        assert response.status_code == 200, response.text
+        entry = response.json()
+        if entry["finish_time"] is not None:
+            return entry
+        assert time.monotonic() < deadline, entry
+        time.sleep(0.1)
+
+
+def _run(aio, client, rule):
+    """Create (and start) a container by `rule`'s probe; its uuid."""
+    response = TABLE[rule].send(client, _values(aio))
+    assert response.status_code == 202, response.text
+    return response.json()["uuid"]
+
+
+@pytest.fixture(scope="module")
+def containers(aio, personas):
+    """A: alpha's, for reads and the member's writes. B: beta's, for the
+    admin's. P: alpha's too, for what must be refused; made by the admin
+    (in alpha) with a pull policy, to show who sees it."""
+    made = {
+        "A": _run(aio, personas["member"], policy.CONTAINER_CREATE),
+        "B": _run(aio, personas["other"], policy.CONTAINER_CREATE),
+        "P": _run(aio, personas["admin"],
+                  policy.CONTAINER_CREATE_IMAGE_PULL_POLICY),
+    }
+    for key, container in made.items():
+        _wait_status(personas["other" if key == "B" else "member"],
+                     container, "Running")
+    return made
+
+
+@pytest.fixture(scope="module")
+def service_id(aio, personas):
+    services = personas["admin"].get("/v1/services").json()["services"]
+    return next(str(s["id"]) for s in services if s["host"] == aio.host)
+
+
+# --- the table itself --------------------------------------------------------
+
+def test_table_covers_every_rule():
+    """A rule added without a persona test fails here."""
+    documented = {rule.name: rule for rule in policy.list_rules()
+                  if isinstance(rule, oslo_policy.DocumentedRuleDefault)}
+    assert sorted(TABLE) == sorted(documented)
+    for name, probe in TABLE.items():
+        operations = {(op["method"], op["path"])
+                      for op in documented[name].operations}
+        assert (probe.method, probe.path) in operations, name
+
+
+# --- tokens that are no good -------------------------------------------------
+
+def _assert_unauthorized(ks, response):
+    assert response.status_code == 401, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    error, = response.json()["errors"]
+    assert error["status"] == 401
+    assert error["code"] == "magnum_lite.unauthorized"
+    assert error["title"] and error["detail"] and error["request_id"]
+    assert response.headers["WWW-Authenticate"] == (
+        'Keystone uri="%s"' % ks.url)
+
+
+@pytest.mark.parametrize("token", ["garbage-" + "0" * 32, None],
+                         ids=["garbage", "none"])
+def test_garbage_or_missing_token_is_401_api_sig(ks, aio, token):
+    client = keystone_stack.Client(aio.url, token)
+    _assert_unauthorized(ks, client.get("/v1/containers"))
+
+
+def test_revoked_token_is_401(ks, aio):
+    token = ks.token(*PERSONAS["member"])
+    client = keystone_stack.Client(aio.url, token)
+    assert client.get("/v1/containers").status_code == 200
+    ks.revoke(token)
+    revoked = time.monotonic()
+    # auth_token remembers it validated this token a moment ago: that is
+    # the window in which a revoked token works (300 s by default).
+    assert client.get("/v1/containers").status_code == 200
+    while True:
+        response = client.get("/v1/containers")
+        if response.status_code != 200:
+            break
+        assert time.monotonic() - revoked < (
+            keystone_stack.TOKEN_CACHE_SECONDS + 5), "still accepted"
+        time.sleep(0.2)
+    _assert_unauthorized(ks, response)
+
+
+def test_expired_token_is_401(ks, aio):
+    issued = datetime.datetime.now(datetime.timezone.utc)
+    with ks.expiring_token(*PERSONAS["member"], seconds=4) as (token,
+                                                               expires):
+        # Capped by Keystone (its default lifetime is an hour).
+        assert expires <= issued + datetime.timedelta(seconds=4)
+        client = keystone_stack.Client(aio.url, token)
+        assert client.get("/v1/containers").status_code == 200
+        left = (expires - datetime.datetime.now(datetime.timezone.utc))
+        time.sleep(max(left.total_seconds(), 0) + 1)
+        _assert_unauthorized(ks, client.get("/v1/containers"))
+        # Keystone says so too: this is its expiry, not ours.
+        service = ks.session("magnum_lite", "service")
+        check = service.get(ks.url + "/auth/tokens", raise_exc=False,
+                            headers={"X-Subject-Token": token})
+        assert check.status_code == 404, check.text
+
+
+# --- the OpenStack CLI, by password and the catalog -------------------------
+
+def test_cli_by_password_and_catalog(ks, aio, personas):
+    name = "ks-cli-" + uuid.uuid4().hex[:8]
+    cli = ("alpha-member", "alpha")
+
+    def openstack(*args):
+        return json.loads(keystone_stack.openstack(ks, *cli, *args))
+
+    created = openstack("run", "--name", name, "--memory", "64", "-f",
+                        "json", aio.image, "sleep", "300")
+    container = created["uuid"]
+    _wait_status(personas["member"], container, "Running")
+    shown = openstack("show", name, "-f", "json")
+    assert (shown["uuid"], shown["status"]) == (container, "Running")
+    info = aio.docker.inspect_container("magnum-lite-" + container)
+    assert info["State"]["Running"]
+    assert info["HostConfig"]["Memory"] == 64 * MiB
+    assert name in [c["name"] for c in openstack("list", "-f", "json")]
+    keystone_stack.openstack(ks, *cli, "delete", "--stop", name)
+    deadline = time.monotonic() + 60
+    while aio.docker.containers(
+            all=True, filters={"name": "magnum-lite-" + container}):
+        assert time.monotonic() < deadline, "still in Docker"
+        time.sleep(0.1)
+    assert _show(personas["member"], container).status_code == 404
+
+
+def test_cli_all_projects_as_admin(ks, aio, containers):
+    listed = json.loads(keystone_stack.openstack(
+        ks, *PERSONAS["admin"], "list", "--all-projects", "-f", "json"))
+    assert {containers["A"], containers["B"]} <= {c["uuid"] for c in listed}
+
+
+# --- project isolation -------------------------------------------------------
+
+@pytest.mark.parametrize("persona,foreign", [
+    ("member", "B"), ("reader", "B"), ("other", "A")])
+def test_project_isolation(aio, personas, containers, persona, foreign):
+    client = personas[persona]
+    container = containers[foreign]
+    assert container not in _uuids(client.get("/v1/containers"))
+    assert _show(client, container).status_code == 404
+    for rule in (policy.CONTAINER_STOP, policy.CONTAINER_DELETE):
+        response = TABLE[rule].send(client, _values(aio, container))
+        assert response.status_code == 404, (rule, response.text)
+    assert aio.docker.inspect_container(
+        "magnum-lite-" + container)["State"]["Running"]
+
+
+# --- reads: reader or member of the project, or admin ------------------------
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("rule", _rules(READ))
+def test_read(aio, personas, containers, rule, persona):
+    # The admin reads beta's container: an admin is not held to a project.
+    target = containers["B" if persona == "admin" else "A"]
+    response = TABLE[rule].send(personas[persona], _values(aio, target))
+    if rule == policy.CONTAINER_GET_ALL:
+        # Each sees its own project's only (the admin's is alpha).
+        seen = _uuids(response)
+        assert (containers["A"] in seen) == (persona != "other")
+        assert (containers["B"] in seen) == (persona == "other")
+        return
+    assert response.status_code == TABLE[rule].expected(persona), \
+        response.text
+
+
+# --- admin-only --------------------------------------------------------------
+
+# The admin's own uses of those that change things are where they fit the
+# containers' lifecycle: the containers fixture (create:image_pull_policy)
+# and test_member_and_admin_writes (create:host, the deletes).
+ADMIN_CASES = [(rule, persona) for rule in _rules(ADMIN)
+               for persona in PERSONAS
+               if persona != "admin" or TABLE[rule].method == "GET"]
+
+
+@pytest.mark.parametrize("rule,persona", ADMIN_CASES)
+def test_admin_only(aio, personas, containers, service_id, rule, persona):
+    # The others aim at alpha's P: reader and member own it.
+    target = containers["B" if persona == "admin" else "P"]
+    response = TABLE[rule].send(personas[persona], _values(
+        aio, target, service_id=service_id))
+    assert response.status_code == TABLE[rule].expected(persona), \
+        response.text
+    if rule == policy.CONTAINER_GET_ALL_ALL_PROJECTS and persona == "admin":
+        assert set(containers.values()) <= _uuids(response)
+    if rule == policy.HOST_GET_ALL and persona == "admin":
+        assert aio.host in [h["hostname"] for h in response.json()["hosts"]]
+    assert _show(personas["member"], containers["P"]).status_code == 200
+
+
+# --- writes: another project's member is told nothing ------------------------
+
+@pytest.mark.parametrize("rule", _rules(WRITE, container_only=True))
+def test_other_project_cannot_write(aio, personas, containers, rule):
+    response = TABLE[rule].send(personas["other"],
+                                _values(aio, containers["P"]))
+    assert response.status_code == 404, response.text
+
+
+# --- writes: the member on alpha's container, the admin on beta's ------------
+
+def _docker(aio, container):
+    return aio.docker.inspect_container("magnum-lite-" + container)
+
+
+# rule: (status after, what Docker shows then)
+STEPS = {
+    policy.CONTAINER_UPDATE: (
+        "Running", lambda i: i["HostConfig"]["Memory"] == 96 * MiB),
+    policy.CONTAINER_RENAME: ("Running", None),
+    policy.CONTAINER_EXECUTE: ("Running", None),
+    policy.CONTAINER_PUT_ARCHIVE: ("Running", None),
+    policy.CONTAINER_COMMIT: ("Running", None),
+    policy.CONTAINER_STOP: ("Stopped", lambda i: not i["State"]["Running"]),
+    policy.CONTAINER_START: ("Running", lambda i: i["State"]["Running"]),
+    policy.CONTAINER_PAUSE: ("Paused", lambda i: i["State"]["Paused"]),
+    policy.CONTAINER_UNPAUSE: ("Running", lambda i: not i["State"]["Paused"]),
+    policy.CONTAINER_REBOOT: ("Running", lambda i: i["State"]["Running"]),
+    policy.CONTAINER_KILL: (
+        "Stopped", lambda i: i["State"]["ExitCode"] == 137),
+}
+
+
+def test_member_and_admin_writes(aio, personas, containers):
+    member, admin = personas["member"], personas["admin"]
+    # The admin places a container on a host of its choosing.
+    c = _run(aio, admin, policy.CONTAINER_CREATE_HOST)
+    # rule: the ones each persona exercises, then delete (below).
+    assert sorted(STEPS) == sorted(
+        set(_rules(WRITE, container_only=True)) - {policy.CONTAINER_DELETE})
+    pairs = ((member, containers["A"]), (admin, containers["B"]))
+    for rule, (status, docker_shows) in STEPS.items():
+        sent = []
+        for client, container in pairs:
+            response = TABLE[rule].send(client, _values(aio, container))
+            assert response.status_code in OK, (rule, response.text)
+            sent.append(response)
+        for (client, container), response in zip(pairs, sent):
+            if rule in CASTS:
+                entry = _wait_action(client, container, response.headers[
+                    "X-OpenStack-Request-Id"])
+                assert entry["result"] == "Success", (rule, entry)
+            _wait_status(client, container, status)
+            if docker_shows is not None:
+                assert docker_shows(_docker(aio, container)), rule
+    for client, container in pairs:
+        short = container.split("-")[0]
+        assert _show(client, container).json()["name"] == short + "-renamed"
+        assert aio.docker.images(
+            name="%s:%s" % (keystone_stack.COMMIT_REPOSITORY, short))
+        aio.docker.get_archive("magnum-lite-" + container,
+                               "/tmp/ks-hello.txt")
+    # The admin's C stayed on the host it asked for.
+    assert _wait_status(admin, c, "Running")["host"] == aio.host
+    for client, container, rule in (
+            (member, containers["A"], policy.CONTAINER_DELETE),
+            (admin, containers["B"], policy.CONTAINER_DELETE_ALL_PROJECTS),
+            (admin, c, policy.CONTAINER_DELETE_FORCE)):  # C is running
+        response = TABLE[rule].send(client, _values(aio, container))
+        assert response.status_code == 204, (rule, response.text)
+    deadline = time.monotonic() + 60
+    for container in (containers["A"], containers["B"], c):
+        while _show(admin, container).status_code != 404:
+            assert time.monotonic() < deadline, container
+            time.sleep(0.1)
+        assert not aio.docker.containers(
+            all=True, filters={"name": "magnum-lite-" + container})
+
+
+# --- fields for admins only, and what a reader may not do --------------------
+
+def _real_value(aio, field):
+    """What P's body holds for `field`, as the admin sees it."""
+    return {"host": aio.host, "image_pull_policy": "ifnotpresent",
+            "privileged": False, "runtime": "runc"}[field]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("rule", _rules(FIELD))
+def test_admin_only_field(aio, personas, containers, rule, persona):
+    """As Zun: host, image_pull_policy and such are for admins' eyes."""
+    client, field = personas[persona], TABLE[rule].field
+    response = TABLE[rule].send(client, _values(aio, containers["P"]))
+    expected = TABLE[rule].expected(persona)
+    if expected == 404:
+        assert response.status_code == 404, response.text
+        return
+    listed = {c["uuid"]: c for c in client.get(
+        "/v1/containers").json()["containers"]}
+    for body in (response.json(), listed[containers["P"]]):
+        if expected == "shown":
+            assert body.get(field, "absent") == _real_value(aio, field)
+        else:
+            # Absent or null: whatever it is, not the real value.
+            assert body.get(field) != _real_value(aio, field)
+
+
+@pytest.mark.parametrize("rule", _rules(WRITE))
+def test_reader_cannot_write(aio, personas, containers, rule):
+    response = TABLE[rule].send(personas["reader"],
+                                _values(aio, containers["P"]))
+    assert response.status_code == 403, response.text
