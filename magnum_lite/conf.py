@@ -74,6 +74,38 @@ conductor_opts = [
                help="Seconds after which a create request that no "
                     "conductor has taken is given up: its record goes to "
                     "Error."),
+    # What this host may give out; see docs/placement.md.
+    cfg.IntOpt("memory_mb", min=1,
+               help="Memory of this host in MiB. Unset: what its Docker "
+                    "Engine reports. Set it where several engines share "
+                    "one machine (each reports the whole machine)."),
+    cfg.FloatOpt("cpus", min=0.01,
+                 help="CPUs of this host. Unset: what its Docker Engine "
+                      "reports."),
+    cfg.IntOpt("reserved_host_memory_mb", default=512, min=0,
+               help="MiB of the host kept for the system and Docker, "
+                    "never given to containers."),
+    cfg.FloatOpt("ram_allocation_ratio", default=1.0, min=0.01,
+                 help="How many times its memory (less the reserve) a "
+                      "host gives out. Above 1.0 containers may together "
+                      "ask for more than there is."),
+    cfg.FloatOpt("cpu_allocation_ratio", default=16.0, min=0.01,
+                 help="How many times its CPUs a host gives out (CPU "
+                      "limits are ceilings; containers rarely use them "
+                      "all at once)."),
+    cfg.IntOpt("default_memory_mb", default=512, min=6,
+               help="MiB a container created without a memory limit "
+                    "counts for in placement."),
+    cfg.DictOpt("labels", default={},
+                help="This host's labels (key:value,...), matched against "
+                     "a create's hints {\"label:KEY\": \"VALUE\"}."),
+    cfg.StrOpt("placement", default="spread",
+               choices=[("spread", "the host with the most free memory "
+                                   "first: a host's loss hits fewest"),
+                        ("pack", "the host with the least free memory "
+                                 "that fits first: keeps whole hosts "
+                                 "free for large containers")],
+               help="Which of the hosts that fit gets a new container."),
 ]
 
 docker_opts = [

@@ -17,6 +17,7 @@
     |   +-- AmbiguousName             a name that matches several containers
     |   +-- ActionNotAllowed          the lifecycle table forbids it now
     |   +-- DockerConflict            Docker's 409
+    |   +-- NoValidHost               no host can take a new container now
     +-- RequestTooLarge          413
     +-- NoConductor              503  no conductor service is alive
     +-- DockerUnavailable        503  the engine does not answer
@@ -123,6 +124,13 @@ class ActionNotAllowed(Conflict):
 
 class DockerConflict(Conflict):
     msg_fmt = "Docker reported a conflict: %(explanation)s"
+
+
+class NoValidHost(Conflict):
+    # 409, not 503: the service is up and the request is valid, but it
+    # conflicts with how much the hosts have free; it may fit once
+    # something is deleted, and no proxy should retry it by itself.
+    msg_fmt = "No host can take the container: %(reason)s"
 
 
 class RequestTooLarge(MagnumLiteError):

@@ -164,8 +164,10 @@ class Conductor:
 
     def start(self):
         engine = self.driver.info()  # fails early when the engine is away
+        self.capacity = capacity(self.conf, engine)
         objects.Service.report(ml_context.admin_context(), self.conf.host,
-                               self.conf.conductor.topic, engine)
+                               self.conf.conductor.topic, engine,
+                               self.capacity)
         self.server.start()
         self.sync.start()
         self._heartbeat.start()
@@ -179,7 +181,8 @@ class Conductor:
             try:
                 objects.Service.report(ml_context.admin_context(),
                                        self.conf.host,
-                                       self.conf.conductor.topic)
+                                       self.conf.conductor.topic,
+                                       capacity=self.capacity)
             except Exception:
                 LOG.exception("heartbeat failed; retrying")
 
@@ -189,6 +192,23 @@ class Conductor:
         self.server.wait()
         self.sync.stop()
         self.client.close()
+
+
+def capacity(conf, engine_info):
+    """What a conductor's host may give out: {memory_mb, cpus, labels}.
+
+    Memory and CPUs as [conductor] declares them, else as the engine
+    reports them; memory less the reserve; each times its allocation ratio.
+    """
+    c = conf.conductor
+    memory = c.memory_mb or (engine_info.get("memory") or 0) // (1 << 20)
+    cpus = c.cpus or engine_info.get("cpus") or 0
+    return {
+        "memory_mb": max(int((memory - c.reserved_host_memory_mb)
+                             * c.ram_allocation_ratio), 0),
+        "cpus": round(cpus * c.cpu_allocation_ratio, 2),
+        "labels": dict(c.labels),
+    }
 
 
 def docker_unavailable_message(conf, error):

@@ -1,28 +1,105 @@
-"""Which conductor host a new container goes to."""
+"""Where a new container goes: filters that each refuse hosts for a reason,
+then a weigher that orders the rest (docs/placement.md).
+
+Placement reads the hosts once and proposes them in order; the claim that
+makes a choice real is taken with the record, in db/claims.py, so a host
+that filled up since it was read is passed over there.
+"""
 from magnum_lite import exception
 from magnum_lite import objects
 
+LABEL_HINT = "label:"
 
-def choose_host(context, conf, requested=None):
-    """The requested host if it is up, else the up and enabled conductor
-    with the fewest containers; NoConductor (503) when none is up."""
+
+def claim_for(conf, memory_mb, cpu):
+    """What a container holds of its host: (MiB, CPUs); a container without
+    limits counts as [conductor] default_memory_mb and one CPU."""
+    return (memory_mb or conf.conductor.default_memory_mb,
+            1.0 if cpu is None else cpu)
+
+
+def plan(context, conf, claim, hints=None, requested=None):
+    """The hosts that can take a container claiming (MiB, CPUs), best
+    first. NoConductor when no conductor is up, NoValidHost naming what is
+    short when none of the live ones fits."""
     down_time = conf.conductor.service_down_time
-    services = objects.Service.list(context)
+    hosts = objects.Service.list(context)
     if requested is not None:
-        for service in services:
-            if service.host == requested:
-                if not service.is_up(down_time):
-                    raise exception.NoConductor(
-                        reason=f"the conductor of host {requested} has not "
-                               f"reported for over {down_time} s")
-                return requested
-        raise exception.HostNotFound(host=requested)
-    candidates = [s.host for s in services
-                  if s.is_up(down_time) and not s.disabled]
-    if not candidates:
+        hosts = [s for s in hosts if s.host == requested]
+        if not hosts:
+            raise exception.HostNotFound(host=requested)
+    hosts = [s for s in hosts if s.is_up(down_time)]
+    if not hosts:
+        where = (f"the conductor of host {requested} has" if requested
+                 else "none has")
         raise exception.NoConductor(
-            reason=f"none has reported in the last {down_time} s")
-    if len(candidates) == 1:
-        return candidates[0]  # no need to count every container
-    counts = objects.ContainerList.count_by_host(context)
-    return min(candidates, key=lambda host: (counts.get(host, 0), host))
+            reason=f"{where} reported in the last {down_time} s")
+    for refuse in (_disabled, _labels(hints or {}), _memory(claim[0]),
+                   _cpu(claim[1])):
+        kept = [s for s in hosts if not refuse(s)]
+        if not kept:
+            raise exception.NoValidHost(reason=refuse.why(hosts))
+        hosts = kept
+    free_first = conf.conductor.placement == "spread"
+    hosts.sort(key=lambda s: (-s.memory_free_mb if free_first
+                              else s.memory_free_mb, s.host))
+    return [s.host for s in hosts]
+
+
+def _filter(why):
+    """A filter: refuse(service) says whether it refuses the host, and
+    refuse.why(hosts) tells a tenant why it refused them all."""
+    def decorate(refuse):
+        refuse.why = why
+        return refuse
+    return decorate
+
+
+@_filter(lambda hosts: "every live host is disabled" + (
+    f" ({hosts[0].disabled_reason})" if len(hosts) == 1 and
+    hosts[0].disabled_reason else ""))
+def _disabled(service):
+    return service.disabled
+
+
+def _labels(hints):
+    wanted = {key[len(LABEL_HINT):]: value for key, value in hints.items()
+              if key.startswith(LABEL_HINT)}
+    text = ", ".join(f"{k}={v}" for k, v in sorted(wanted.items()))
+
+    @_filter(lambda hosts: f"no enabled host has the labels {text}")
+    def refuse(service):
+        labels = service.labels or {}
+        return any(labels.get(k) != v for k, v in wanted.items())
+    return refuse
+
+
+def _memory(memory_mb):
+    def why(hosts):
+        best = max(hosts, key=lambda s: (s.memory_free_mb, s.host))
+        return (f"no host has {memory_mb} MiB of memory free; the most is "
+                f"{max(best.memory_free_mb, 0)} MiB on {best.host}")
+
+    @_filter(why)
+    def refuse(service):
+        return service.memory_free_mb < memory_mb
+    return refuse
+
+
+def _cpu(cpu):
+    def why(hosts):
+        best = max(hosts, key=lambda s: (s.cpu_free, s.host))
+        return (f"no host has {cpu:g} CPUs free; the most is "
+                f"{max(best.cpu_free, 0):g} on {best.host}")
+
+    @_filter(why)
+    def refuse(service):
+        return service.cpu_free < cpu
+    return refuse
+
+
+def no_room(hosts, claim):
+    """The refusal when every proposed host filled up before the claim."""
+    return exception.NoValidHost(
+        reason=f"{claim[0]} MiB and {claim[1]:g} CPUs fit nowhere any more: "
+               f"{', '.join(hosts)} filled up meanwhile")

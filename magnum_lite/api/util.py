@@ -19,16 +19,20 @@ BASE_URL_KEY = "magnum_lite.base_url"
 HIDDEN_FIELDS_KEY = "magnum_lite.hidden_fields"
 
 
-def spec(status=200, query=None, body=None, returns=None):
+def spec(status=200, query=None, body=None, returns=None, errors=()):
     """Declare what a handler reads and answers.
 
     The handler validates with exactly these schemas (request.query(),
     request.json()) and openapi.py publishes them, so the two cannot drift.
-    `body` may be a function of the microversion.
+    `body` may be a function of the microversion. `returns` is the schema
+    of the `status` answer's body (None: it has none); `errors` are the
+    error statuses the handler's own work can answer (404 for a container
+    not found, 409 from the lifecycle table...). openapi.py adds those
+    any request can answer, so they need not be repeated here.
     """
     def decorate(handler):
         handler.spec = {"status": status, "query": query, "body": body,
-                        "returns": returns}
+                        "returns": returns, "errors": tuple(errors)}
         return handler
     return decorate
 

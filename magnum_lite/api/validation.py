@@ -1,7 +1,6 @@
 """Reading requests: JSON bodies and query strings checked against a schema,
 and the values users type (memory sizes, commands, signals) made exact."""
 import base64
-import binascii
 import decimal
 import json
 import shlex
@@ -226,7 +225,8 @@ def tail(value):
 def base64_data(value):
     try:
         base64.b64decode(value, validate=True)
-    except binascii.Error:
+    # binascii.Error for bad base64; a plain ValueError for non-ASCII text.
+    except ValueError:
         raise exception.InvalidParameter(
             reason="data must be base64 of a tar archive.")
     return value

@@ -93,22 +93,27 @@ def host_uuid(service):
     return str(uuid.uuid5(_HOST_NAMESPACE, service.host))
 
 
-def host(request, service, total_containers):
+def host(request, service):
+    """A host as Zun shows it; memory and CPUs are what placement may give
+    out (after the reserve and the allocation ratios) and what the claims
+    of its containers hold, so they move with every create and delete."""
     # engine_info is what the conductor's driver.info() reported at start.
     info = service.engine_info or {}
-    memory = info.get("memory")
     return {
         "uuid": host_uuid(service),
         "hostname": service.host,
-        "mem_total": memory // MiB if memory else None,
-        "cpus": info.get("cpus"),
+        "mem_total": service.memory_mb,
+        "mem_used": service.memory_used_mb,
+        "cpus": service.cpus,
+        "cpu_used": service.cpu_used,
         "disk_total": None,
+        "disk_used": None,
         "os": info.get("os"),
         "kernel_version": info.get("kernel_version"),
         "docker_version": info.get("version"),
         "docker_api_version": info.get("api_version"),
-        "total_containers": total_containers,
-        "labels": {},
+        "total_containers": service.container_count,
+        "labels": service.labels or {},
         "enable_cpu_pinning": False,
         "links": links(request, "hosts", host_uuid(service)),
     }

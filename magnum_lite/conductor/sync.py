@@ -179,6 +179,22 @@ class Sync:
                                 "%s does not exist", orphan["id"],
                                 orphan["uuid"])
                     self._driver.remove(orphan["id"], force=True)
+        self._recount()
+
+    def _recount(self):
+        # Claims are taken and given back with each record, so this finds
+        # nothing to change unless something wrote around them (a crash
+        # of the database mid-way, an operator's edit). Logged when it did.
+        before = {s.host: s for s in objects.Service.list(self._context)}
+        now = objects.Service.recount(
+            self._conf.host, self._conf.conductor.default_memory_mb)
+        was = before.get(self._conf.host)
+        if now and was and (was.memory_used_mb, round(was.cpu_used, 2),
+                            was.container_count) != (
+                now["memory_used_mb"], round(now["cpu_used"], 2),
+                now["container_count"]):
+            LOG.warning("reconcile: usage of host %s repaired to %s",
+                        self._conf.host, now)
 
     def _unanswered(self):
         """uuids of containers with a request older than request_timeout

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
+from magnum_lite.db import claims
 from magnum_lite.db import models
 from magnum_lite import exception
 
@@ -25,7 +26,7 @@ _WRITER = contextlib.nullcontext()
 # The schema revision this code reads and writes: the newest script in
 # alembic/versions (a test keeps the two equal). Serving processes check it
 # without loading alembic.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 CONTAINERS = models.Container.__table__
 SORT_KEYS = ("id", "uuid", "name", "image", "status", "host", "memory",
@@ -107,17 +108,30 @@ def _now():
 
 # -- containers ---------------------------------------------------------------
 
-def container_create(values):
+def container_create(values, hosts=None, claim=None):
     """A new container row; the one already made by the same
-    Idempotency-Key in the project, if there is one."""
+    Idempotency-Key in the project, if there is one.
+
+    With hosts (in the order placement prefers them) and claim
+    (memory_mb, cpu), the row goes to the first host where the claim
+    fits, taken in the same transaction; None when it fits on none.
+    """
     key = values.get("idempotency_key")
     try:
-        with _session() as session:
-            row = models.Container(**values)
-            session.add(row)
-            session.flush()
-            return row
+        for host in hosts or [values.get("host")]:
+            with _session() as session:
+                if claim is not None:
+                    if not claims.take(session, host, *claim):
+                        continue
+                    values.update(host=host, claim_memory_mb=claim[0],
+                                  claim_cpu=claim[1])
+                row = models.Container(**values)
+                session.add(row)
+                session.flush()
+                return row
+        return None
     except sa_exc.IntegrityError:
+        # The claim went with the rolled-back transaction.
         if key is not None:
             existing = container_get_by_idempotency_key(
                 values["project_id"], key)
@@ -226,6 +240,7 @@ def _update_container(session, uuid, values, expected_status=None):
 
 def container_destroy(uuid):
     with _session() as session:
+        claims.give_back(session, uuid)
         session.execute(sa.delete(models.Container).where(
             models.Container.uuid == uuid))
         session.execute(sa.delete(models.ContainerAction).where(
@@ -324,8 +339,9 @@ def action_get(container_uuid, request_id):
 
 # -- services -----------------------------------------------------------------
 
-def service_report(host, binary, topic, engine_info=None):
-    """Create or refresh a service's row: its heartbeat."""
+def service_report(host, binary, topic, engine_info=None, capacity=None):
+    """Create or refresh a service's row: its heartbeat, with what its
+    host may give out ({memory_mb, cpus, labels}) when that is given."""
     with _session() as session:
         row = session.scalars(sa.select(models.Service).where(
             models.Service.host == host,
@@ -337,8 +353,17 @@ def service_report(host, binary, topic, engine_info=None):
         row.updated_at = _now()
         if engine_info is not None:
             row.engine_info = engine_info
+        for name, value in (capacity or {}).items():
+            setattr(row, name, value)
         session.flush()
         return row
+
+
+def host_recount(host, default_memory_mb):
+    """Repair a host's usage from its records; the new usage (None when
+    there is no such host)."""
+    with _session() as session:
+        return claims.recount(session, host, default_memory_mb)
 
 
 def service_list(binary=None):
@@ -347,9 +372,3 @@ def service_list(binary=None):
     if binary is not None:
         query = query.where(services.c.binary == binary)
     return _read(query)
-
-
-def container_count_by_host():
-    rows = _read(sa.select(CONTAINERS.c.host, sa.func.count()).group_by(
-        CONTAINERS.c.host))
-    return {host: count for host, count in rows}

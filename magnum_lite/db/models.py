@@ -1,4 +1,5 @@
-"""SQLAlchemy models. alembic/ owns the schema; a test keeps the two equal."""
+"""SQLAlchemy models. The migrations own the schema; a test keeps the two
+equal."""
 import datetime
 
 import sqlalchemy as sa
@@ -60,6 +61,10 @@ class Container(TimestampMixin, Base):
     # The client's Idempotency-Key of the create: a retry gets this record.
     idempotency_key: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(255))
+    # What this container holds of its host's capacity (its limits, or the
+    # defaults placement counts for none), given back when it is deleted.
+    claim_memory_mb: orm.Mapped[int | None]
+    claim_cpu: orm.Mapped[float | None] = orm.mapped_column(sa.Double)
 
 
 class ContainerAction(Base):
@@ -101,3 +106,15 @@ class Service(TimestampMixin, Base):
     report_count: orm.Mapped[int] = orm.mapped_column(default=0)
     # What the Docker Engine behind this conductor says of itself.
     engine_info: orm.Mapped[dict | None]
+    # What placement may give out here (after the reserve and the
+    # allocation ratios; the conductor reports it), and what the claims
+    # of the containers placed here add up to (db/claims.py keeps these).
+    memory_mb: orm.Mapped[int | None]
+    cpus: orm.Mapped[float | None] = orm.mapped_column(sa.Double)
+    labels: orm.Mapped[dict | None]
+    memory_used_mb: orm.Mapped[int] = orm.mapped_column(
+        default=0, server_default="0")
+    cpu_used: orm.Mapped[float] = orm.mapped_column(
+        sa.Double, default=0.0, server_default="0")
+    container_count: orm.Mapped[int] = orm.mapped_column(
+        default=0, server_default="0")

@@ -60,12 +60,17 @@ class Container(base.MagnumLiteObject):
             row = db.container_get_by_name(ident, scope)
         return cls.from_row(context, row)
 
-    def create(self):
-        """Write the new record. With an idempotency_key that the project
-        used before, this becomes that earlier record instead."""
+    def create(self, hosts=None, claim=None):
+        """Write the new record; whether it is new. With an idempotency_key
+        that the project used before, this becomes that earlier record
+        instead. With hosts and claim (memory_mb, cpu), it goes to the
+        first of the hosts where the claim fits; None when none has room.
+        """
         values = self.obj_get_changes()
         values.setdefault("uuid", uuidutils.generate_uuid())
-        row = db.container_create(values)
+        row = db.container_create(values, hosts, claim)
+        if row is None:
+            return None
         self._from_db_object(self._context, self, row)
         return row.uuid == values["uuid"]
 
@@ -107,10 +112,6 @@ class ContainerList(ovo_base.ObjectListBase, base.MagnumLiteObject):
         rows = db.container_list(filters, limit, marker, sort_key, sort_dir)
         return ovo_base.obj_make_list(context, cls(context), rows)
 
-    @classmethod
-    def count_by_host(cls, context):
-        """{host: number of containers}, over every project."""
-        return db.container_count_by_host()
 
     @classmethod
     def on_host(cls, context, host):

@@ -12,7 +12,9 @@ CONDUCTOR = "magnum-lite-conductor"
 @base.ObjectRegistry.register
 class Service(base.MagnumLiteObject):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: capacity (memory_mb, cpus, labels) and what is claimed
+    #              of it (memory_used_mb, cpu_used, container_count)
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -23,19 +25,38 @@ class Service(base.MagnumLiteObject):
         "disabled_reason": fields.StringField(nullable=True),
         "report_count": fields.IntegerField(),
         "engine_info": base.JsonField(nullable=True),
+        "memory_mb": fields.IntegerField(nullable=True),
+        "cpus": fields.FloatField(nullable=True),
+        "labels": base.JsonField(nullable=True),
+        "memory_used_mb": fields.IntegerField(),
+        "cpu_used": fields.FloatField(),
+        "container_count": fields.IntegerField(),
         "created_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
         "updated_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
     }
 
     @classmethod
-    def report(cls, context, host, topic, engine_info=None):
+    def report(cls, context, host, topic, engine_info=None, capacity=None):
         return cls.from_row(context, db.service_report(
-            host, CONDUCTOR, topic, engine_info))
+            host, CONDUCTOR, topic, engine_info, capacity))
+
+    @staticmethod
+    def recount(host, default_memory_mb):
+        """Repair the host's usage from its containers' records."""
+        return db.host_recount(host, default_memory_mb)
 
     @classmethod
     def list(cls, context):
         return [cls.from_row(context, row)
                 for row in db.service_list(CONDUCTOR)]
+
+    @property
+    def memory_free_mb(self):
+        return (self.memory_mb or 0) - self.memory_used_mb
+
+    @property
+    def cpu_free(self):
+        return round((self.cpus or 0) - self.cpu_used, 2)
 
     def is_up(self, down_time):
         last = self.updated_at or self.created_at

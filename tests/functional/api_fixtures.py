@@ -232,8 +232,19 @@ def admin(api):
 @pytest.fixture
 def conductor_host(database):
     """An up conductor service, so creates have a host to go to."""
-    return objects.Service.report(ml_context.admin_context(), HOST,
-                                  "magnum-lite-conductor")
+    return report_host(HOST)
+
+
+# Room for every test's containers, unless a test says otherwise.
+ROOMY = {"memory_mb": 1 << 20, "cpus": 1024.0, "labels": {}}
+
+
+def report_host(host, **capacity):
+    """A conductor's heartbeat, with its host's capacity (ROOMY unless
+    told)."""
+    return objects.Service.report(ml_context.admin_context(), host,
+                                  "magnum-lite-conductor",
+                                  capacity=dict(ROOMY, **capacity))
 
 
 @pytest.fixture

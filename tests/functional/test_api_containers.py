@@ -1,5 +1,6 @@
 """/v1/containers: create, show, list, update and delete, through the real
 WSGI app on a real database; the conductor is a recording stand-in."""
+from concurrent import futures
 import datetime
 import json
 
@@ -17,6 +18,7 @@ from tests import conftest
 from tests.functional.api_fixtures import Client
 from tests.functional.api_fixtures import container_rows
 from tests.functional.api_fixtures import error_of
+from tests.functional.api_fixtures import report_host
 from tests.functional.api_fixtures import HOST
 
 pytest_plugins = ["tests.functional.api_fixtures"]
@@ -328,26 +330,126 @@ def test_no_conductor_up_is_503_and_writes_nothing(api, conductor):
     assert conductor.calls == []
 
 
-def test_new_containers_go_to_the_up_host_with_fewest(admin, make_container):
-    api = admin  # who sees where a container went
-    for host in ("host-b", "host-c"):
-        objects.Service.report(ml_context.admin_context(), host,
-                               "magnum-lite-conductor")
-    make_container(name="one", host=HOST)
-    make_container(name="two", host="host-c")
-    assert create(api).json["host"] == "host-b"
-    # One each now: ties go to the first host by name.
-    assert create(api).json["host"] == HOST
+def _hosts():
+    return {row.host: (row.memory_used_mb, row.cpu_used,
+                       row.container_count)
+            for row in db.service_list()}
+
+
+def _disable(host):
     with db.get_engine().begin() as conn:
         conn.execute(sa.update(models.Service).where(
-            models.Service.host == "host-b").values(disabled=True))
-    placed = {create(api).json["host"] for _ in range(3)}
-    assert "host-b" not in placed
+            models.Service.host == host).values(disabled=True))
+
+
+def test_placement_spreads_by_free_memory_and_claims_it(admin):
+    report_host(HOST, memory_mb=1000, cpus=4.0)
+    report_host("host-b", memory_mb=600, cpus=4.0)
+    placed = [create(admin, memory=m).json["host"]
+              for m in (300, 300, 300, 200)]
+    # Free: 1000 > 600, then 700 > 600, then 400 < 600, then 400 > 300.
+    assert placed == [HOST, HOST, "host-b", HOST]
+    assert _hosts() == {HOST: (800, 3.0, 3), "host-b": (300, 1.0, 1)}
+
+
+def test_packing_fills_the_fullest_host_that_fits(admin, conf):
+    conf.set_override("placement", "pack", group="conductor")
+    report_host(HOST, memory_mb=1000, cpus=4.0)
+    report_host("host-b", memory_mb=600, cpus=4.0)
+    placed = [create(admin, memory=300).json["host"] for _ in range(3)]
+    assert placed == ["host-b", "host-b", HOST]
+
+
+def test_a_container_without_limits_counts_the_defaults(admin, conf):
+    conf.set_override("default_memory_mb", 256, group="conductor")
+    report_host(HOST, memory_mb=1000, cpus=4.0)
+    body = create(admin).json
+    assert (body["memory"], body["cpu"]) == (None, None)
+    assert _hosts()[HOST] == (256, 1.0, 1)
+
+
+def test_when_no_host_fits_the_create_is_refused_and_leaves_nothing(
+        api, admin, conductor):
+    report_host(HOST, memory_mb=512, cpus=2.0)
+    report_host("host-b", memory_mb=256, cpus=8.0)
+    assert create(admin, memory=384).json["host"] == HOST
+    assert create(admin, memory=256).json["host"] == "host-b"
+    response = create(api, memory=300)
+    assert response.status_int == 409
+    error = error_of(response)
+    assert error["code"] == "magnum_lite.no_valid_host"
+    assert error["detail"] == (
+        "No host can take the container: no host has 300 MiB of memory "
+        "free; the most is 128 MiB on host-a")
+    response = create(api, memory=64, cpu=7)
+    assert error_of(response)["detail"] == (
+        "No host can take the container: no host has 7 CPUs free; the "
+        "most is 1 on host-a")
+    assert [c[0] for c in conductor.calls] == ["create", "create"]
+    assert len(container_rows()) == 2
+    assert _hosts() == {HOST: (384, 1.0, 1), "host-b": (256, 1.0, 1)}
+
+
+def test_concurrent_creates_never_overfill_a_host(admin):
+    report_host(HOST, memory_mb=1000, cpus=64.0)
+    report_host("host-b", memory_mb=500, cpus=64.0)
+    with futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: create(admin, memory=100),
+                                range(30)))
+    statuses = sorted(a.status_int for a in answers)
+    assert statuses == [202] * 15 + [409] * 15
+    assert _hosts() == {HOST: (1000, 10.0, 10), "host-b": (500, 5.0, 5)}
+    assert len(container_rows()) == 15
+
+
+def test_a_delete_gives_the_claim_back(admin, conductor):
+    report_host(HOST, memory_mb=1000, cpus=4.0)
+    uuid = create(admin, memory=600).json["uuid"]
+    assert create(admin, memory=600).status_int == 409
+    objects.Container.get(ml_context.admin_context(), uuid).destroy()
+    assert _hosts()[HOST] == (0, 0.0, 0)
+    assert create(admin, memory=600).status_int == 202
+
+
+def test_usage_is_repaired_from_the_records(admin):
+    report_host(HOST, memory_mb=1000, cpus=4.0)
+    create(admin, memory=100)
+    create(admin, memory=200, cpu=0.5)
+    # What writing around the claims (a crash, an operator) might leave.
+    with db.get_engine().begin() as conn:
+        conn.execute(sa.update(models.Service).values(
+            memory_used_mb=999, cpu_used=0, container_count=7))
+    assert objects.Service.recount(HOST, 512) == {
+        "memory_used_mb": 300, "cpu_used": 1.5, "container_count": 2}
+    assert _hosts()[HOST] == (300, 1.5, 2)
+
+
+def test_a_disabled_host_gets_nothing(admin):
+    report_host(HOST)
+    report_host("host-b")
+    _disable("host-b")
+    assert {create(admin).json["host"] for _ in range(3)} == {HOST}
+    _disable(HOST)
+    response = create(admin)
+    assert response.status_int == 409
+    assert "every live host is disabled" in error_of(response)["detail"]
+
+
+def test_hints_ask_for_host_labels(admin, api):
+    report_host(HOST, labels={"disk": "hdd"})
+    report_host("host-b", memory_mb=10, labels={"disk": "ssd"})
+    report_host("host-c", labels={"disk": "ssd", "gpu": "no"})
+    hints = {"label:disk": "ssd"}
+    assert create(admin, hints=hints).json["host"] == "host-c"
+    response = create(api, hints={"label:disk": "tape"})
+    assert response.status_int == 409
+    assert "no enabled host has the labels disk=tape" in error_of(
+        response)["detail"]
+    assert create(api, hints={"cpu": "fast"}).status_int == 400
 
 
 def test_choosing_a_host_is_for_admins(api, admin):
-    objects.Service.report(ml_context.admin_context(), "host-b",
-                           "magnum-lite-conductor")
+    report_host("host-b")
     response = create(api, host="host-b")
     assert response.status_int == 403
     assert "container:create:host" in error_of(response)["detail"]

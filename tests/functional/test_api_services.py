@@ -25,7 +25,9 @@ ENGINE_INFO = {"cpus": 4, "memory": 8 * 1024 ** 3,
 def services(database):
     admin = ml_context.admin_context()
     up = objects.Service.report(admin, "host-a", "magnum-lite-conductor",
-                                engine_info=ENGINE_INFO)
+                                engine_info=ENGINE_INFO, capacity={
+                                    "memory_mb": 7680, "cpus": 64.0,
+                                    "labels": {"disk": "ssd"}})
     down = objects.Service.report(admin, "host-b", "magnum-lite-conductor")
     old = datetime.datetime(2020, 1, 1)
     with db.get_engine().begin() as conn:
@@ -53,17 +55,21 @@ def test_show_a_service(admin, services):
     assert admin.get("/v1/services/999999").status_int == 404
 
 
-def test_hosts_show_what_their_engine_reports(admin, services,
-                                              make_container):
-    make_container(name="one", host="host-a")
-    make_container(name="two", host="host-a", project="project-b")
+def test_hosts_show_their_engine_and_what_is_claimed(admin, services):
+    for memory in (64, 128):
+        assert admin.post("/v1/containers", {
+            "image": "busybox", "memory": memory, "cpu": 0.5,
+            "host": "host-a"}).status_int == 202
     hosts = {h["hostname"]: h for h in admin.get("/v1/hosts/").json["hosts"]}
     host = hosts["host-a"]
-    assert (host["cpus"], host["mem_total"], host["docker_version"]) == (
-        4, 8192, "20.10.24")
-    assert host["total_containers"] == 2
-    assert hosts["host-b"]["cpus"] is None
-    assert hosts["host-b"]["total_containers"] == 0
+    assert (host["docker_version"], host["os"]) == (
+        "20.10.24", "Debian GNU/Linux 12 (bookworm)")
+    # What placement may give out, and what the claims hold, at once.
+    assert (host["mem_total"], host["mem_used"], host["cpus"],
+            host["cpu_used"], host["total_containers"], host["labels"]) == (
+        7680, 192, 64.0, 1.0, 2, {"disk": "ssd"})
+    assert (hosts["host-b"]["mem_total"], hosts["host-b"]["cpus"],
+            hosts["host-b"]["total_containers"]) == (None, None, 0)
     by_uuid = admin.get(f"/v1/hosts/{host['uuid']}").json
     by_name = admin.get("/v1/hosts/host-a").json
     assert by_uuid == by_name == host

@@ -1,5 +1,7 @@
 """Three conductors, each on a Docker Engine of its own, behind one API."""
 import collections
+from concurrent import futures
+import os
 
 import docker
 import pytest
@@ -104,3 +106,46 @@ def test_the_other_two_serve_when_one_conductor_is_killed(d):
     # Leave the deployment whole for whatever runs next.
     d.restart(victim)
     assert d.services()[victim]["state"] == "up"
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """Three hosts that declare 256 MiB each: room for twelve 64 MiB
+    containers in all."""
+    with multihost.deployed(
+            tmp_path_factory.mktemp("small"), 3, options={"conductor": {
+                "memory_mb": 256, "reserved_host_memory_mb": 0,
+                "cpus": 2}}) as d:
+        yield d
+
+
+def test_twice_what_fits_asked_at_once_gets_exactly_what_fits(small):
+    d = small
+    d.wait_alive()
+
+    def create(i):
+        status, body = d.request(
+            "POST", "/v1/containers?run=true",
+            dict(image=os.environ["MAGNUM_LITE_TEST_IMAGE"],
+                 command=["sleep", "300"], memory="64", name="fit-%d" % i))
+        return status, body
+
+    with futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(create, range(24)))
+    accepted = [body["uuid"] for status, body in answers if status == 202]
+    refused = [body for status, body in answers if status != 202]
+    assert len(accepted) == 12, answers
+    assert {r["errors"][0]["code"] for r in refused} == {
+        "magnum_lite.no_valid_host"}
+    records = d.wait_status(accepted, lifecycle.RUNNING, timeout=120)
+    _assert_on_its_engine(d, records)
+    counts = _counts(d)
+    assert max(counts.values()) - min(counts.values()) <= 1, counts
+    for host in d.hosts:
+        given = sum(d.docker(host).inspect_container(c.id)["HostConfig"][
+            "Memory"] for c in d.census()[host])
+        assert given <= 256 * MiB, (host, given)
+        listed = d.hosts_listed()[host]
+        assert (listed["mem_total"], listed["mem_used"],
+                listed["total_containers"]) == (256, 64 * counts[host],
+                                                counts[host])

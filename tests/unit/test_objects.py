@@ -15,7 +15,7 @@ EXPECTED = {
     "ContainerAction": "1.0-0ea69e9dfd8e98633397aa4c0299d35b",
     "ContainerActionList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "ContainerList": "1.2-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Service": "1.0-b5c6d9cb7eafd74d992fc1cf57e52f98",
+    "Service": "1.1-4aa0899ed0e73d3efbc98d83ab70896d",
 }
 
 

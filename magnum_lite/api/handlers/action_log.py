@@ -7,7 +7,7 @@ from magnum_lite import objects
 from magnum_lite import policy
 
 
-@util.spec(returns=schemas.ANY_OBJECT)
+@util.spec(returns=schemas.ACTION_LIST, errors=(404, 409))
 def list_actions(request, container_ident):
     """The actions asked of a container: {"containerActions": [...]}."""
     container = util.container(request, container_ident,
@@ -18,7 +18,7 @@ def list_actions(request, container_ident):
         views.action(request, action) for action in actions]})
 
 
-@util.spec(returns=schemas.ANY_OBJECT)
+@util.spec(returns=schemas.ACTION_DETAIL, errors=(404, 409))
 def show(request, container_ident, request_id):
     """One action, by the id of the request that asked for it."""
     container = util.container(request, container_ident,

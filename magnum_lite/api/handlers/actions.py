@@ -28,7 +28,7 @@ def _signal(params):
 def _state_change(action, summary, query=None, options=None):
     """The handler of one of lifecycle.STATE_CHANGES: policy, the query's
     options, the lifecycle table, then the cast; 202 at once."""
-    @util.spec(status=202, query=query)
+    @util.spec(status=202, query=query, errors=(404, 409))
     def handler(request, container_ident):
         container = util.container(request, container_ident,
                                    "container:" + action)
@@ -55,7 +55,8 @@ STATE_CHANGES = {action: _state_change(action, *row) for action, row in {
 }.items()}
 
 
-@util.spec(query=schemas.RENAME_QUERY, returns=schemas.CONTAINER)
+@util.spec(query=schemas.RENAME_QUERY, returns=schemas.CONTAINER,
+           errors=(404, 409))
 def rename(request, container_ident):
     """Rename a container (as PATCH {"name": ...} does)."""
     container = util.container(request, container_ident,
@@ -69,8 +70,8 @@ def rename(request, container_ident):
     return util.respond(views.container(request, container))
 
 
-@util.spec(status=202, query=schemas.COMMIT_QUERY,
-           returns=schemas.ANY_OBJECT)
+@util.spec(status=202, query=schemas.COMMIT_QUERY, returns=schemas.COMMIT,
+           errors=(404, 409))
 def commit(request, container_ident):
     """Make an image from a container: ?repository=&tag=."""
     container = util.container(request, container_ident,
@@ -84,7 +85,8 @@ def commit(request, container_ident):
     return util.respond({"uuid": image["uuid"]}, status=202)
 
 
-@util.spec(query=schemas.LOGS_QUERY, returns={"type": "string"})
+@util.spec(query=schemas.LOGS_QUERY, returns=schemas.LOGS,
+           errors=(404, 409))
 def logs(request, container_ident):
     """A container's logs, as one JSON string."""
     container = util.container(request, container_ident,
@@ -105,7 +107,8 @@ def logs(request, container_ident):
     return util.respond(text)
 
 
-@util.spec(query=schemas.EXECUTE_QUERY, returns=schemas.ANY_OBJECT)
+@util.spec(query=schemas.EXECUTE_QUERY, returns=schemas.EXECUTE,
+           errors=(404, 409, 504))
 def execute(request, container_ident):
     """Run ?command= in a running container: its output and exit code."""
     container = util.container(request, container_ident,
@@ -121,7 +124,8 @@ def execute(request, container_ident):
     return util.respond(result)
 
 
-@util.spec(query=schemas.TOP_QUERY, returns=schemas.ANY_OBJECT)
+@util.spec(query=schemas.TOP_QUERY, returns=schemas.TOP,
+           errors=(404, 409))
 def top(request, container_ident):
     """The processes of a container: {"Titles": [...], "Processes": [...]}.
     """
@@ -133,7 +137,7 @@ def top(request, container_ident):
                                               ps_args=ps_args))
 
 
-@util.spec(returns=schemas.STATS)
+@util.spec(returns=schemas.STATS, errors=(404, 409))
 def stats(request, container_ident):
     """A snapshot of a container's resource usage."""
     container = util.container(request, container_ident,
@@ -150,7 +154,8 @@ def _archives_are_base64(request):
                    f"{microversion.ARCHIVE_IS_BASE64}; ask for it.")
 
 
-@util.spec(query=schemas.ARCHIVE_QUERY, returns=schemas.ANY_OBJECT)
+@util.spec(query=schemas.ARCHIVE_QUERY, returns=schemas.ARCHIVE,
+           errors=(404, 409))
 def get_archive(request, container_ident):
     """A tar of ?path= in the container: {"data": base64, "stat": {...}}."""
     container = util.container(request, container_ident,
@@ -162,7 +167,8 @@ def get_archive(request, container_ident):
     return util.respond({"data": archive["data"], "stat": archive["stat"]})
 
 
-@util.spec(query=schemas.ARCHIVE_QUERY, body=schemas.PUT_ARCHIVE)
+@util.spec(query=schemas.ARCHIVE_QUERY, body=schemas.PUT_ARCHIVE,
+           errors=(404, 409))
 def put_archive(request, container_ident):
     """Unpack a tar (base64 in {"data": ...}) into ?path= in the container.
     """

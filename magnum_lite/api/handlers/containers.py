@@ -50,7 +50,8 @@ def list_containers(request):
     return util.respond(body)
 
 
-@util.spec(query=schemas.CONTAINER_SHOW_QUERY, returns=schemas.CONTAINER)
+@util.spec(query=schemas.CONTAINER_SHOW_QUERY, returns=schemas.CONTAINER,
+           errors=(404, 409))
 def show(request, container_ident):
     """Show a container, by uuid or by name."""
     if validation.flag(request.query().get("all_projects")):
@@ -61,7 +62,8 @@ def show(request, container_ident):
 
 
 @util.spec(status=202, query=schemas.CONTAINER_CREATE_QUERY,
-           body=schemas.container_create, returns=schemas.CONTAINER)
+           body=schemas.container_create, returns=schemas.CONTAINER,
+           errors=(404, 409))
 def create(request):
     """Record a new container and ask a conductor to build it (and start
     it with ?run=true); the record says how that goes."""
@@ -76,9 +78,11 @@ def create(request):
     values["idempotency_key"] = validation.idempotency_key(
         request.headers.get(IDEMPOTENCY_HEADER))
     context = request.context
-    values["host"] = scheduler.choose_host(context, request.conf,
-                                           body.get("host"))
-    container, new = _create_record(context, values)
+    claim = scheduler.claim_for(request.conf, values["memory"],
+                                values["cpu"])
+    hosts = scheduler.plan(context, request.conf, claim, body.get("hints"),
+                           body.get("host"))
+    container, new = _create_record(context, values, hosts, claim)
     if new:
         try:
             request.conductor.create(context, container, run=run)
@@ -113,7 +117,7 @@ def _values(request, body):
     }
 
 
-def _create_record(context, values, attempts=5):
+def _create_record(context, values, hosts, claim, attempts=5):
     generated = values["name"] is None
     for _ in range(attempts):
         if generated:
@@ -125,15 +129,20 @@ def _create_record(context, values, attempts=5):
             **values)
         try:
             # A retry with the same Idempotency-Key gets the first record.
-            return container, container.create()
+            new = container.create(hosts, claim)
         except exception.ContainerNameExists:
             if not generated:
                 raise
+            continue
+        if new is None:
+            raise scheduler.no_room(hosts, claim)
+        return container, new
     raise exception.Conflict(reason="Could not find a free name; name "
                                     "the container.")
 
 
-@util.spec(body=schemas.CONTAINER_UPDATE, returns=schemas.CONTAINER)
+@util.spec(body=schemas.CONTAINER_UPDATE, returns=schemas.CONTAINER,
+           errors=(404, 409))
 def update(request, container_ident):
     """Rename a container or change its memory and CPU, live."""
     container = util.container(request, container_ident,
@@ -158,7 +167,8 @@ def update(request, container_ident):
     return util.respond(views.container(request, container))
 
 
-@util.spec(status=204, query=schemas.CONTAINER_DELETE_QUERY)
+@util.spec(status=204, query=schemas.CONTAINER_DELETE_QUERY,
+           errors=(404, 409))
 def delete(request, container_ident):
     """Delete a container: with stop=true a running one is stopped first,
     with force=true (admin) whatever its status."""

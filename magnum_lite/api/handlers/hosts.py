@@ -11,30 +11,26 @@ def _idents(service):
     return (views.host_uuid(service), service.host)
 
 
-@util.spec(query=schemas.PAGE_QUERY, returns=schemas.ANY_OBJECT)
+@util.spec(query=schemas.PAGE_QUERY, returns=schemas.HOST_LIST)
 def list_hosts(request):
-    """Every Docker host with what its engine reports."""
+    """Every Docker host: what its engine reports, and what is given out of
+    it."""
     request.authorize(policy.HOST_GET_ALL)
     params = request.query()
     services, next_page = util.page(
         request, "hosts", objects.Service.list(request.context), params,
         _idents)
-    counts = objects.ContainerList.count_by_host(request.context)
-    body = {"hosts": [views.host(request, service,
-                                 counts.get(service.host, 0))
-                      for service in services]}
+    body = {"hosts": [views.host(request, service) for service in services]}
     if next_page:
         body["next"] = next_page
     return util.respond(body)
 
 
-@util.spec(returns=schemas.ANY_OBJECT)
+@util.spec(returns=schemas.HOST, errors=(404,))
 def show(request, host_ident):
     """One host, by its uuid or its name."""
     request.authorize(policy.HOST_GET)
     for service in objects.Service.list(request.context):
         if host_ident in _idents(service):
-            counts = objects.ContainerList.count_by_host(request.context)
-            return util.respond(views.host(request, service,
-                                           counts.get(service.host, 0)))
+            return util.respond(views.host(request, service))
     raise exception.HostNotFound(host=host_ident)

@@ -10,7 +10,7 @@ from magnum_lite import policy
 _IMAGE_NAMESPACE = uuid.UUID("5a0f4f2e-3c1d-4d8e-9a47-2b6f0c9e7d13")
 
 
-@util.spec(query=schemas.PAGE_QUERY, returns=schemas.ANY_OBJECT)
+@util.spec(query=schemas.PAGE_QUERY, returns=schemas.IMAGE_LIST)
 def list_images(request):
     """The images every live conductor's engine holds, one row a tag."""
     request.authorize(policy.IMAGE_GET_ALL)

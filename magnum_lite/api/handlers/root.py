@@ -18,7 +18,7 @@ def _v1(request):
     }
 
 
-@util.spec(returns=schemas.ANY_OBJECT)
+@util.spec(returns=schemas.VERSIONS)
 def versions(request):
     """The API versions: what a client reads before anything else."""
     return util.respond({
@@ -29,7 +29,7 @@ def versions(request):
     })
 
 
-@util.spec(returns=schemas.ANY_OBJECT)
+@util.spec(returns=schemas.V1)
 def v1(request):
     """The v1 API: its version range, media type and resources."""
     body = _v1(request)
@@ -44,7 +44,7 @@ def v1(request):
     return util.respond(body)
 
 
-@util.spec(returns=schemas.ANY_OBJECT)
+@util.spec(returns=schemas.OPENAPI)
 def openapi(request):
     """This API as an OpenAPI 3.1 document, from the validating schemas."""
     return util.respond(openapi_document.document())

@@ -12,7 +12,7 @@ def _view(request, service):
         request.conf.conductor.service_down_time))
 
 
-@util.spec(query=schemas.PAGE_QUERY, returns=schemas.ANY_OBJECT)
+@util.spec(query=schemas.PAGE_QUERY, returns=schemas.SERVICE_LIST)
 def list_services(request):
     """Every conductor service, up or down: {"services": [...]}."""
     request.authorize(policy.SERVICE_GET_ALL)
@@ -26,7 +26,7 @@ def list_services(request):
     return util.respond(body)
 
 
-@util.spec(returns=schemas.ANY_OBJECT)
+@util.spec(returns=schemas.SERVICE_SHOW, errors=(404,))
 def show(request, service_id):
     """One conductor service, by its id."""
     request.authorize(policy.SERVICE_GET)
