@@ -6,6 +6,8 @@ environment, the first test that needs them runs it; when that fails, the
 run stops with the reason. Nothing is ever skipped for want of it.
 """
 import contextlib
+import http.client
+import json
 import os
 import pathlib
 import shlex
@@ -57,6 +59,20 @@ def make_conf(**groups):
 def server_url(kind):
     return os.environ.get("MAGNUM_LITE_TEST_%s_URL" % kind.upper(),
                           DEFAULT_URLS[kind])
+
+
+def request_json(port, method, path, body=None, headers=None, timeout=60):
+    """(status, JSON body or None) of one request to a server of ours on
+    127.0.0.1:port, on a connection of its own."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=json.dumps(body)
+                     if body is not None else None, headers=headers or {})
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, (json.loads(data) if data else None)
+    finally:
+        conn.close()
 
 
 @contextlib.contextmanager

@@ -74,28 +74,33 @@ def _labels(hints):
     return refuse
 
 
-def _memory(memory_mb):
+def _free(ask, free, asked, most):
+    """Refuses a host with less than `ask` of a resource free: free(host)
+    reads it; asked and most word the refusal ("{} MiB of memory")."""
     def why(hosts):
-        best = max(hosts, key=lambda s: (s.memory_free_mb, s.host))
-        return (f"no host has {memory_mb} MiB of memory free; the most is "
-                f"{max(best.memory_free_mb, 0)} MiB on {best.host}")
+        best = max(hosts, key=lambda s: (free(s), s.host))
+        return (f"no host has {asked.format(_number(ask))} free; the most "
+                f"is {most.format(_number(max(free(best), 0)))} on "
+                f"{best.host}")
 
     @_filter(why)
     def refuse(service):
-        return service.memory_free_mb < memory_mb
+        return free(service) < ask
     return refuse
+
+
+def _memory(memory_mb):
+    return _free(memory_mb, lambda s: s.memory_free_mb,
+                 "{} MiB of memory", "{} MiB")
 
 
 def _cpu(cpu):
-    def why(hosts):
-        best = max(hosts, key=lambda s: (s.cpu_free, s.host))
-        return (f"no host has {cpu:g} CPUs free; the most is "
-                f"{max(best.cpu_free, 0):g} on {best.host}")
+    return _free(cpu, lambda s: s.cpu_free, "{} CPUs", "{}")
 
-    @_filter(why)
-    def refuse(service):
-        return service.cpu_free < cpu
-    return refuse
+
+def _number(value):
+    """7 for 7.0: how a person writes an amount."""
+    return int(value) if value == int(value) else value
 
 
 def no_room(hosts, claim):

@@ -3,8 +3,6 @@ import collections
 from concurrent import futures
 import contextlib
 import datetime
-import http.client
-import json
 import os
 import shlex
 import signal
@@ -269,17 +267,9 @@ class MultiHost:
     # -- the REST API --
 
     def request(self, method, path, body=None, headers=None, timeout=60):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port,
-                                          timeout=timeout)
-        try:
-            conn.request(method, path, body=json.dumps(body)
-                         if body is not None else None,
-                         headers=dict(HEADERS, **(headers or {})))
-            response = conn.getresponse()
-            data = response.read()
-            return response.status, (json.loads(data) if data else None)
-        finally:
-            conn.close()
+        return shared.request_json(self.port, method, path, body,
+                                   dict(HEADERS, **(headers or {})),
+                                   timeout)
 
     def get(self, path):
         status, body = self.request("GET", path)

@@ -13,8 +13,6 @@ lets the service recover by itself, and takes a census:
 and asserts all three are zero. The figures are printed (pytest -s).
 """
 import contextlib
-import http.client
-import json
 import os
 import signal
 import socket
@@ -88,16 +86,8 @@ class Deployment:
         self.processes = {}
 
     def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        try:
-            conn.request(method, path, body=json.dumps(body)
-                         if body is not None else None,
-                         headers=dict(HEADERS, **(headers or {})))
-            response = conn.getresponse()
-            data = response.read()
-            return response.status, (json.loads(data) if data else None)
-        finally:
-            conn.close()
+        return shared.request_json(self.port, method, path, body,
+                                   dict(HEADERS, **(headers or {})))
 
     def wait_ready(self, timeout=60):
         deadline = time.monotonic() + timeout
