@@ -66,7 +66,9 @@ def start_service(state, docker_url, database, port):
     conf = os.path.join(state, "bench.conf")
     with open(conf, "w") as f:
         f.write("[DEFAULT]\nstate_path = %s\nhost = bench-%s\n"
-                "[api]\nport = %d\n[docker]\napi_url = %s\n" % (
+                "[api]\nport = %d\n[docker]\napi_url = %s\n"
+                # The bench makes more containers than a default quota.
+                "[quota]\ncontainers = -1\nmemory = -1\ncpu = -1\n" % (
                     state, uuid.uuid4().hex[:6], port, docker_url))
         if database:
             f.write("[database]\nconnection = %s\n" % database)

@@ -147,6 +147,22 @@ database_opts = [
     cfg.IntOpt("sqlite_busy_timeout", default=30000, min=0,
                help="Milliseconds SQLite waits for a lock before failing."),
 ]
+# The limits of a project that has none of its own and whose "default"
+# quota class says nothing of the resource; -1 is no limit. Zun's defaults.
+quota_opts = [
+    cfg.IntOpt("containers", default=40, min=-1,
+               help="Containers a project may have."),
+    cfg.IntOpt("memory", default=50 * 1024, min=-1,
+               help="MiB of memory a project's containers may claim (one "
+                    "without a limit counts [conductor] "
+                    "default_memory_mb)."),
+    cfg.IntOpt("cpu", default=20, min=-1,
+               help="CPUs a project's containers may claim (one without a "
+                    "limit counts 1)."),
+    cfg.IntOpt("disk", default=100, min=-1,
+               help="GiB of disk a project may claim (no container asks "
+                    "for disk yet)."),
+]
 
 GROUPS = (
     (None, default_opts),
@@ -154,6 +170,7 @@ GROUPS = (
     ("conductor", conductor_opts),
     ("docker", docker_opts),
     ("database", database_opts),
+    ("quota", quota_opts),
 )
 
 

@@ -6,6 +6,7 @@
     |   +-- InvalidParameter
     |   +-- DockerInvalid             Docker refused the arguments (400)
     +-- Forbidden                403  policy said no
+    |   +-- QuotaExceeded             the project's quota has no room
     +-- NotFound                 404
     |   +-- ContainerNotFound
     |   +-- ImageNotFound             also: policy "never", no local image
@@ -72,6 +73,12 @@ class Forbidden(MagnumLiteError):
     code = 403
     title = "Forbidden"
     msg_fmt = "Policy does not allow %(action)s to be performed."
+
+
+class QuotaExceeded(Forbidden):
+    msg_fmt = ("Quota exceeded for %(resource)s: the project's limit is "
+               "%(limit)s, %(used)s is in use and %(asked)s more was "
+               "asked.")
 
 
 class NotFound(MagnumLiteError):

@@ -60,6 +60,12 @@ HOST_GET_ALL = "host:get_all"
 HOST_GET = "host:get"
 SERVICE_GET_ALL = "service:get_all"
 SERVICE_GET = "service:get"
+QUOTA_GET = "quota:get"
+QUOTA_GET_DEFAULT = "quota:get_default"
+QUOTA_UPDATE = "quota:update"
+QUOTA_DELETE = "quota:delete"
+QUOTA_CLASS_GET = "quota_class:get"
+QUOTA_CLASS_UPDATE = "quota_class:update"
 
 _ADMIN = "rule:" + CONTEXT_IS_ADMIN
 _READER = "rule:" + ADMIN_OR_READER
@@ -162,6 +168,19 @@ def list_rules():
               "GET", "/v1/services"),
         _rule(SERVICE_GET, _ADMIN, "Show a conductor service.",
               "GET", "/v1/services/{service_id}"),
+        _rule(QUOTA_GET, _READER, "Show a project's quota (and usage).",
+              "GET", "/v1/quotas/{project_id}"),
+        _rule(QUOTA_GET_DEFAULT, _READER, "Show the default quota.",
+              "GET", "/v1/quotas/{project_id}/defaults"),
+        _rule(QUOTA_UPDATE, _ADMIN, "Set a project's quota.",
+              "PUT", "/v1/quotas/{project_id}"),
+        _rule(QUOTA_DELETE, _ADMIN,
+              "Return a project to its quota class's limits.",
+              "DELETE", "/v1/quotas/{project_id}"),
+        _rule(QUOTA_CLASS_GET, _ADMIN, "Show a quota class.",
+              "GET", "/v1/quota_classes/{quota_class_name}"),
+        _rule(QUOTA_CLASS_UPDATE, _ADMIN, "Set a quota class's limits.",
+              "PUT", "/v1/quota_classes/{quota_class_name}"),
     ]
 
 

@@ -38,7 +38,7 @@ VERSIONS = [
     "1.23",  # mounts may inject files (we accept only an empty list)
     "1.24",  # create accepts exposed_ports (only empty)
     "1.25",  # get_archive/put_archive carry base64 data
-    "1.26",  # quotas (not served)
+    "1.26",  # quotas and quota classes
     "1.27",  # network delete (not served)
     "1.28",  # create accepts cpu_policy (only "shared")
     "1.29",  # hosts show enable_cpu_pinning
@@ -78,6 +78,7 @@ DEFAULT_VERSION = MIN_VERSION
 # What changes for a client, and from which version.
 COMMAND_IS_LIST = Version(1, 20)
 ARCHIVE_IS_BASE64 = Version(1, 25)
+QUOTAS = Version(1, 26)
 ACTION_FINISH_TIME = Version(1, 33)
 # Create-body fields, from the version that introduced each.
 CREATE_FIELDS_SINCE = {

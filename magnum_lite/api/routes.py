@@ -13,6 +13,7 @@ from magnum_lite.api.handlers import actions
 from magnum_lite.api.handlers import containers
 from magnum_lite.api.handlers import hosts
 from magnum_lite.api.handlers import images
+from magnum_lite.api.handlers import quotas
 from magnum_lite.api.handlers import root
 from magnum_lite.api.handlers import services
 from magnum_lite import exception
@@ -49,6 +50,11 @@ ROUTES = {
     "/v1/hosts": {"GET": hosts.list_hosts},
     "/v1/hosts/{host_ident}": {"GET": hosts.show},
     "/v1/services": {"GET": services.list_services},
+    "/v1/quotas/{project_id}": {"GET": quotas.show, "PUT": quotas.update,
+                                "DELETE": quotas.delete},
+    "/v1/quotas/{project_id}/defaults": {"GET": quotas.defaults},
+    "/v1/quota_classes/{quota_class_name}": {
+        "GET": quotas.show_class, "PUT": quotas.update_class},
     "/v1/services/{service_id}": {"GET": services.show},
 }
 

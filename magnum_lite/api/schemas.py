@@ -226,6 +226,14 @@ COMMIT_QUERY = _object({
 ARCHIVE_QUERY = _object({"path": {"type": "string", "minLength": 1,
                                   "maxLength": 4096}}, required=["path"])
 
+QUOTA_LIMIT = {"type": ["integer", "string"], "pattern": "^(-1|[0-9]{1,9})$",
+               "minimum": -1, "maximum": 999999999,
+               "description": "A limit; -1 for none."}
+QUOTA_SET = _object({name: QUOTA_LIMIT
+                     for name in ("containers", "memory", "cpu", "disk")},
+                    minProperties=1)
+QUOTA_QUERY = _object({"usages": _boolean("Show what is in use too.")})
+
 # -- answers (for the OpenAPI document) ---------------------------------------
 #
 # What views.py and the handlers answer, key for key. A resource's body
@@ -479,3 +487,10 @@ def error(status=None):
 
 
 ERROR = error()
+
+_LIMIT = {"type": "integer", "minimum": -1}
+_QUOTA_RESOURCES = ("containers", "memory", "cpu", "disk")
+QUOTA = _fixed({name: _LIMIT for name in _QUOTA_RESOURCES})
+QUOTA_USAGES = _fixed({name: _fixed({"limit": _LIMIT, "in_use": {
+    "type": "number", "minimum": 0}}) for name in _QUOTA_RESOURCES})
+QUOTA_SHOW = {"oneOf": [QUOTA, QUOTA_USAGES]}

@@ -26,7 +26,7 @@ _WRITER = contextlib.nullcontext()
 # The schema revision this code reads and writes: the newest script in
 # alembic/versions (a test keeps the two equal). Serving processes check it
 # without loading alembic.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 CONTAINERS = models.Container.__table__
 SORT_KEYS = ("id", "uuid", "name", "image", "status", "host", "memory",
@@ -108,13 +108,15 @@ def _now():
 
 # -- containers ---------------------------------------------------------------
 
-def container_create(values, hosts=None, claim=None):
+def container_create(values, hosts=None, claim=None, limits=None):
     """A new container row; the one already made by the same
     Idempotency-Key in the project, if there is one.
 
     With hosts (in the order placement prefers them) and claim
     (memory_mb, cpu), the row goes to the first host where the claim
-    fits, taken in the same transaction; None when it fits on none.
+    fits, taken in the same transaction; None when it fits on none. With
+    limits ({resource: limit}) the project's quota is claimed in that
+    transaction too, or QuotaExceeded.
     """
     key = values.get("idempotency_key")
     try:
@@ -122,7 +124,10 @@ def container_create(values, hosts=None, claim=None):
             with _session() as session:
                 if claim is not None:
                     if not claims.take(session, host, *claim):
-                        continue
+                        continue  # nothing written yet
+                    if limits is not None:
+                        _take_quota(session, values["project_id"], claim,
+                                    limits)
                     values.update(host=host, claim_memory_mb=claim[0],
                                   claim_cpu=claim[1])
                 row = models.Container(**values)
@@ -131,13 +136,34 @@ def container_create(values, hosts=None, claim=None):
                 return row
         return None
     except sa_exc.IntegrityError:
-        # The claim went with the rolled-back transaction.
+        # The claims went with the rolled-back transaction.
         if key is not None:
             existing = container_get_by_idempotency_key(
                 values["project_id"], key)
             if existing is not None:
                 return existing
         raise exception.ContainerNameExists(name=values.get("name"))
+
+
+def _take_quota(session, project_id, claim, limits):
+    """Raise QuotaExceeded (rolling the transaction back) unless the
+    project's quota has room for one more container of `claim`."""
+    asked = {"containers": 1, "memory": claim[0], "cpu": claim[1]}
+    over = claims.take_quota(session, project_id, asked, limits)
+    if over is not None:
+        resource, limit, used = over
+        raise exception.QuotaExceeded(
+            resource=resource, limit=limit, used=_number(used),
+            asked=_number(asked[resource]))
+
+
+def _number(value):
+    return int(value) if value == int(value) else value
+
+
+def quota_usage(project_id):
+    with _session() as session:
+        return claims.usage(session, project_id)
 
 
 def container_get_by_idempotency_key(project_id, key):
@@ -372,3 +398,50 @@ def service_list(binary=None):
     if binary is not None:
         query = query.where(services.c.binary == binary)
     return _read(query)
+
+
+# -- quotas -------------------------------------------------------------------
+
+QUOTAS = models.Quota.__table__
+QUOTA_CLASSES = models.QuotaClass.__table__
+
+
+def quota_get(project_id):
+    """{resource: limit} the project has of its own."""
+    return dict(_read(sa.select(QUOTAS.c.resource, QUOTAS.c.hard_limit)
+                      .where(QUOTAS.c.project_id == project_id)))
+
+
+def quota_class_get(class_name):
+    """{resource: limit} the quota class sets."""
+    return dict(_read(sa.select(QUOTA_CLASSES.c.resource,
+                                QUOTA_CLASSES.c.hard_limit)
+                      .where(QUOTA_CLASSES.c.class_name == class_name)))
+
+
+def _limits_set(table, owner_column, owner, limits):
+    with _session() as session:
+        for resource, limit in limits.items():
+            mine = sa.and_(owner_column == owner,
+                           table.c.resource == resource)
+            if not session.execute(sa.update(table).where(mine).values(
+                    hard_limit=limit)).rowcount:
+                session.execute(sa.insert(table).values(
+                    {owner_column.name: owner, "resource": resource,
+                     "hard_limit": limit}))
+
+
+def quota_set(project_id, limits):
+    _limits_set(QUOTAS, QUOTAS.c.project_id, project_id, limits)
+
+
+def quota_class_set(class_name, limits):
+    _limits_set(QUOTA_CLASSES, QUOTA_CLASSES.c.class_name, class_name,
+                limits)
+
+
+def quota_delete(project_id):
+    """The project goes back to its class's limits."""
+    with _session() as session:
+        session.execute(sa.delete(QUOTAS).where(
+            QUOTAS.c.project_id == project_id))

@@ -1,19 +1,25 @@
-"""Host capacity and the claims on it, each taken or given back in the
-transaction that writes the container it is for.
+"""Host capacity, project quotas, and the claims on both, each taken or
+given back in the transaction that writes the container it is for.
 
 A claim is one conditional UPDATE of the host's row: it adds the
 container's memory and CPU to what is used only while the sum stays within
 the host's capacity, so two API processes placing at once can never give a
 host out twice (whichever writes second finds no room and tries the next
 host). The container row keeps its own share, so a delete gives back
-exactly what was taken, whatever the defaults are by then.
+exactly what was taken, whatever the defaults are by then. A project's
+quota works the same way on its one project_usages row.
 """
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 
 from magnum_lite.db import models
 
 SERVICES = models.Service.__table__
 CONTAINERS = models.Container.__table__
+USAGES = models.ProjectUsage.__table__
+# The quota resources a container claims, by their column in USAGES.
+QUOTA_COLUMNS = {"containers": USAGES.c.containers,
+                 "memory": USAGES.c.memory_mb, "cpu": USAGES.c.cpu}
 CONDUCTOR = "magnum-lite-conductor"
 
 
@@ -34,19 +40,69 @@ def take(session, host, memory_mb, cpu):
     return result.rowcount == 1
 
 
+def take_quota(session, project_id, asked, limits):
+    """Claim asked ({resource: amount}) of the project's quota if it stays
+    within limits ({resource: limit}, -1 for none); None when it did, else
+    the first resource it would exceed with (limit, in use)."""
+    _ensure_usage_row(session, project_id)
+    mine = USAGES.c.project_id == project_id
+    within = [QUOTA_COLUMNS[name] + amount <= limits[name]
+              for name, amount in asked.items() if limits[name] >= 0]
+    result = session.execute(sa.update(USAGES).where(mine, *within).values(
+        {QUOTA_COLUMNS[name]: QUOTA_COLUMNS[name] + amount
+         for name, amount in asked.items()}))
+    if result.rowcount == 1:
+        return None
+    row = session.execute(sa.select(USAGES).where(mine)).one()
+    for name, amount in asked.items():
+        used = getattr(row, QUOTA_COLUMNS[name].name)
+        if 0 <= limits[name] < used + amount:
+            return name, limits[name], used
+    return None  # the limits moved since: it fits now (not reached)
+
+
+def _ensure_usage_row(session, project_id):
+    exists = session.execute(sa.select(USAGES.c.project_id).where(
+        USAGES.c.project_id == project_id)).first()
+    if exists is None:
+        # A savepoint: a concurrent first create of the same project may
+        # insert it too, and only this insert should be undone then.
+        try:
+            with session.begin_nested():
+                session.execute(sa.insert(USAGES).values(
+                    project_id=project_id, containers=0, memory_mb=0,
+                    cpu=0.0))
+        except sa_exc.IntegrityError:
+            pass
+
+
+def usage(session, project_id):
+    """{resource: in use} of a project."""
+    row = session.execute(sa.select(USAGES).where(
+        USAGES.c.project_id == project_id)).first()
+    return {name: (getattr(row, column.name) if row else 0)
+            for name, column in QUOTA_COLUMNS.items()}
+
+
 def give_back(session, container_uuid):
-    """Return the claim of a container about to be deleted, if it has one."""
+    """Return the claims of a container about to be deleted, if it has
+    them: its host's and its project's."""
     row = session.execute(
-        sa.select(CONTAINERS.c.host, CONTAINERS.c.claim_memory_mb,
-                  CONTAINERS.c.claim_cpu)
+        sa.select(CONTAINERS.c.host, CONTAINERS.c.project_id,
+                  CONTAINERS.c.claim_memory_mb, CONTAINERS.c.claim_cpu)
         .where(CONTAINERS.c.uuid == container_uuid)).first()
-    if row is None or row.host is None or row.claim_memory_mb is None:
+    if row is None or row.claim_memory_mb is None:
         return
     session.execute(
         sa.update(SERVICES).where(_host(row.host)).values(
             memory_used_mb=SERVICES.c.memory_used_mb - row.claim_memory_mb,
             cpu_used=SERVICES.c.cpu_used - row.claim_cpu,
             container_count=SERVICES.c.container_count - 1))
+    session.execute(
+        sa.update(USAGES).where(USAGES.c.project_id == row.project_id)
+        .values(containers=USAGES.c.containers - 1,
+                memory_mb=USAGES.c.memory_mb - row.claim_memory_mb,
+                cpu=USAGES.c.cpu - row.claim_cpu))
 
 
 def recount(session, host, default_memory_mb):

@@ -118,3 +118,48 @@ class Service(TimestampMixin, Base):
         sa.Double, default=0.0, server_default="0")
     container_count: orm.Mapped[int] = orm.mapped_column(
         default=0, server_default="0")
+    # An operator's word that this host is down, whatever its heartbeat.
+    forced_down: orm.Mapped[bool] = orm.mapped_column(
+        default=False, server_default=sa.false())
+
+
+class Quota(Base):
+    """A project's limit on one resource (containers, memory, cpu, disk);
+    a project without one has its quota class's, then the configured."""
+    __tablename__ = "quotas"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "resource",
+                            name="uniq_quotas0project_id0resource"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    resource: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    hard_limit: orm.Mapped[int]
+
+
+class QuotaClass(Base):
+    """A named set of limits; "default" applies to every project."""
+    __tablename__ = "quota_classes"
+    __table_args__ = (
+        sa.UniqueConstraint("class_name", "resource",
+                            name="uniq_quota_classes0class_name0resource"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    class_name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    resource: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    hard_limit: orm.Mapped[int]
+
+
+class ProjectUsage(Base):
+    """What a project's containers hold, kept by the same claims as the
+    hosts' (db/claims.py): one row a project, so a quota check and its
+    claim are one conditional UPDATE."""
+    __tablename__ = "project_usages"
+
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                    primary_key=True)
+    containers: orm.Mapped[int] = orm.mapped_column(default=0)
+    memory_mb: orm.Mapped[int] = orm.mapped_column(default=0)
+    cpu: orm.Mapped[float] = orm.mapped_column(sa.Double, default=0.0)

@@ -60,15 +60,16 @@ class Container(base.MagnumLiteObject):
             row = db.container_get_by_name(ident, scope)
         return cls.from_row(context, row)
 
-    def create(self, hosts=None, claim=None):
+    def create(self, hosts=None, claim=None, limits=None):
         """Write the new record; whether it is new. With an idempotency_key
         that the project used before, this becomes that earlier record
         instead. With hosts and claim (memory_mb, cpu), it goes to the
         first of the hosts where the claim fits; None when none has room.
+        With limits, the project's quota is claimed too (QuotaExceeded).
         """
         values = self.obj_get_changes()
         values.setdefault("uuid", uuidutils.generate_uuid())
-        row = db.container_create(values, hosts, claim)
+        row = db.container_create(values, hosts, claim, limits)
         if row is None:
             return None
         self._from_db_object(self._context, self, row)

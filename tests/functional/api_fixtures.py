@@ -51,7 +51,11 @@ def database(api_database):
 
 @pytest.fixture
 def conf():
-    return conftest.make_conf(api={"max_limit": 50})
+    # No quota unless a test sets one: most tests are about something else.
+    return conftest.make_conf(api={"max_limit": 50}, quota=NO_QUOTA)
+
+
+NO_QUOTA = {"containers": -1, "memory": -1, "cpu": -1}
 
 
 class FakeConductor:
@@ -214,6 +218,9 @@ class Client:
 
     def patch(self, path, body=None, **kwargs):
         return self.request("PATCH", path, body=body, **kwargs)
+
+    def put(self, path, body=None, **kwargs):
+        return self.request("PUT", path, body=body, **kwargs)
 
     def delete(self, path, **kwargs):
         return self.request("DELETE", path, **kwargs)

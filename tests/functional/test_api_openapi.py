@@ -66,7 +66,8 @@ def world(database, conf, conductor_host, make_container):
     return {"container_ident": [c.uuid for c in (running, stopped, paused)],
             "request_id": ["req-in-the-log"],
             "host_ident": [conductor_host.host],
-            "service_id": [str(conductor_host.id)]}
+            "service_id": [str(conductor_host.id)],
+            "project_id": ["demo"], "quota_class_name": ["default"]}
 
 
 def _bindings(path, world):

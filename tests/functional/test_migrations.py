@@ -22,7 +22,8 @@ from magnum_lite import exception
 from tests import conftest as shared
 
 REPO = str(shared.ROOT)
-TABLES = {"containers", "container_actions", "services"}
+TABLES = {"containers", "container_actions", "services", "quotas",
+          "quota_classes", "project_usages"}
 
 
 def _configured(kind, tmp_path):
@@ -162,7 +163,7 @@ def _config_file(tmp_path, connection):
 
 # The newest migration: a new one changes this here and
 # db.api.SCHEMA_REVISION, and nothing else.
-HEAD = "0004"
+HEAD = "0005"
 
 
 def _ok(result):

@@ -30,6 +30,8 @@ API = "api"
 # Options every process of a deployment gets; `options` and the
 # per-conductor options given to deployed() are merged over them.
 BASE_OPTIONS = {
+    # Many creates of one project: quotas are tested on their own.
+    "quota": {"containers": -1, "memory": -1, "cpu": -1},
     "conductor": {
         # A killed conductor shows as down within seconds, not a minute;
         # five beats of margin so that a loaded machine does not flap.

@@ -57,6 +57,8 @@ class Deployment:
             "[api]\nport = %d\n"
             "[conductor]\ntopic = ml-fault-%s\nreconcile_interval = 2\n"
             "request_timeout = 20\nheartbeat_interval = 1\n"
+            # Many creates of one project: these runs are not about quotas.
+            "[quota]\ncontainers = -1\nmemory = -1\ncpu = -1\n"
             "[docker]\napi_url = %s\n[database]\nconnection = %s\n" % (
                 self.host, rabbit_url, self.tag, self.port, self.tag,
                 docker_url,

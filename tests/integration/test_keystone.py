@@ -24,6 +24,7 @@ PERSONAS = {
     "admin": ("cloud-admin", "alpha"),
 }
 READ, WRITE, ADMIN, FIELD = "read", "write", "admin-only", "admin-only field"
+QUOTA_READ = "read a project's quota"
 OK = (200, 202, 204)
 # The expected policy, persona by persona. "other" is a member of another
 # project: it is not told that the container exists.
@@ -35,6 +36,9 @@ EXPECTED = {
     # sees no container at all).
     FIELD: {"reader": "hidden", "member": "hidden", "other": 404,
             "admin": "shown"},
+    # A quota is no secret of its project, but another project's member
+    # may not read it (there is nothing to hide that it exists).
+    QUOTA_READ: {"reader": 200, "member": 200, "other": 403, "admin": 200},
 }
 C = "/v1/containers/{container_ident}"
 
@@ -140,6 +144,18 @@ TABLE = {
     policy.HOST_GET: Probe("GET", "/v1/hosts/{host_ident}", ADMIN),
     policy.SERVICE_GET_ALL: Probe("GET", "/v1/services", ADMIN),
     policy.SERVICE_GET: Probe("GET", "/v1/services/{service_id}", ADMIN),
+    policy.QUOTA_GET: Probe("GET", "/v1/quotas/{project_id}", QUOTA_READ,
+                            params={"usages": "true"}),
+    policy.QUOTA_GET_DEFAULT: Probe(
+        "GET", "/v1/quotas/{project_id}/defaults", QUOTA_READ),
+    policy.QUOTA_UPDATE: Probe("PUT", "/v1/quotas/{project_id}", ADMIN,
+                               body={"containers": 50}),
+    policy.QUOTA_DELETE: Probe("DELETE", "/v1/quotas/{project_id}", ADMIN),
+    policy.QUOTA_CLASS_GET: Probe(
+        "GET", "/v1/quota_classes/{quota_class_name}", ADMIN),
+    policy.QUOTA_CLASS_UPDATE: Probe(
+        "PUT", "/v1/quota_classes/{quota_class_name}", ADMIN,
+        body={"disk": 100}),
 }
 # Handed to the conductor: each is in the action log, which says when and
 # how it ended.
@@ -356,6 +372,26 @@ def test_cli_all_projects_as_admin(ks, aio, containers):
     assert {containers["A"], containers["B"]} <= {c["uuid"] for c in listed}
 
 
+def test_cli_quotas(ks, aio, personas, containers):
+    # The admin sets beta's quota; beta's member reads it, with usage.
+    beta = _project_of(personas, containers["B"])
+    cli = keystone_stack.openstack
+    try:
+        cli(ks, *PERSONAS["admin"], "quota", "update", "--memory", "4096",
+            "--containers", "7", beta)
+        shown = json.loads(cli(ks, *PERSONAS["other"], "quota", "get",
+                               "--usages", beta, "-f", "json"))
+        assert shown["memory"] == {"limit": 4096, "in_use": 64}
+        assert shown["containers"]["limit"] == 7
+        default = json.loads(cli(ks, *PERSONAS["admin"], "quota", "class",
+                                 "get", "default", "-f", "json"))
+        assert default["containers"] == 40
+    finally:
+        cli(ks, *PERSONAS["admin"], "quota", "delete", beta)
+    assert json.loads(cli(ks, *PERSONAS["other"], "quota", "get", beta,
+                          "-f", "json"))["containers"] == 40
+
+
 # --- project isolation -------------------------------------------------------
 
 @pytest.mark.parametrize("persona,foreign", [
@@ -405,7 +441,9 @@ def test_admin_only(aio, personas, containers, service_id, rule, persona):
     # The others aim at alpha's P: reader and member own it.
     target = containers["B" if persona == "admin" else "P"]
     response = TABLE[rule].send(personas[persona], _values(
-        aio, target, service_id=service_id))
+        aio, target, service_id=service_id,
+        project_id=_project_of(personas, containers["P"]),
+        quota_class_name="default"))
     assert response.status_code == TABLE[rule].expected(persona), \
         response.text
     if rule == policy.CONTAINER_GET_ALL_ALL_PROJECTS and persona == "admin":
@@ -413,6 +451,25 @@ def test_admin_only(aio, personas, containers, service_id, rule, persona):
     if rule == policy.HOST_GET_ALL and persona == "admin":
         assert aio.host in [h["hostname"] for h in response.json()["hosts"]]
     assert _show(personas["member"], containers["P"]).status_code == 200
+
+
+def _project_of(personas, container):
+    return personas["admin"].get("/v1/containers/" + container).json()[
+        "project_id"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("rule", _rules(QUOTA_READ))
+def test_quota_read(aio, personas, containers, rule, persona):
+    # Alpha's quota: its reader and member read it, beta's member not.
+    alpha = _project_of(personas, containers["A"])
+    response = TABLE[rule].send(personas[persona], _values(
+        aio, project_id=alpha))
+    assert response.status_code == TABLE[rule].expected(persona), \
+        response.text
+    if response.status_code == 200 and rule == policy.QUOTA_GET:
+        # Alpha's A and P are running; each claims what it asked.
+        assert response.json()["containers"]["in_use"] >= 2
 
 
 # --- writes: another project's member is told nothing ------------------------

@@ -149,3 +149,27 @@ def test_twice_what_fits_asked_at_once_gets_exactly_what_fits(small):
         assert (listed["mem_total"], listed["mem_used"],
                 listed["total_containers"]) == (256, 64 * counts[host],
                                                 counts[host])
+
+
+def test_concurrent_creates_of_one_project_stop_at_its_quota(d):
+    # Room for four more 64 MiB containers than the project holds now.
+    path = "/v1/quotas/" + multihost.HEADERS["X-Project-Id"]
+    held = d.get(path + "?usages=true")["memory"]["in_use"]
+    status, _ = d.request("PUT", path, {"memory": held + 256})
+    assert status == 200
+
+    def create(i):
+        return d.request(
+            "POST", "/v1/containers?run=true",
+            dict(image=os.environ["MAGNUM_LITE_TEST_IMAGE"],
+                 command=["sleep", "300"], memory="64", name="q-%d" % i))
+
+    with futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(create, range(10)))
+    accepted = [body["uuid"] for status, body in answers if status == 202]
+    assert len(accepted) == 4, answers
+    assert {body["errors"][0]["code"] for status, body in answers
+            if status != 202} == {"magnum_lite.quota_exceeded"}
+    d.wait_status(accepted, lifecycle.RUNNING, timeout=60)
+    assert d.get(path + "?usages=true")["memory"] == {
+        "limit": held + 256, "in_use": held + 256}

@@ -82,7 +82,8 @@ def create(request):
                                 values["cpu"])
     hosts = scheduler.plan(context, request.conf, claim, body.get("hints"),
                            body.get("host"))
-    container, new = _create_record(context, values, hosts, claim)
+    limits = objects.quota.limits(request.conf, context.project_id)
+    container, new = _create_record(context, values, hosts, claim, limits)
     if new:
         try:
             request.conductor.create(context, container, run=run)
@@ -117,7 +118,7 @@ def _values(request, body):
     }
 
 
-def _create_record(context, values, hosts, claim, attempts=5):
+def _create_record(context, values, hosts, claim, limits, attempts=5):
     generated = values["name"] is None
     for _ in range(attempts):
         if generated:
@@ -129,7 +130,7 @@ def _create_record(context, values, hosts, claim, attempts=5):
             **values)
         try:
             # A retry with the same Idempotency-Key gets the first record.
-            new = container.create(hosts, claim)
+            new = container.create(hosts, claim, limits)
         except exception.ContainerNameExists:
             if not generated:
                 raise

@@ -1,0 +1,116 @@
+"""/v1/quotas and /v1/quota_classes, and creates held to the quota: the
+check and the claim are one step, so concurrent creates of one project
+never pass it."""
+from concurrent import futures
+
+import pytest
+
+from magnum_lite import context as ml_context
+from magnum_lite import objects
+from tests.functional.api_fixtures import container_rows
+from tests.functional.api_fixtures import error_of
+from tests.functional.api_fixtures import HOST
+
+pytest_plugins = ["tests.functional.api_fixtures"]
+
+pytestmark = pytest.mark.usefixtures("conductor_host")
+
+ZUN_DEFAULTS = {"containers": 40, "memory": 51200, "cpu": 20, "disk": 100}
+
+
+@pytest.fixture
+def conf(conf):
+    for name in ("containers", "memory", "cpu"):
+        conf.clear_override(name, group="quota")
+    return conf
+
+
+def _create(client, **fields):
+    return client.post("/v1/containers", dict({"image": "busybox"},
+                                              **fields))
+
+
+def test_a_project_starts_with_the_default_class(api):
+    assert api.get("/v1/quotas/project-a").json == ZUN_DEFAULTS
+    assert api.get("/v1/quotas/project-a/defaults").json == ZUN_DEFAULTS
+
+
+def test_admins_set_and_delete_limits_tenants_read_their_own(api, admin):
+    response = admin.put("/v1/quotas/project-a", {"memory": "1024",
+                                                  "containers": 3})
+    assert response.status_int == 200
+    assert response.json == dict(ZUN_DEFAULTS, memory=1024, containers=3)
+    assert api.get("/v1/quotas/project-a").json["memory"] == 1024
+    refused = api.put("/v1/quotas/project-a", {"memory": 99999})
+    assert refused.status_int == 403
+    assert api.get("/v1/quotas/project-b").status_int == 403
+    assert admin.delete("/v1/quotas/project-a").status_int == 204
+    assert api.get("/v1/quotas/project-a").json == ZUN_DEFAULTS
+    assert admin.put("/v1/quotas/project-a", {"memory": -2}
+                     ).status_int == 400
+    assert admin.put("/v1/quotas/project-a", {"gpus": 1}).status_int == 400
+
+
+def test_quota_classes_set_what_projects_without_limits_get(api, admin):
+    assert admin.get("/v1/quota_classes/default").json == ZUN_DEFAULTS
+    admin.put("/v1/quota_classes/default", {"containers": 7})
+    assert api.get("/v1/quotas/project-a").json["containers"] == 7
+    admin.put("/v1/quotas/project-a", {"containers": 9})
+    assert api.get("/v1/quotas/project-a").json["containers"] == 9
+    assert api.get("/v1/quota_classes/default").status_int == 403
+
+
+def test_quotas_need_microversion_1_26(api):
+    assert api.as_(version="1.25").get(
+        "/v1/quotas/project-a").status_int == 404
+
+
+def test_usages_follow_creates_and_deletes(api, admin):
+    uuid = _create(api, memory=128, cpu=0.5).json["uuid"]
+    _create(api)  # no limits: the defaults count
+    shown = api.get("/v1/quotas/project-a?usages=true").json
+    assert shown["containers"] == {"limit": 40, "in_use": 2}
+    assert shown["memory"] == {"limit": 51200, "in_use": 128 + 512}
+    assert shown["cpu"] == {"limit": 20, "in_use": 1.5}
+    objects.Container.get(ml_context.admin_context(), uuid).destroy()
+    shown = api.get("/v1/quotas/project-a?usages=true").json
+    assert shown["containers"]["in_use"] == 1
+    assert shown["memory"]["in_use"] == 512
+
+
+def test_a_create_over_quota_is_refused_and_claims_nothing(api, admin,
+                                                           conductor):
+    admin.put("/v1/quotas/project-a", {"memory": 1000})
+    assert _create(api, memory=600).status_int == 202
+    response = _create(api, memory=500)
+    assert response.status_int == 403
+    error = error_of(response)
+    assert error["code"] == "magnum_lite.quota_exceeded"
+    assert error["detail"] == (
+        "Quota exceeded for memory: the project's limit is 1000, 600 is in "
+        "use and 500 more was asked.")
+    assert len(container_rows()) == 1
+    assert [c[0] for c in conductor.calls] == ["create"]
+    [host] = [s for s in objects.Service.list(ml_context.admin_context())
+              if s.host == HOST]
+    assert host.memory_used_mb == 600  # the refused one took nothing
+    # Another project is not held to this one's quota.
+    assert _create(api.as_(project="project-b"), memory=500
+                   ).status_int == 202
+
+
+def test_concurrent_creates_of_one_project_never_pass_its_quota(api, admin):
+    admin.put("/v1/quotas/project-a", {"memory": 1000})
+    with futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: _create(api, memory=100),
+                                range(25)))
+    assert sorted(a.status_int for a in answers) == [202] * 10 + [403] * 15
+    assert api.get("/v1/quotas/project-a?usages=true").json["memory"] == {
+        "limit": 1000, "in_use": 1000}
+
+
+@pytest.mark.parametrize("limit", [-2, "-343", "1.5", "lots", 10 ** 10])
+def test_a_limit_is_a_whole_number_or_minus_one(admin, limit):
+    response = admin.put("/v1/quota_classes/default", {"disk": limit})
+    assert response.status_int == 400, response.text
+    assert admin.get("/v1/quota_classes/default").json["disk"] == 100
