@@ -11,6 +11,7 @@
     |   +-- ContainerNotFound
     |   +-- ImageNotFound             also: policy "never", no local image
     |   +-- HostNotFound
+    |   +-- ServiceNotFound
     |   +-- DockerNotFound            Docker has no such object (its 404)
     +-- NotAcceptable            406  microversion out of range
     +-- Conflict                 409
@@ -19,6 +20,7 @@
     |   +-- ActionNotAllowed          the lifecycle table forbids it now
     |   +-- DockerConflict            Docker's 409
     |   +-- NoValidHost               no host can take a new container now
+    |   +-- HostHasContainers         a service deleted while it has some
     +-- RequestTooLarge          413
     +-- NoConductor              503  no conductor service is alive
     +-- DockerUnavailable        503  the engine does not answer
@@ -99,6 +101,10 @@ class HostNotFound(NotFound):
     msg_fmt = "Host %(host)s could not be found."
 
 
+class ServiceNotFound(NotFound):
+    msg_fmt = "No service %(binary)s runs on host %(host)s."
+
+
 class DockerNotFound(NotFound):
     msg_fmt = "Docker could not find it: %(explanation)s"
 
@@ -138,6 +144,11 @@ class NoValidHost(Conflict):
     # conflicts with how much the hosts have free; it may fit once
     # something is deleted, and no proxy should retry it by itself.
     msg_fmt = "No host can take the container: %(reason)s"
+
+
+class HostHasContainers(Conflict):
+    msg_fmt = ("Host %(host)s still has %(count)s container(s); delete "
+               "them (or let them go) before its service.")
 
 
 class RequestTooLarge(MagnumLiteError):

@@ -60,6 +60,8 @@ HOST_GET_ALL = "host:get_all"
 HOST_GET = "host:get"
 SERVICE_GET_ALL = "service:get_all"
 SERVICE_GET = "service:get"
+SERVICE_UPDATE = "service:update"
+SERVICE_DELETE = "service:delete"
 QUOTA_GET = "quota:get"
 QUOTA_GET_DEFAULT = "quota:get_default"
 QUOTA_UPDATE = "quota:update"
@@ -168,6 +170,15 @@ def list_rules():
               "GET", "/v1/services"),
         _rule(SERVICE_GET, _ADMIN, "Show a conductor service.",
               "GET", "/v1/services/{service_id}"),
+        policy.DocumentedRuleDefault(
+            name=SERVICE_UPDATE, check_str=_ADMIN,
+            description="Enable, disable or force down a host's conductor.",
+            operations=[{"method": "PUT", "path": "/v1/services/" + verb}
+                        for verb in ("enable", "disable", "force_down")],
+            scope_types=["project"]),
+        _rule(SERVICE_DELETE, _ADMIN,
+              "Forget a host's conductor (one with no containers).",
+              "DELETE", "/v1/services"),
         _rule(QUOTA_GET, _READER, "Show a project's quota (and usage).",
               "GET", "/v1/quotas/{project_id}"),
         _rule(QUOTA_GET_DEFAULT, _READER, "Show the default quota.",

@@ -49,7 +49,12 @@ ROUTES = {
     "/v1/images": {"GET": images.list_images},
     "/v1/hosts": {"GET": hosts.list_hosts},
     "/v1/hosts/{host_ident}": {"GET": hosts.show},
-    "/v1/services": {"GET": services.list_services},
+    "/v1/services": {"GET": services.list_services,
+                     "DELETE": services.delete},
+    # Before /v1/services/{service_id}: the first template that fits wins.
+    "/v1/services/enable": {"PUT": services.enable},
+    "/v1/services/disable": {"PUT": services.disable},
+    "/v1/services/force_down": {"PUT": services.force_down},
     "/v1/quotas/{project_id}": {"GET": quotas.show, "PUT": quotas.update,
                                 "DELETE": quotas.delete},
     "/v1/quotas/{project_id}/defaults": {"GET": quotas.defaults},

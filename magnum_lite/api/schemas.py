@@ -234,6 +234,21 @@ QUOTA_SET = _object({name: QUOTA_LIMIT
                     minProperties=1)
 QUOTA_QUERY = _object({"usages": _boolean("Show what is in use too.")})
 
+_SERVICE_NAMED = {
+    "host": {"type": "string", "minLength": 1, "maxLength": 255},
+    "binary": {"type": "string", "enum": ["magnum-lite-conductor",
+                                          "zun-compute"],
+               "description": "The conductor (zun-compute, as the "
+                              "clients name it, means the same)."},
+}
+SERVICE_ENABLE_QUERY = _object(_SERVICE_NAMED, required=["host", "binary"])
+SERVICE_DISABLE_QUERY = _object(dict(_SERVICE_NAMED, disabled_reason={
+    "type": "string", "maxLength": 255}), required=["host", "binary"])
+SERVICE_FORCE_DOWN_QUERY = _object(dict(_SERVICE_NAMED, forced_down=_boolean(
+    "Whether the host counts as down whatever its heartbeat.")),
+    required=["host", "binary", "forced_down"])
+SERVICE_DELETE_QUERY = SERVICE_ENABLE_QUERY
+
 # -- answers (for the OpenAPI document) ---------------------------------------
 #
 # What views.py and the handlers answer, key for key. A resource's body
@@ -494,3 +509,8 @@ QUOTA = _fixed({name: _LIMIT for name in _QUOTA_RESOURCES})
 QUOTA_USAGES = _fixed({name: _fixed({"limit": _LIMIT, "in_use": {
     "type": "number", "minimum": 0}}) for name in _QUOTA_RESOURCES})
 QUOTA_SHOW = {"oneOf": [QUOTA, QUOTA_USAGES]}
+
+SERVICE_CHANGED = _fixed({"service": _resource({
+    "host": _STRING, "binary": _STRING, "disabled": {"type": "boolean"},
+    "disabled_reason": _NULLABLE_STRING, "forced_down": {"type": "boolean"},
+}, optional=("disabled", "disabled_reason", "forced_down"))})

@@ -128,7 +128,7 @@ def service(service, up):
         "state": "up" if up else "down",
         "disabled": service.disabled,
         "disabled_reason": service.disabled_reason,
-        "forced_down": False,
+        "forced_down": service.forced_down,
         "report_count": service.report_count,
         "created_at": util.isotime(service.created_at),
         "updated_at": util.isotime(service.updated_at),

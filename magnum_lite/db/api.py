@@ -385,6 +385,31 @@ def service_report(host, binary, topic, engine_info=None, capacity=None):
         return row
 
 
+def service_update(host, binary, values):
+    with _session() as session:
+        row = session.scalars(sa.select(models.Service).where(
+            models.Service.host == host,
+            models.Service.binary == binary)).first()
+        if row is None:
+            raise exception.ServiceNotFound(host=host, binary=binary)
+        for name, value in values.items():
+            setattr(row, name, value)
+        session.flush()
+        return row
+
+
+def service_delete(host, binary):
+    with _session() as session:
+        placed = session.execute(sa.select(sa.func.count()).where(
+            CONTAINERS.c.host == host)).scalar()
+        if placed:
+            raise exception.HostHasContainers(host=host, count=placed)
+        deleted = session.execute(sa.delete(models.Service).where(
+            models.Service.host == host, models.Service.binary == binary))
+        if not deleted.rowcount:
+            raise exception.ServiceNotFound(host=host, binary=binary)
+
+
 def host_recount(host, default_memory_mb):
     """Repair a host's usage from its records; the new usage (None when
     there is no such host)."""

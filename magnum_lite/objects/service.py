@@ -14,7 +14,8 @@ class Service(base.MagnumLiteObject):
     # Version 1.0: Initial version
     # Version 1.1: capacity (memory_mb, cpus, labels) and what is claimed
     #              of it (memory_used_mb, cpu_used, container_count)
-    VERSION = "1.1"
+    # Version 1.2: forced_down
+    VERSION = "1.2"
 
     fields = {
         "id": fields.IntegerField(),
@@ -31,6 +32,7 @@ class Service(base.MagnumLiteObject):
         "memory_used_mb": fields.IntegerField(),
         "cpu_used": fields.FloatField(),
         "container_count": fields.IntegerField(),
+        "forced_down": fields.BooleanField(),
         "created_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
         "updated_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
     }
@@ -58,7 +60,22 @@ class Service(base.MagnumLiteObject):
     def cpu_free(self):
         return round((self.cpus or 0) - self.cpu_used, 2)
 
+    @classmethod
+    def update(cls, context, host, values):
+        """Set disabled, disabled_reason or forced_down of host's
+        conductor; the service after, or ServiceNotFound."""
+        return cls.from_row(context, db.service_update(host, CONDUCTOR,
+                                                       values))
+
+    @staticmethod
+    def delete(host):
+        """Forget host's conductor; HostHasContainers while records are
+        placed there, ServiceNotFound when there is none."""
+        db.service_delete(host, CONDUCTOR)
+
     def is_up(self, down_time):
+        if self.forced_down:  # the operator knows better
+            return False
         last = self.updated_at or self.created_at
         now = datetime.datetime.now(datetime.timezone.utc).replace(
             tzinfo=None)

@@ -25,6 +25,8 @@ from magnum_lite import objects
 
 from tests import conftest
 from tests.functional.api_fixtures import FakeConductor
+from tests.functional.api_fixtures import HOST
+from tests.functional.api_fixtures import report_host
 from tests.functional.api_fixtures import tar_of
 
 pytest_plugins = ["tests.functional.api_fixtures"]
@@ -45,15 +47,28 @@ PERSONAS = ({}, {"X-Roles": "admin"})
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # What generated data seldom hits by chance, given outright: a body of
 # valid base64, at a version that carries archives so.
-HINTS = {"POST /v1/containers/{container_ident}/put_archive": {
-    "body": {"data": base64.b64encode(tar_of("hi.txt", b"hi")).decode()},
-    "headers": {"OpenStack-API-Version": "container latest"}}}
+_ADMIN = {"X-Roles": "admin", "OpenStack-API-Version": "container latest"}
+_NAMED = {"host": HOST, "binary": "magnum-lite-conductor"}
+HINTS = {
+    "POST /v1/containers/{container_ident}/put_archive": {
+        "body": {"data": base64.b64encode(tar_of("hi.txt", b"hi")).decode()},
+        "headers": {"OpenStack-API-Version": "container latest"}},
+    # Services are named in the query: a generated name is never found.
+    "PUT /v1/services/enable": {"query": _NAMED, "headers": _ADMIN},
+    "PUT /v1/services/disable": {"query": _NAMED, "headers": _ADMIN},
+    "PUT /v1/services/force_down": {
+        "query": dict(_NAMED, forced_down="false"), "headers": _ADMIN},
+    # One with no containers (world's are on HOST).
+    "DELETE /v1/services": {"query": dict(_NAMED, host="host-empty"),
+                            "headers": _ADMIN},
+}
 
 
 @pytest.fixture
 def world(database, conf, conductor_host, make_container):
     """Something to act on, in the statuses the actions need: the path
     values that name it."""
+    report_host("host-empty")
     running = make_container(name="web", project="demo")
     stopped = make_container(name="idle", project="demo",
                              status=lifecycle.STOPPED)

@@ -108,3 +108,63 @@ def test_images_come_from_the_live_conductors(admin, services, conductor):
 
 def test_images_are_for_admins(api, services):
     assert api.get("/v1/images").status_int == 403
+
+
+def _service_action(client, verb, **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return client.request("PUT", f"/v1/services/{verb}?{query}")
+
+
+def test_disable_and_enable_a_host(admin, api, services):
+    named = {"host": "host-a", "binary": "magnum-lite-conductor"}
+    response = _service_action(admin, "disable", disabled_reason="disk",
+                               **named)
+    assert response.status_int == 200
+    assert response.json == {"service": dict(
+        named, disabled=True, disabled_reason="disk")}
+    listed = admin.get("/v1/services/").json["services"]
+    assert [(s["disabled"], s["disabled_reason"]) for s in listed
+            if s["host"] == "host-a"] == [(True, "disk")]
+    # host-a is the only live host: a create has nowhere to go.
+    refused = admin.post("/v1/containers", {"image": "busybox"})
+    assert refused.status_int == 409
+    assert "every live host is disabled (disk)" in error_of(
+        refused)["detail"]
+    enabled = _service_action(admin, "enable", **named)
+    assert enabled.json["service"]["disabled"] is False
+    assert admin.post("/v1/containers", {"image": "busybox"}
+                      ).status_int == 202
+    assert _service_action(api, "disable", **named).status_int == 403
+    assert _service_action(admin, "disable", host="nowhere",
+                           binary="magnum-lite-conductor").status_int == 404
+    assert _service_action(admin, "disable", host="host-a",
+                           binary="nova-compute").status_int == 400
+
+
+def test_a_forced_down_host_is_down_whatever_its_heartbeat(admin, services):
+    named = {"host": "host-a", "binary": "zun-compute"}
+    response = _service_action(admin, "force_down", forced_down="True",
+                               **named)
+    assert response.json == {"service": dict(named, forced_down=True)}
+    [shown] = [s for s in admin.get("/v1/services").json["services"]
+               if s["host"] == "host-a"]
+    assert (shown["state"], shown["forced_down"]) == ("down", True)
+    assert admin.post("/v1/containers", {"image": "busybox"}
+                      ).status_int == 503
+    _service_action(admin, "force_down", forced_down="False", **named)
+    assert admin.post("/v1/containers", {"image": "busybox"}
+                      ).status_int == 202
+
+
+def test_a_service_is_deleted_only_without_containers(admin, services,
+                                                      make_container):
+    container = make_container(host="host-b")
+    path = "/v1/services?host=host-b&binary=magnum-lite-conductor"
+    refused = admin.delete(path)
+    assert refused.status_int == 409
+    assert "still has 1 container" in error_of(refused)["detail"]
+    container.destroy()
+    assert admin.delete(path).status_int == 204
+    assert [s["host"] for s in admin.get("/v1/services").json[
+        "services"]] == ["host-a"]
+    assert admin.delete(path).status_int == 404

@@ -144,6 +144,12 @@ TABLE = {
     policy.HOST_GET: Probe("GET", "/v1/hosts/{host_ident}", ADMIN),
     policy.SERVICE_GET_ALL: Probe("GET", "/v1/services", ADMIN),
     policy.SERVICE_GET: Probe("GET", "/v1/services/{service_id}", ADMIN),
+    policy.SERVICE_UPDATE: Probe(
+        "PUT", "/v1/services/disable", ADMIN,
+        params={"host": "{host}", "binary": "magnum-lite-conductor"}),
+    policy.SERVICE_DELETE: Probe(
+        "DELETE", "/v1/services", ADMIN,
+        params={"host": "{host}", "binary": "magnum-lite-conductor"}),
     policy.QUOTA_GET: Probe("GET", "/v1/quotas/{project_id}", QUOTA_READ,
                             params={"usages": "true"}),
     policy.QUOTA_GET_DEFAULT: Probe(
@@ -390,6 +396,25 @@ def test_cli_quotas(ks, aio, personas, containers):
         cli(ks, *PERSONAS["admin"], "quota", "delete", beta)
     assert json.loads(cli(ks, *PERSONAS["other"], "quota", "get", beta,
                           "-f", "json"))["containers"] == 40
+
+
+def test_cli_disable_and_enable_a_host(ks, aio, containers):
+    cli = keystone_stack.openstack
+    admin = PERSONAS["admin"]
+    try:
+        shown = json.loads(cli(ks, *admin, "service", "disable", "--reason",
+                               "maintenance", aio.host,
+                               "magnum-lite-conductor", "-f", "json"))
+        assert (shown["Disabled"], shown["Disabled Reason"]) == (
+            True, "maintenance")
+        listed = json.loads(cli(ks, *admin, "service", "list", "-f",
+                                "json"))
+        assert [s["Disabled"] for s in listed
+                if s["Host"] == aio.host] == [True]
+    finally:
+        shown = json.loads(cli(ks, *admin, "service", "enable", aio.host,
+                               "magnum-lite-conductor", "-f", "json"))
+    assert shown["Disabled"] is False
 
 
 # --- project isolation -------------------------------------------------------

@@ -164,12 +164,31 @@ def test_concurrent_creates_of_one_project_stop_at_its_quota(d):
             dict(image=os.environ["MAGNUM_LITE_TEST_IMAGE"],
                  command=["sleep", "300"], memory="64", name="q-%d" % i))
 
-    with futures.ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(create, range(10)))
+    try:
+        with futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(create, range(10)))
+    finally:
+        # The deployment's other tests are not about quotas.
+        assert d.request("DELETE", path)[0] == 204
     accepted = [body["uuid"] for status, body in answers if status == 202]
     assert len(accepted) == 4, answers
     assert {body["errors"][0]["code"] for status, body in answers
             if status != 202} == {"magnum_lite.quota_exceeded"}
     d.wait_status(accepted, lifecycle.RUNNING, timeout=60)
-    assert d.get(path + "?usages=true")["memory"] == {
-        "limit": held + 256, "in_use": held + 256}
+    assert d.get(path + "?usages=true")["memory"]["in_use"] == held + 256
+
+
+def test_a_disabled_host_receives_nothing(d):
+    off = d.hosts[-1]
+    named = "host=%s&binary=magnum-lite-conductor" % off
+    status, _ = d.request("PUT", "/v1/services/disable?" + named +
+                          "&disabled_reason=maintenance")
+    assert status == 200
+    try:
+        placed = [d.create(name="off-%d" % i) for i in range(6)]
+        assert off not in {c["host"] for c in placed}
+        d.wait_status([c["uuid"] for c in placed], lifecycle.RUNNING)
+    finally:
+        status, _ = d.request("PUT", "/v1/services/enable?" + named)
+        assert status == 200
+    assert d.services()[off]["disabled"] is False

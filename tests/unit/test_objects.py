@@ -15,7 +15,7 @@ EXPECTED = {
     "ContainerAction": "1.0-0ea69e9dfd8e98633397aa4c0299d35b",
     "ContainerActionList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "ContainerList": "1.2-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Service": "1.1-4aa0899ed0e73d3efbc98d83ab70896d",
+    "Service": "1.2-2efa1f78c815374adb301260bf286607",
 }
 
 
