@@ -161,6 +161,27 @@ def _number(value):
     return int(value) if value == int(value) else value
 
 
+def container_claim_change(uuid, memory_mb, cpu, limits):
+    """Move a container's claim on its host and quota to (memory_mb, cpu)
+    in one transaction; NoValidHost or QuotaExceeded (nothing moved) when
+    a raise does not fit. The claim it held before: (memory_mb, cpu)."""
+    with _session() as session:
+        before = session.execute(sa.select(
+            CONTAINERS.c.claim_memory_mb, CONTAINERS.c.claim_cpu).where(
+                CONTAINERS.c.uuid == uuid)).one()
+        refused = claims.change(session, uuid, memory_mb, cpu, limits)
+        if refused == "host":
+            raise exception.NoValidHost(
+                reason=f"its host has not {memory_mb} MiB and {cpu:g} "
+                       "CPUs free for it")
+        if refused is not None:
+            resource, limit, used = refused
+            raise exception.QuotaExceeded(resource=resource, limit=limit,
+                                          used=_number(used),
+                                          asked="that much")
+        return tuple(before)
+
+
 def quota_usage(project_id):
     with _session() as session:
         return claims.usage(session, project_id)

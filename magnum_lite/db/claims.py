@@ -127,3 +127,38 @@ def recount(session, host, default_memory_mb):
     return {"memory_used_mb": int(used[0]), "cpu_used": float(used[1]),
             "container_count": int(used[2])}
 
+
+
+def change(session, container_uuid, memory_mb, cpu, limits):
+    """Move a container's claim to (memory_mb, cpu): raising it takes the
+    difference from its host and its project's quota, if both have room,
+    lowering gives it back. None when done, else what refused it: "host",
+    or (resource, limit, in use) of the quota."""
+    row = session.execute(
+        sa.select(CONTAINERS.c.host, CONTAINERS.c.project_id,
+                  CONTAINERS.c.claim_memory_mb, CONTAINERS.c.claim_cpu)
+        .where(CONTAINERS.c.uuid == container_uuid)
+        .with_for_update()).one()
+    if row.claim_memory_mb is None:
+        return None  # placed before claims existed: nothing to move
+    memory, cpus = memory_mb - row.claim_memory_mb, cpu - row.claim_cpu
+    room = [SERVICES.c.memory_used_mb + memory <= SERVICES.c.memory_mb
+            if memory > 0 else sa.true(),
+            SERVICES.c.cpu_used + cpus <= SERVICES.c.cpus
+            if cpus > 0 else sa.true()]
+    moved = session.execute(sa.update(SERVICES).where(
+        _host(row.host), *room).values(
+            memory_used_mb=SERVICES.c.memory_used_mb + memory,
+            cpu_used=SERVICES.c.cpu_used + cpus))
+    if moved.rowcount != 1:
+        return "host"
+    asked = {"memory": memory, "cpu": cpus}
+    over = take_quota(session, row.project_id, asked,
+                      {name: (limit if asked[name] > 0 else -1)
+                       for name, limit in limits.items() if name in asked})
+    if over is not None:
+        return over
+    session.execute(sa.update(CONTAINERS).where(
+        CONTAINERS.c.uuid == container_uuid).values(
+            claim_memory_mb=memory_mb, claim_cpu=cpu))
+    return None

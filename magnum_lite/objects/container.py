@@ -86,6 +86,12 @@ class Container(base.MagnumLiteObject):
             self.obj_reset_changes()
         return written
 
+    def claim(self, memory_mb, cpu, limits):
+        """Hold (memory_mb, cpu) of the host and the project's quota from
+        now on (NoValidHost or QuotaExceeded when a raise does not fit);
+        the claim held before, (memory_mb, cpu)."""
+        return db.container_claim_change(self.uuid, memory_mb, cpu, limits)
+
     def destroy(self):
         db.container_destroy(self.uuid)
 

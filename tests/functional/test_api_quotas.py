@@ -114,3 +114,58 @@ def test_a_limit_is_a_whole_number_or_minus_one(admin, limit):
     response = admin.put("/v1/quota_classes/default", {"disk": limit})
     assert response.status_int == 400, response.text
     assert admin.get("/v1/quota_classes/default").json["disk"] == 100
+
+
+def _running(response):
+    """The created container's uuid, once it runs (as a conductor would
+    have it)."""
+    container = objects.Container.get(ml_context.admin_context(),
+                                      response.json["uuid"])
+    container.status = "Running"
+    container.save()
+    return container.uuid
+
+
+def _claims(uuid):
+    row = [r for r in container_rows() if r.uuid == uuid][0]
+    host = [s for s in objects.Service.list(ml_context.admin_context())
+            if s.host == HOST][0]
+    return row.claim_memory_mb, host.memory_used_mb
+
+
+def test_raising_limits_claims_the_difference_and_lowering_gives_back(
+        api, admin, conductor):
+    admin.put("/v1/quotas/project-a", {"memory": 1000})
+    uuid = _running(_create(api, memory=300))
+    assert api.patch(f"/v1/containers/{uuid}", {"memory": 900}
+                     ).status_int == 200
+    assert _claims(uuid) == (900, 900)
+    refused = api.patch(f"/v1/containers/{uuid}", {"memory": 1200})
+    assert refused.status_int == 403
+    assert "Quota exceeded for memory" in error_of(refused)["detail"]
+    assert _claims(uuid) == (900, 900)
+    assert api.patch(f"/v1/containers/{uuid}", {"memory": 100}
+                     ).status_int == 200
+    assert _claims(uuid) == (100, 100)
+    assert api.get("/v1/quotas/project-a?usages=true").json["memory"][
+        "in_use"] == 100
+
+
+def test_a_raise_the_host_cannot_hold_is_refused(api, admin):
+    objects.Service.report(ml_context.admin_context(), HOST,
+                           "magnum-lite-conductor", capacity={
+                               "memory_mb": 1000, "cpus": 4.0,
+                               "labels": {}})
+    uuid = _running(_create(api, memory=300, cpu=1))
+    refused = api.patch(f"/v1/containers/{uuid}", {"cpu": 8})
+    assert refused.status_int == 409
+    assert error_of(refused)["code"] == "magnum_lite.no_valid_host"
+    assert api.get(f"/v1/containers/{uuid}").json["cpu"] == 1.0
+
+
+def test_a_failed_change_gives_the_claim_back(api, conductor):
+    uuid = _running(_create(api, memory=300))
+    conductor.fail["update"] = RuntimeError("Docker said no")
+    assert api.patch(f"/v1/containers/{uuid}", {"memory": 600}
+                     ).status_int == 500
+    assert _claims(uuid) == (300, 300)

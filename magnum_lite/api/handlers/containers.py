@@ -163,9 +163,25 @@ def update(request, container_ident):
         container = request.conductor.rename(request.context, container,
                                              name)
     if limits:
-        container = request.conductor.update(request.context, container,
-                                             limits)
+        container = _update_limits(request, container, limits)
     return util.respond(views.container(request, container))
+
+
+def _update_limits(request, container, limits):
+    """Claim the new limits first (a raise that does not fit is refused
+    before Docker sees it), then change them; give the claim back if the
+    change fails."""
+    after = scheduler.claim_for(request.conf,
+                                limits.get("memory", container.memory),
+                                limits.get("cpu", container.cpu))
+    quota = objects.quota.limits(request.conf, container.project_id)
+    before = container.claim(*after, quota)
+    try:
+        return request.conductor.update(request.context, container, limits)
+    except Exception:
+        if before[0] is not None:
+            container.claim(*before, {name: -1 for name in quota})
+        raise
 
 
 @util.spec(status=204, query=schemas.CONTAINER_DELETE_QUERY,
