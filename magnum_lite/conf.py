@@ -99,6 +99,13 @@ conductor_opts = [
     cfg.DictOpt("labels", default={},
                 help="This host's labels (key:value,...), matched against "
                      "a create's hints {\"label:KEY\": \"VALUE\"}."),
+    cfg.IntOpt("max_attempts", default=3, min=1,
+               help="Hosts a create is tried on: when a host fails it for "
+                    "a reason of its own (the engine away or failing, a "
+                    "pull that breaks there), it is placed again on "
+                    "another, until this many have tried. A tenant's "
+                    "mistake (an image that exists nowhere) is not "
+                    "retried."),
     cfg.StrOpt("placement", default="spread",
                choices=[("spread", "the host with the most free memory "
                                    "first: a host's loss hits fewest"),

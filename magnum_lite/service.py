@@ -153,7 +153,11 @@ class Conductor:
         self.client = docker_client.DockerHTTPClient.from_conf(conf)
         self.driver = docker_driver.DockerDriver(self.client)
         recorder = status.StatusRecorder(self.driver)
-        self.manager = manager.ConductorManager(conf, self.driver, recorder)
+        from magnum_lite.conductor import rpcapi
+        # To hand a create it could not do to another conductor.
+        others = rpcapi.ConductorAPI(transport, conf.conductor.topic)
+        self.manager = manager.ConductorManager(conf, self.driver, recorder,
+                                                others)
         self.sync = sync.Sync(conf, self.driver, recorder)
         target = rpc.messaging.Target(topic=conf.conductor.topic,
                                       server=conf.host)

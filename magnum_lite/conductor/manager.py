@@ -16,10 +16,15 @@ from magnum_lite.docker import image as image_ref
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
+from magnum_lite import scheduler
 
 LOG = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
+# What a create can fail of on this host that another host may not: the
+# engine away or failing (not a refusal of the request, not an image that
+# is nowhere, which are the tenant's).
+_HOST_FAILURES = (exception.DockerUnavailable, exception.DockerError)
 
 
 def docker_name(container):
@@ -33,10 +38,11 @@ class ConductorManager:
     target = messaging.Target(namespace=rpcapi.NAMESPACE,
                               version=rpcapi.VERSION)
 
-    def __init__(self, conf, driver, status_recorder):
+    def __init__(self, conf, driver, status_recorder, others=None):
         self._conf = conf
         self._driver = driver
         self._status = status_recorder
+        self._others = others  # ConductorAPI: creates we hand on
 
     @contextlib.contextmanager
     def _operation(self, context, container, action, allowed=None):
@@ -95,6 +101,44 @@ class ConductorManager:
     # -- create ---------------------------------------------------------------
 
     def create(self, context, container, run=False):
+        try:
+            self._create(context, container, run)
+        except _HOST_FAILURES as error:
+            if not self._place_again(context, container, run, error):
+                raise
+
+    def _place_again(self, context, container, run, error):
+        """After this host failed a create for a reason of its own: place
+        it on another that has not tried, up to [conductor] max_attempts;
+        whether it was handed on. The failed attempt's entry in the action
+        log says why; the next host opens its own."""
+        try:
+            container = objects.Container.get(context.elevated(),
+                                              container.uuid)
+        except exception.ContainerNotFound:
+            return True  # deleted meanwhile: nothing left to place
+        placement = container.placement()
+        tried = placement.get("tried", []) + [self._conf.host]
+        if (self._others is None or placement.get("forced") or
+                len(tried) >= self._conf.conductor.max_attempts):
+            return False
+        try:
+            hosts = [h for h in scheduler.plan(
+                context, self._conf, placement["claim"],
+                placement.get("hints")) if h not in tried]
+        except exception.MagnumLiteError:
+            return False
+        reason = (f"attempt {len(tried)} on {self._conf.host} failed "
+                  f"({error}); placed again")
+        host = container.replace(hosts, reason) if hosts else None
+        if host is None:
+            return False
+        LOG.warning("create of %s failed on this host (%s); handed to %s",
+                    container.uuid, error, host)
+        self._others.create(context, container, run=run)
+        return True
+
+    def _create(self, context, container, run):
         with self._operation(context, container,
                              "create") as (container, steps):
             created = None

@@ -108,7 +108,8 @@ def _now():
 
 # -- containers ---------------------------------------------------------------
 
-def container_create(values, hosts=None, claim=None, limits=None):
+def container_create(values, hosts=None, claim=None, limits=None,
+                     placement=None):
     """A new container row; the one already made by the same
     Idempotency-Key in the project, if there is one.
 
@@ -129,7 +130,7 @@ def container_create(values, hosts=None, claim=None, limits=None):
                         _take_quota(session, values["project_id"], claim,
                                     limits)
                     values.update(host=host, claim_memory_mb=claim[0],
-                                  claim_cpu=claim[1])
+                                  claim_cpu=claim[1], placement=placement)
                 row = models.Container(**values)
                 session.add(row)
                 session.flush()
@@ -159,6 +160,45 @@ def _take_quota(session, project_id, claim, limits):
 
 def _number(value):
     return int(value) if value == int(value) else value
+
+
+def container_replace(uuid, hosts, values):
+    """Move a container whose create failed on its host to the first of
+    hosts with room for its claim, in one transaction: the claim moves
+    with it, `values` (status...) are written, the failed host joins its
+    placement's "tried". The new host, or None when none had room."""
+    for host in hosts:
+        with _session() as session:
+            row = session.execute(sa.select(
+                CONTAINERS.c.host, CONTAINERS.c.claim_memory_mb,
+                CONTAINERS.c.claim_cpu, CONTAINERS.c.placement).where(
+                    CONTAINERS.c.uuid == uuid).with_for_update()).first()
+            if row is None or row.claim_memory_mb is None:
+                return None
+            if not claims.take(session, host, row.claim_memory_mb,
+                               row.claim_cpu):
+                continue
+            claims.release_host(session, row.host, row.claim_memory_mb,
+                                row.claim_cpu)
+            placement = dict(row.placement or {})
+            placement["tried"] = list(placement.get("tried", [])) + [
+                row.host]
+            session.execute(sa.update(CONTAINERS).where(
+                CONTAINERS.c.uuid == uuid).values(
+                    host=host, placement=placement, **values))
+            return host
+    return None
+
+
+def container_placement(uuid):
+    """How the container was placed: {hints, forced, tried} (or {})."""
+    rows = _read(sa.select(
+        CONTAINERS.c.placement, CONTAINERS.c.claim_memory_mb,
+        CONTAINERS.c.claim_cpu).where(CONTAINERS.c.uuid == uuid))
+    if not rows:
+        return {}
+    placement, memory, cpu = rows[0]
+    return dict(placement or {}, claim=(memory, cpu))
 
 
 def container_claim_change(uuid, memory_mb, cpu, limits):

@@ -40,6 +40,14 @@ def take(session, host, memory_mb, cpu):
     return result.rowcount == 1
 
 
+def release_host(session, host, memory_mb, cpu):
+    """Give a claim back to its host alone (the container moves on)."""
+    session.execute(sa.update(SERVICES).where(_host(host)).values(
+        memory_used_mb=SERVICES.c.memory_used_mb - memory_mb,
+        cpu_used=SERVICES.c.cpu_used - cpu,
+        container_count=SERVICES.c.container_count - 1))
+
+
 def take_quota(session, project_id, asked, limits):
     """Claim asked ({resource: amount}) of the project's quota if it stays
     within limits ({resource: limit}, -1 for none); None when it did, else

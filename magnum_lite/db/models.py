@@ -65,6 +65,9 @@ class Container(TimestampMixin, Base):
     # defaults placement counts for none), given back when it is deleted.
     claim_memory_mb: orm.Mapped[int | None]
     claim_cpu: orm.Mapped[float | None] = orm.mapped_column(sa.Double)
+    # How it was placed, for placing it again after its host failed the
+    # create: {"hints": {...}, "forced": bool, "tried": [hosts]}.
+    placement: orm.Mapped[dict | None]
 
 
 class ContainerAction(Base):

@@ -60,16 +60,18 @@ class Container(base.MagnumLiteObject):
             row = db.container_get_by_name(ident, scope)
         return cls.from_row(context, row)
 
-    def create(self, hosts=None, claim=None, limits=None):
+    def create(self, hosts=None, claim=None, limits=None, placement=None):
         """Write the new record; whether it is new. With an idempotency_key
         that the project used before, this becomes that earlier record
         instead. With hosts and claim (memory_mb, cpu), it goes to the
         first of the hosts where the claim fits; None when none has room.
         With limits, the project's quota is claimed too (QuotaExceeded).
+        placement ({hints, forced}) is kept to place it again if its host
+        fails the create.
         """
         values = self.obj_get_changes()
         values.setdefault("uuid", uuidutils.generate_uuid())
-        row = db.container_create(values, hosts, claim, limits)
+        row = db.container_create(values, hosts, claim, limits, placement)
         if row is None:
             return None
         self._from_db_object(self._context, self, row)
@@ -85,6 +87,25 @@ class Container(base.MagnumLiteObject):
         if written:
             self.obj_reset_changes()
         return written
+
+    def placement(self):
+        """{hints, forced, tried, claim}: how it was placed, and what it
+        holds of its host."""
+        return db.container_placement(self.uuid)
+
+    def replace(self, hosts, reason):
+        """After its host failed the create: to the first of hosts with
+        room, status Creating again; the new host, or None."""
+        host = db.container_replace(self.uuid, hosts, {
+            "status": "Creating", "status_reason": reason,
+            "status_detail": None, "container_id": None,
+            "task_state": None})
+        if host is not None:
+            self.host, self.status, self.status_reason = (
+                host, "Creating", reason)
+            self.container_id = self.status_detail = self.task_state = None
+            self.obj_reset_changes()
+        return host
 
     def claim(self, memory_mb, cpu, limits):
         """Hold (memory_mb, cpu) of the host and the project's quota from

@@ -2,12 +2,15 @@
 import collections
 from concurrent import futures
 import os
+import signal
+import subprocess
 
 import docker
 import pytest
 
 from magnum_lite.docker import driver as docker_driver
 from magnum_lite import lifecycle
+from tests import conftest as shared
 from tests.integration import multihost
 
 MiB = 1024 * 1024
@@ -192,3 +195,50 @@ def test_a_disabled_host_receives_nothing(d):
         status, _ = d.request("PUT", "/v1/services/enable?" + named)
         assert status == 200
     assert d.services()[off]["disabled"] is False
+
+
+@pytest.fixture
+def flaky(tmp_path_factory):
+    """Two hosts; the second looks roomier, so placement tries it first."""
+    with multihost.deployed(
+            tmp_path_factory.mktemp("flaky"), 2,
+            options={"conductor": {"memory_mb": 10000}},
+            conductor_options=[{}, {"conductor": {"memory_mb": 20000}}]) as d:
+        yield d
+
+
+def _stop_engine(url):
+    """SIGKILL the dockerd behind url (its conductor stays up)."""
+    state = os.path.dirname(url.removeprefix("unix://"))
+    with open(os.path.join(state, "dockerd.pid")) as f:
+        os.kill(int(f.read()), signal.SIGKILL)
+
+
+def test_a_host_whose_engine_fails_hands_its_creates_on(flaky):
+    d = flaky
+    good, bad = d.hosts
+    d.wait_alive()
+    _stop_engine(d.engines[bad])
+    try:
+        created = [d.create(name="moved-%d" % i) for i in range(3)]
+        assert {c["host"] for c in created} == {bad}  # the roomier
+        records = d.wait_status([c["uuid"] for c in created],
+                                lifecycle.RUNNING, timeout=90)
+        assert {r["host"] for r in records.values()} == {good}
+        for uuid_ in records:
+            # (The census would ask the dead engine too.)
+            assert d.docker(good).inspect_container(
+                "magnum-lite-" + uuid_)["State"]["Running"]
+            log = d.get("/v1/containers/%s/container_actions" % uuid_)
+            creates = sorted((a for a in log["containerActions"]
+                              if a["action"] == "create"),
+                             key=lambda a: a["start_time"])
+            assert len(creates) == 2, log
+            # The first attempt's entry says why it failed there.
+            assert "does not answer" in (creates[0]["message"] or ""), log
+        hosts = d.hosts_listed()
+        assert (hosts[bad]["total_containers"],
+                hosts[good]["total_containers"]) == (0, 3)
+    finally:
+        subprocess.run(["bash", str(shared.ROOT / ".ci" / "stack"), "up"],
+                       check=True, capture_output=True)

@@ -1,7 +1,7 @@
 """/v1/containers: list, show, create, update (PATCH) and delete."""
 import random
 
-from magnum_lite.api import scheduler
+from magnum_lite import scheduler
 from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite.api import validation
@@ -80,10 +80,13 @@ def create(request):
     context = request.context
     claim = scheduler.claim_for(request.conf, values["memory"],
                                 values["cpu"])
-    hosts = scheduler.plan(context, request.conf, claim, body.get("hints"),
+    hints = body.get("hints") or {}
+    hosts = scheduler.plan(context, request.conf, claim, hints,
                            body.get("host"))
+    placement = {"hints": hints, "forced": body.get("host") is not None}
     limits = objects.quota.limits(request.conf, context.project_id)
-    container, new = _create_record(context, values, hosts, claim, limits)
+    container, new = _create_record(context, values, hosts, claim, limits,
+                                    placement)
     if new:
         try:
             request.conductor.create(context, container, run=run)
@@ -118,7 +121,8 @@ def _values(request, body):
     }
 
 
-def _create_record(context, values, hosts, claim, limits, attempts=5):
+def _create_record(context, values, hosts, claim, limits, placement,
+                   attempts=5):
     generated = values["name"] is None
     for _ in range(attempts):
         if generated:
@@ -130,7 +134,7 @@ def _create_record(context, values, hosts, claim, limits, attempts=5):
             **values)
         try:
             # A retry with the same Idempotency-Key gets the first record.
-            new = container.create(hosts, claim, limits)
+            new = container.create(hosts, claim, limits, placement)
         except exception.ContainerNameExists:
             if not generated:
                 raise

@@ -1,5 +1,5 @@
-"""Quotas: per-project limits, quota classes, what each project holds; and
-an operator's forced_down on a service.
+"""Quotas: per-project limits, quota classes, what each project holds; an
+operator's forced_down on a service; how a container was placed.
 
 Revision ID: 0005
 Revises: 0004
@@ -18,6 +18,8 @@ def upgrade():
         batch.add_column(sa.Column("forced_down", sa.Boolean(),
                                    nullable=False,
                                    server_default=sa.false()))
+    with op.batch_alter_table("containers") as batch:
+        batch.add_column(sa.Column("placement", sa.JSON()))
     op.create_table(
         "quotas",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -52,5 +54,7 @@ def downgrade():
     op.drop_table("project_usages")
     op.drop_table("quota_classes")
     op.drop_table("quotas")
+    with op.batch_alter_table("containers") as batch:
+        batch.drop_column("placement")
     with op.batch_alter_table("services") as batch:
         batch.drop_column("forced_down")
