@@ -202,6 +202,29 @@ class MultiHost:
         self.started_at[name] = datetime.datetime.now(
             datetime.timezone.utc).replace(tzinfo=None)
 
+    def start_api(self, name):
+        """One more API process beside the first, on a port of its own
+        (same database and bus); its port, once it answers."""
+        port = _free_port()
+        self.confs[name] = self.dir / (name + ".conf")
+        self.confs[name].write_text(self.confs[API].read_text().replace(
+            "port = %d" % self.port, "port = %d" % port))
+        with open(self.dir / ("%s.log" % name), "a") as log:
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "magnum_lite.cmd.api",
+                 "--config-file", str(self.confs[name])],
+                stdout=log, stderr=subprocess.STDOUT, cwd=shared.ROOT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                return port
+            except OSError:
+                assert self.processes[name].poll() is None, \
+                    self.log_tail(name)
+                assert time.monotonic() < deadline, "%s not up" % name
+                time.sleep(0.2)
+
     def start_all(self):
         for host in self.hosts:
             self.start(host)
