@@ -165,6 +165,14 @@ class Deployment:
             "orphans": sum(u not in records for u in by_uuid) + sum(
                 len(ids) - 1 for ids in by_uuid.values()),
         }
+        # What the host's claims hold, against what its records ask: a
+        # crash anywhere must leave the two equal.
+        _, host = self.request("GET", "/v1/hosts/" + self.host,
+                               headers={"X-Roles": "admin"})
+        claimed = sum(int((r["memory"] or "512M").rstrip("M"))
+                      for r in records.values())
+        figures["usage off"] = (abs(host["mem_used"] - claimed) +
+                                abs(host["total_containers"] - len(records)))
         print("\n%s: %s" % (self.host, figures))
         return figures, records
 
@@ -238,8 +246,8 @@ def test_sigkill_of_the_conductor_in_the_middle_of_creates(deployment):
     assert retried == accepted[4:]
     figures, _ = deployment.census(accepted)
     assert figures["requests"] == 8
-    assert (figures["lost"], figures["stuck"], figures["orphans"]) == (
-        0, 0, 0)
+    assert (figures["lost"], figures["stuck"], figures["orphans"],
+            figures["usage off"]) == (0, 0, 0, 0)
     assert figures["running"] + figures["failed with a reason"] == 8
 
 
@@ -266,8 +274,8 @@ def test_sigkill_of_the_conductor_during_stops_and_deletes(deployment):
     deployment.start("conductor")
     deployment.wait_ready()
     figures, records = deployment.census(accepted, deleted=accepted[3:])
-    assert (figures["lost"], figures["stuck"], figures["orphans"]) == (
-        0, 0, 0)
+    assert (figures["lost"], figures["stuck"], figures["orphans"],
+            figures["usage off"]) == (0, 0, 0, 0)
     # Every accepted delete is done, even one whose message the killed
     # conductor had taken; every record left says what Docker says.
     assert not any(u in records for u in accepted[3:]), records
