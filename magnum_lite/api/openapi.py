@@ -5,7 +5,7 @@ import http
 import re
 
 from magnum_lite.api import microversion
-from magnum_lite.api import schemas
+from magnum_lite.api import answers
 
 # Error statuses any request can be answered with, whatever its handler:
 # app.API refuses bytes that are not UTF-8 or a malformed microversion
@@ -136,6 +136,6 @@ def document():
         "paths": paths,
         "components": {"responses": {
             name: {"description": meaning, "content": {
-                "application/json": {"schema": schemas.error(status)}}}
+                "application/json": {"schema": answers.error(status)}}}
             for status, (name, meaning) in ERRORS.items()}},
     }

@@ -102,8 +102,13 @@ def schema_revision():
             "SELECT version_num FROM alembic_version")).scalar()
 
 
-def _now():
+def now():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+# For this package's other query modules (services, quotas).
+transaction = _session
+read = _read
 
 
 # -- containers ---------------------------------------------------------------
@@ -222,11 +227,6 @@ def container_claim_change(uuid, memory_mb, cpu, limits):
         return tuple(before)
 
 
-def quota_usage(project_id):
-    with _session() as session:
-        return claims.usage(session, project_id)
-
-
 def container_get_by_idempotency_key(project_id, key):
     rows = _read(sa.select(CONTAINERS).where(
         CONTAINERS.c.project_id == project_id,
@@ -315,7 +315,7 @@ def container_update(uuid, values, expected_status=None):
 
 
 def _update_container(session, uuid, values, expected_status=None):
-    values = dict(values, updated_at=_now())
+    values = dict(values, updated_at=now())
     query = sa.update(models.Container).where(models.Container.uuid == uuid)
     if expected_status is not None:
         query = query.where(models.Container.status.in_(expected_status))
@@ -367,7 +367,7 @@ def action_finish(action_id, result, message=None, container_uuid=None,
     with _session() as session:
         session.execute(sa.update(models.ContainerAction).where(
             models.ContainerAction.id == action_id).values(
-                result=result, message=message, finish_time=_now()))
+                result=result, message=message, finish_time=now()))
         if container_values:
             _update_container(session, container_uuid, container_values)
 
@@ -392,7 +392,7 @@ def action_end_unfinished(container_uuid, message, started_before=None,
         if ids:
             session.execute(sa.update(actions).where(
                 actions.id.in_(ids)).values(
-                    result="Error", message=message, finish_time=_now()))
+                    result="Error", message=message, finish_time=now()))
         return len(ids)
 
 
@@ -422,112 +422,3 @@ def action_get(container_uuid, request_id):
         raise exception.NotFound("Action %s of container %s could not be "
                                  "found." % (request_id, container_uuid))
     return row
-
-
-# -- services -----------------------------------------------------------------
-
-def service_report(host, binary, topic, engine_info=None, capacity=None):
-    """Create or refresh a service's row: its heartbeat, with what its
-    host may give out ({memory_mb, cpus, labels}) when that is given."""
-    with _session() as session:
-        row = session.scalars(sa.select(models.Service).where(
-            models.Service.host == host,
-            models.Service.binary == binary)).first()
-        if row is None:
-            row = models.Service(host=host, binary=binary, topic=topic)
-            session.add(row)
-        row.report_count = (row.report_count or 0) + 1
-        row.updated_at = _now()
-        if engine_info is not None:
-            row.engine_info = engine_info
-        for name, value in (capacity or {}).items():
-            setattr(row, name, value)
-        session.flush()
-        return row
-
-
-def service_update(host, binary, values):
-    with _session() as session:
-        row = session.scalars(sa.select(models.Service).where(
-            models.Service.host == host,
-            models.Service.binary == binary)).first()
-        if row is None:
-            raise exception.ServiceNotFound(host=host, binary=binary)
-        for name, value in values.items():
-            setattr(row, name, value)
-        session.flush()
-        return row
-
-
-def service_delete(host, binary):
-    with _session() as session:
-        placed = session.execute(sa.select(sa.func.count()).where(
-            CONTAINERS.c.host == host)).scalar()
-        if placed:
-            raise exception.HostHasContainers(host=host, count=placed)
-        deleted = session.execute(sa.delete(models.Service).where(
-            models.Service.host == host, models.Service.binary == binary))
-        if not deleted.rowcount:
-            raise exception.ServiceNotFound(host=host, binary=binary)
-
-
-def host_recount(host, default_memory_mb):
-    """Repair a host's usage from its records; the new usage (None when
-    there is no such host)."""
-    with _session() as session:
-        return claims.recount(session, host, default_memory_mb)
-
-
-def service_list(binary=None):
-    services = models.Service.__table__
-    query = sa.select(services).order_by(services.c.id)
-    if binary is not None:
-        query = query.where(services.c.binary == binary)
-    return _read(query)
-
-
-# -- quotas -------------------------------------------------------------------
-
-QUOTAS = models.Quota.__table__
-QUOTA_CLASSES = models.QuotaClass.__table__
-
-
-def quota_get(project_id):
-    """{resource: limit} the project has of its own."""
-    return dict(_read(sa.select(QUOTAS.c.resource, QUOTAS.c.hard_limit)
-                      .where(QUOTAS.c.project_id == project_id)))
-
-
-def quota_class_get(class_name):
-    """{resource: limit} the quota class sets."""
-    return dict(_read(sa.select(QUOTA_CLASSES.c.resource,
-                                QUOTA_CLASSES.c.hard_limit)
-                      .where(QUOTA_CLASSES.c.class_name == class_name)))
-
-
-def _limits_set(table, owner_column, owner, limits):
-    with _session() as session:
-        for resource, limit in limits.items():
-            mine = sa.and_(owner_column == owner,
-                           table.c.resource == resource)
-            if not session.execute(sa.update(table).where(mine).values(
-                    hard_limit=limit)).rowcount:
-                session.execute(sa.insert(table).values(
-                    {owner_column.name: owner, "resource": resource,
-                     "hard_limit": limit}))
-
-
-def quota_set(project_id, limits):
-    _limits_set(QUOTAS, QUOTAS.c.project_id, project_id, limits)
-
-
-def quota_class_set(class_name, limits):
-    _limits_set(QUOTA_CLASSES, QUOTA_CLASSES.c.class_name, class_name,
-                limits)
-
-
-def quota_delete(project_id):
-    """The project goes back to its class's limits."""
-    with _session() as session:
-        session.execute(sa.delete(QUOTAS).where(
-            QUOTAS.c.project_id == project_id))

@@ -1,7 +1,7 @@
 """Quotas: what a project may claim of containers, memory, cpu and disk,
 and what it holds; limits come from the project, else its quota class
 ("default"), else [quota]."""
-from magnum_lite.db import api as db
+from magnum_lite.db import quotas as db
 
 RESOURCES = ("containers", "memory", "cpu", "disk")
 DEFAULT_CLASS = "default"

@@ -3,7 +3,7 @@ import datetime
 
 from oslo_versionedobjects import fields
 
-from magnum_lite.db import api as db
+from magnum_lite.db import services as db
 from magnum_lite.objects import base
 
 CONDUCTOR = "magnum-lite-conductor"

@@ -11,6 +11,7 @@ from magnum_lite.api import app as api_app
 from magnum_lite import context as ml_context
 from magnum_lite.db import api as db
 from magnum_lite.db import models
+from magnum_lite.db import services as db_services
 from magnum_lite import lifecycle
 from magnum_lite import objects
 
@@ -333,7 +334,7 @@ def test_no_conductor_up_is_503_and_writes_nothing(api, conductor):
 def _hosts():
     return {row.host: (row.memory_used_mb, row.cpu_used,
                        row.container_count)
-            for row in db.service_list()}
+            for row in db_services.service_list()}
 
 
 def _disable(host):

@@ -6,7 +6,7 @@ import schemathesis
 
 from magnum_lite.api import openapi
 from magnum_lite.api import routes
-from magnum_lite.api import schemas
+from magnum_lite.api import answers
 
 OPERATIONS = [(template, method, handler)
               for template, methods in routes.ROUTES.items()
@@ -72,7 +72,7 @@ def test_every_operation_declares_its_answers(template, method, handler):
         schema = response["content"]["application/json"]["schema"]
         assert list(_bare_objects(schema)) == [], status
         if not status.startswith("2"):
-            assert schema == schemas.error(int(status))
+            assert schema == answers.error(int(status))
 
 
 @pytest.mark.parametrize("template, method, handler", OPERATIONS,
@@ -97,5 +97,5 @@ def test_every_operation_declares_the_errors_it_can_meet(
 
 def test_a_container_body_requires_all_but_the_fields_policy_hides():
     hidden = {"host", "image_pull_policy", "privileged", "runtime"}
-    assert set(schemas.CONTAINER["properties"]) - set(
-        schemas.CONTAINER["required"]) == hidden
+    assert set(answers.CONTAINER["properties"]) - set(
+        answers.CONTAINER["required"]) == hidden

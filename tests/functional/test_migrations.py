@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from magnum_lite.db import api as db
 from magnum_lite.db import migration
 from magnum_lite.db import models
+from magnum_lite.db import services as db_services
 from magnum_lite import exception
 from tests import conftest as shared
 
@@ -133,11 +134,11 @@ def test_records_round_trip(engine):
                              name=values["name"].upper()))
     assert db.container_get_by_name(values["name"]).uuid == values["uuid"]
 
-    service = db.service_report("host-1", "magnum-lite-conductor", "t",
-                                engine_info={"version": "20.10",
-                                             "cgroup": 1})
+    service = db_services.service_report(
+        "host-1", "magnum-lite-conductor", "t",
+        engine_info={"version": "20.10", "cgroup": 1})
     assert service.disabled is False
-    [listed] = db.service_list()
+    [listed] = db_services.service_list()
     assert listed.engine_info == {"version": "20.10", "cgroup": 1}
     assert listed.disabled is False and listed.report_count == 1
 

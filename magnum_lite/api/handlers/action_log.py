@@ -1,13 +1,13 @@
 """/v1/containers/{ident}/container_actions: what was asked of a container,
 by whom, and how it ended (newest first)."""
-from magnum_lite.api import schemas
+from magnum_lite.api import answers
 from magnum_lite.api import util
 from magnum_lite.api import views
 from magnum_lite import objects
 from magnum_lite import policy
 
 
-@util.spec(returns=schemas.ACTION_LIST, errors=(404, 409))
+@util.spec(returns=answers.ACTION_LIST, errors=(404, 409))
 def list_actions(request, container_ident):
     """The actions asked of a container: {"containerActions": [...]}."""
     container = util.container(request, container_ident,
@@ -18,7 +18,7 @@ def list_actions(request, container_ident):
         views.action(request, action) for action in actions]})
 
 
-@util.spec(returns=schemas.ACTION_DETAIL, errors=(404, 409))
+@util.spec(returns=answers.ACTION_DETAIL, errors=(404, 409))
 def show(request, container_ident, request_id):
     """One action, by the id of the request that asked for it."""
     container = util.container(request, container_ident,

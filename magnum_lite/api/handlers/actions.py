@@ -8,6 +8,7 @@ before it acts, so an action the status forbids is a 409 before any work
 is queued.
 """
 from magnum_lite.api import microversion
+from magnum_lite.api import answers
 from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite.api import validation
@@ -55,7 +56,7 @@ STATE_CHANGES = {action: _state_change(action, *row) for action, row in {
 }.items()}
 
 
-@util.spec(query=schemas.RENAME_QUERY, returns=schemas.CONTAINER,
+@util.spec(query=schemas.RENAME_QUERY, returns=answers.CONTAINER,
            errors=(404, 409))
 def rename(request, container_ident):
     """Rename a container (as PATCH {"name": ...} does)."""
@@ -70,7 +71,7 @@ def rename(request, container_ident):
     return util.respond(views.container(request, container))
 
 
-@util.spec(status=202, query=schemas.COMMIT_QUERY, returns=schemas.COMMIT,
+@util.spec(status=202, query=schemas.COMMIT_QUERY, returns=answers.COMMIT,
            errors=(404, 409))
 def commit(request, container_ident):
     """Make an image from a container: ?repository=&tag=."""
@@ -85,7 +86,7 @@ def commit(request, container_ident):
     return util.respond({"uuid": image["uuid"]}, status=202)
 
 
-@util.spec(query=schemas.LOGS_QUERY, returns=schemas.LOGS,
+@util.spec(query=schemas.LOGS_QUERY, returns=answers.LOGS,
            errors=(404, 409))
 def logs(request, container_ident):
     """A container's logs, as one JSON string."""
@@ -107,7 +108,7 @@ def logs(request, container_ident):
     return util.respond(text)
 
 
-@util.spec(query=schemas.EXECUTE_QUERY, returns=schemas.EXECUTE,
+@util.spec(query=schemas.EXECUTE_QUERY, returns=answers.EXECUTE,
            errors=(404, 409, 504))
 def execute(request, container_ident):
     """Run ?command= in a running container: its output and exit code."""
@@ -124,7 +125,7 @@ def execute(request, container_ident):
     return util.respond(result)
 
 
-@util.spec(query=schemas.TOP_QUERY, returns=schemas.TOP,
+@util.spec(query=schemas.TOP_QUERY, returns=answers.TOP,
            errors=(404, 409))
 def top(request, container_ident):
     """The processes of a container: {"Titles": [...], "Processes": [...]}.
@@ -137,7 +138,7 @@ def top(request, container_ident):
                                               ps_args=ps_args))
 
 
-@util.spec(returns=schemas.STATS, errors=(404, 409))
+@util.spec(returns=answers.STATS, errors=(404, 409))
 def stats(request, container_ident):
     """A snapshot of a container's resource usage."""
     container = util.container(request, container_ident,
@@ -154,7 +155,7 @@ def _archives_are_base64(request):
                    f"{microversion.ARCHIVE_IS_BASE64}; ask for it.")
 
 
-@util.spec(query=schemas.ARCHIVE_QUERY, returns=schemas.ARCHIVE,
+@util.spec(query=schemas.ARCHIVE_QUERY, returns=answers.ARCHIVE,
            errors=(404, 409))
 def get_archive(request, container_ident):
     """A tar of ?path= in the container: {"data": base64, "stat": {...}}."""

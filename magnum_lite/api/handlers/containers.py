@@ -2,6 +2,7 @@
 import random
 
 from magnum_lite import scheduler
+from magnum_lite.api import answers
 from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite.api import validation
@@ -20,7 +21,7 @@ _WORDS = ("amber", "birch", "cedar", "delta", "ember", "fjord", "grove",
 
 
 @util.spec(query=schemas.CONTAINER_LIST_QUERY,
-           returns=schemas.CONTAINER_LIST)
+           returns=answers.CONTAINER_LIST)
 def list_containers(request):
     """List containers a page at a time; `next` links to the next page."""
     request.authorize(policy.CONTAINER_GET_ALL)
@@ -50,7 +51,7 @@ def list_containers(request):
     return util.respond(body)
 
 
-@util.spec(query=schemas.CONTAINER_SHOW_QUERY, returns=schemas.CONTAINER,
+@util.spec(query=schemas.CONTAINER_SHOW_QUERY, returns=answers.CONTAINER,
            errors=(404, 409))
 def show(request, container_ident):
     """Show a container, by uuid or by name."""
@@ -62,7 +63,7 @@ def show(request, container_ident):
 
 
 @util.spec(status=202, query=schemas.CONTAINER_CREATE_QUERY,
-           body=schemas.container_create, returns=schemas.CONTAINER,
+           body=schemas.container_create, returns=answers.CONTAINER,
            errors=(404, 409))
 def create(request):
     """Record a new container and ask a conductor to build it (and start
@@ -146,7 +147,7 @@ def _create_record(context, values, hosts, claim, limits, placement,
                                     "the container.")
 
 
-@util.spec(body=schemas.CONTAINER_UPDATE, returns=schemas.CONTAINER,
+@util.spec(body=schemas.CONTAINER_UPDATE, returns=answers.CONTAINER,
            errors=(404, 409))
 def update(request, container_ident):
     """Rename a container or change its memory and CPU, live."""

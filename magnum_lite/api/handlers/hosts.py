@@ -1,4 +1,5 @@
 """/v1/hosts: the Docker hosts behind the service, one per conductor."""
+from magnum_lite.api import answers
 from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite.api import views
@@ -11,7 +12,7 @@ def _idents(service):
     return (views.host_uuid(service), service.host)
 
 
-@util.spec(query=schemas.PAGE_QUERY, returns=schemas.HOST_LIST)
+@util.spec(query=schemas.PAGE_QUERY, returns=answers.HOST_LIST)
 def list_hosts(request):
     """Every Docker host: what its engine reports, and what is given out of
     it."""
@@ -26,7 +27,7 @@ def list_hosts(request):
     return util.respond(body)
 
 
-@util.spec(returns=schemas.HOST, errors=(404,))
+@util.spec(returns=answers.HOST, errors=(404,))
 def show(request, host_ident):
     """One host, by its uuid or its name."""
     request.authorize(policy.HOST_GET)

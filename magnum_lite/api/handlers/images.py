@@ -1,6 +1,7 @@
 """/v1/images: the images on the Docker hosts."""
 import uuid
 
+from magnum_lite.api import answers
 from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite import objects
@@ -10,7 +11,7 @@ from magnum_lite import policy
 _IMAGE_NAMESPACE = uuid.UUID("5a0f4f2e-3c1d-4d8e-9a47-2b6f0c9e7d13")
 
 
-@util.spec(query=schemas.PAGE_QUERY, returns=schemas.IMAGE_LIST)
+@util.spec(query=schemas.PAGE_QUERY, returns=answers.IMAGE_LIST)
 def list_images(request):
     """The images every live conductor's engine holds, one row a tag."""
     request.authorize(policy.IMAGE_GET_ALL)

@@ -1,6 +1,7 @@
 """/v1/quotas and /v1/quota_classes: what a project may claim, as Zun's
 quota API (microversion 1.26) has it."""
 from magnum_lite.api import microversion
+from magnum_lite.api import answers
 from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite.api import validation
@@ -24,7 +25,7 @@ def _limits(request):
     return {name: int(value) for name, value in request.json().items()}
 
 
-@util.spec(query=schemas.QUOTA_QUERY, returns=schemas.QUOTA_SHOW,
+@util.spec(query=schemas.QUOTA_QUERY, returns=answers.QUOTA_SHOW,
            errors=(404,))
 def show(request, project_id):
     """A project's limits; with ?usages=true, each with what is in use."""
@@ -38,7 +39,7 @@ def show(request, project_id):
                          for name, limit in limits.items()})
 
 
-@util.spec(returns=schemas.QUOTA, errors=(404,))
+@util.spec(returns=answers.QUOTA, errors=(404,))
 def defaults(request, project_id):
     """The limits a project has when none are set for it."""
     _served(request)
@@ -46,7 +47,7 @@ def defaults(request, project_id):
     return util.respond(objects.quota.class_limits(request.conf))
 
 
-@util.spec(body=schemas.QUOTA_SET, returns=schemas.QUOTA, errors=(404,))
+@util.spec(body=schemas.QUOTA_SET, returns=answers.QUOTA, errors=(404,))
 def update(request, project_id):
     """Set some of a project's limits; its limits after."""
     _served(request)
@@ -64,7 +65,7 @@ def delete(request, project_id):
     return util.respond(status=204)
 
 
-@util.spec(returns=schemas.QUOTA, errors=(404,))
+@util.spec(returns=answers.QUOTA, errors=(404,))
 def show_class(request, quota_class_name):
     """A quota class's limits ("default" holds for every project)."""
     _served(request)
@@ -73,7 +74,7 @@ def show_class(request, quota_class_name):
                                                    quota_class_name))
 
 
-@util.spec(body=schemas.QUOTA_SET, returns=schemas.QUOTA, errors=(404,))
+@util.spec(body=schemas.QUOTA_SET, returns=answers.QUOTA, errors=(404,))
 def update_class(request, quota_class_name):
     """Set some of a quota class's limits; its limits after."""
     _served(request)

@@ -1,7 +1,7 @@
 """The versions document, the v1 description and the OpenAPI document."""
 from magnum_lite.api import microversion
 from magnum_lite.api import openapi as openapi_document
-from magnum_lite.api import schemas
+from magnum_lite.api import answers
 from magnum_lite.api import util
 
 MEDIA_TYPE = "application/vnd.openstack.container.v1+json"
@@ -18,7 +18,7 @@ def _v1(request):
     }
 
 
-@util.spec(returns=schemas.VERSIONS)
+@util.spec(returns=answers.VERSIONS)
 def versions(request):
     """The API versions: what a client reads before anything else."""
     return util.respond({
@@ -29,7 +29,7 @@ def versions(request):
     })
 
 
-@util.spec(returns=schemas.V1)
+@util.spec(returns=answers.V1)
 def v1(request):
     """The v1 API: its version range, media type and resources."""
     body = _v1(request)
@@ -44,7 +44,7 @@ def v1(request):
     return util.respond(body)
 
 
-@util.spec(returns=schemas.OPENAPI)
+@util.spec(returns=answers.OPENAPI)
 def openapi(request):
     """This API as an OpenAPI 3.1 document, from the validating schemas."""
     return util.respond(openapi_document.document())

@@ -1,6 +1,7 @@
 """/v1/services: the conductors, each up or down by its heartbeat; an
 operator enables, disables, forces down or deletes one (as Zun's
 zun-compute services)."""
+from magnum_lite.api import answers
 from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite.api import validation
@@ -15,7 +16,7 @@ def _view(request, service):
         request.conf.conductor.service_down_time))
 
 
-@util.spec(query=schemas.PAGE_QUERY, returns=schemas.SERVICE_LIST)
+@util.spec(query=schemas.PAGE_QUERY, returns=answers.SERVICE_LIST)
 def list_services(request):
     """Every conductor service, up or down: {"services": [...]}."""
     request.authorize(policy.SERVICE_GET_ALL)
@@ -29,7 +30,7 @@ def list_services(request):
     return util.respond(body)
 
 
-@util.spec(returns=schemas.SERVICE_SHOW, errors=(404,))
+@util.spec(returns=answers.SERVICE_SHOW, errors=(404,))
 def show(request, service_id):
     """One conductor service, by its id."""
     request.authorize(policy.SERVICE_GET)
@@ -53,7 +54,7 @@ def _changed(request, params, **values):
 
 
 @util.spec(query=schemas.SERVICE_ENABLE_QUERY,
-           returns=schemas.SERVICE_CHANGED, errors=(404,))
+           returns=answers.SERVICE_CHANGED, errors=(404,))
 def enable(request):
     """Let placement send new containers to the host again."""
     params = _named(request, policy.SERVICE_UPDATE)
@@ -61,7 +62,7 @@ def enable(request):
 
 
 @util.spec(query=schemas.SERVICE_DISABLE_QUERY,
-           returns=schemas.SERVICE_CHANGED, errors=(404,))
+           returns=answers.SERVICE_CHANGED, errors=(404,))
 def disable(request):
     """No new containers for the host; what runs there runs on."""
     params = _named(request, policy.SERVICE_UPDATE)
@@ -70,7 +71,7 @@ def disable(request):
 
 
 @util.spec(query=schemas.SERVICE_FORCE_DOWN_QUERY,
-           returns=schemas.SERVICE_CHANGED, errors=(404,))
+           returns=answers.SERVICE_CHANGED, errors=(404,))
 def force_down(request):
     """Count the host as down (or not) whatever its heartbeat says."""
     params = _named(request, policy.SERVICE_UPDATE)

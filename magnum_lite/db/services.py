@@ -1,0 +1,67 @@
+"""Queries on the conductor services: heartbeats with their hosts'
+capacity, an operator's changes, and repairing a host's usage."""
+import sqlalchemy as sa
+
+from magnum_lite.db import api as db
+from magnum_lite.db import claims
+from magnum_lite.db import models
+from magnum_lite import exception
+
+def service_report(host, binary, topic, engine_info=None, capacity=None):
+    """Create or refresh a service's row: its heartbeat, with what its
+    host may give out ({memory_mb, cpus, labels}) when that is given."""
+    with db.transaction() as session:
+        row = session.scalars(sa.select(models.Service).where(
+            models.Service.host == host,
+            models.Service.binary == binary)).first()
+        if row is None:
+            row = models.Service(host=host, binary=binary, topic=topic)
+            session.add(row)
+        row.report_count = (row.report_count or 0) + 1
+        row.updated_at = db.now()
+        if engine_info is not None:
+            row.engine_info = engine_info
+        for name, value in (capacity or {}).items():
+            setattr(row, name, value)
+        session.flush()
+        return row
+
+
+def service_update(host, binary, values):
+    with db.transaction() as session:
+        row = session.scalars(sa.select(models.Service).where(
+            models.Service.host == host,
+            models.Service.binary == binary)).first()
+        if row is None:
+            raise exception.ServiceNotFound(host=host, binary=binary)
+        for name, value in values.items():
+            setattr(row, name, value)
+        session.flush()
+        return row
+
+
+def service_delete(host, binary):
+    with db.transaction() as session:
+        placed = session.execute(sa.select(sa.func.count()).where(
+            db.CONTAINERS.c.host == host)).scalar()
+        if placed:
+            raise exception.HostHasContainers(host=host, count=placed)
+        deleted = session.execute(sa.delete(models.Service).where(
+            models.Service.host == host, models.Service.binary == binary))
+        if not deleted.rowcount:
+            raise exception.ServiceNotFound(host=host, binary=binary)
+
+
+def host_recount(host, default_memory_mb):
+    """Repair a host's usage from its records; the new usage (None when
+    there is no such host)."""
+    with db.transaction() as session:
+        return claims.recount(session, host, default_memory_mb)
+
+
+def service_list(binary=None):
+    services = models.Service.__table__
+    query = sa.select(services).order_by(services.c.id)
+    if binary is not None:
+        query = query.where(services.c.binary == binary)
+    return db.read(query)
