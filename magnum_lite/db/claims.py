@@ -52,16 +52,20 @@ def take_quota(session, project_id, asked, limits):
     """Claim asked ({resource: amount}) of the project's quota if it stays
     within limits ({resource: limit}, -1 for none); None when it did, else
     the first resource it would exceed with (limit, in use)."""
-    _ensure_usage_row(session, project_id)
     mine = USAGES.c.project_id == project_id
     within = [QUOTA_COLUMNS[name] + amount <= limits[name]
               for name, amount in asked.items() if limits[name] >= 0]
-    result = session.execute(sa.update(USAGES).where(mine, *within).values(
+    claim = sa.update(USAGES).where(mine, *within).values(
         {QUOTA_COLUMNS[name]: QUOTA_COLUMNS[name] + amount
-         for name, amount in asked.items()}))
-    if result.rowcount == 1:
+         for name, amount in asked.items()})
+    if session.execute(claim).rowcount == 1:
         return None
-    row = session.execute(sa.select(USAGES).where(mine)).one()
+    row = session.execute(sa.select(USAGES).where(mine)).first()
+    if row is None:  # the project's first container: its row first
+        _add_usage_row(session, project_id)
+        if session.execute(claim).rowcount == 1:
+            return None
+        row = session.execute(sa.select(USAGES).where(mine)).one()
     for name, amount in asked.items():
         used = getattr(row, QUOTA_COLUMNS[name].name)
         if 0 <= limits[name] < used + amount:
@@ -69,19 +73,15 @@ def take_quota(session, project_id, asked, limits):
     return None  # the limits moved since: it fits now (not reached)
 
 
-def _ensure_usage_row(session, project_id):
-    exists = session.execute(sa.select(USAGES.c.project_id).where(
-        USAGES.c.project_id == project_id)).first()
-    if exists is None:
-        # A savepoint: a concurrent first create of the same project may
-        # insert it too, and only this insert should be undone then.
-        try:
-            with session.begin_nested():
-                session.execute(sa.insert(USAGES).values(
-                    project_id=project_id, containers=0, memory_mb=0,
-                    cpu=0.0))
-        except sa_exc.IntegrityError:
-            pass
+def _add_usage_row(session, project_id):
+    # A savepoint: a concurrent first create of the same project may
+    # insert it too, and only this insert should be undone then.
+    try:
+        with session.begin_nested():
+            session.execute(sa.insert(USAGES).values(
+                project_id=project_id, containers=0, memory_mb=0, cpu=0.0))
+    except sa_exc.IntegrityError:
+        pass
 
 
 def usage(session, project_id):

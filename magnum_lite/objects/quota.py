@@ -18,8 +18,10 @@ def class_limits(conf, class_name=DEFAULT_CLASS):
 
 def limits(conf, project_id):
     """{resource: limit} that holds for the project now."""
-    found = class_limits(conf)
-    found.update(db.quota_get(project_id))
+    found = {name: getattr(conf.quota, name) for name in RESOURCES}
+    of_class, own = db.limits_of(project_id, DEFAULT_CLASS)
+    found.update(of_class)
+    found.update(own)
     return found
 
 
