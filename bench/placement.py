@@ -1,5 +1,6 @@
 """Placement: create throughput on 1 and 3 hosts, and the scheduling step."""
 # python -m bench.placement [--rounds 3] [--part throughput|scheduling]
+#                           [--host-subset-size N]
 #
 # Throughput: one magnum-lite-api and N magnum-lite-conductor processes on
 # RabbitMQ and PostgreSQL (tests/integration/multihost.py), one engine of
@@ -265,7 +266,8 @@ def bench_throughput(args):
     results = {}
     for n in args.hosts:
         workdir = pathlib.Path(tempfile.mkdtemp(prefix="ml-bench-place-"))
-        options = {"conductor": dict(CAPACITY, **CADENCE)}
+        options = {"conductor": dict(
+            CAPACITY, host_subset_size=args.host_subset_size, **CADENCE)}
         with multihost.deployed(workdir, n, options=options) as d:
             engine = sa.create_engine(_database_url(d),
                                       poolclass=sa.pool.NullPool)
@@ -379,20 +381,22 @@ def bench_scheduling(args):
         def place(i):
             # As the API's create does it: plan, the project's limits, then
             # the record with the host's and the project's claims.
+            # in one transaction; the last part includes its COMMIT.
             t0 = time.perf_counter()
-            planned = scheduler.plan(context, conf, claim)
-            t1 = time.perf_counter()
-            limits = objects.quota.limits(conf, "tenant")
-            t2 = time.perf_counter()
-            container = objects.Container(
-                context, status=lifecycle.CREATING, project_id="tenant",
-                user_id="tenant", name="placed-%06d" % i, image=IMAGE,
-                command=["sleep", "300"], cpu=None, memory=64,
-                environment={}, labels={}, restart_policy=None,
-                auto_remove=False, idempotency_key=None)
-            if not container.create(planned, claim, limits,
-                                    {"hints": {}, "forced": False}):
-                raise RuntimeError("placement refused")
+            with objects.together():
+                planned = scheduler.plan(context, conf, claim)
+                t1 = time.perf_counter()
+                limits = objects.quota.limits(conf, "tenant")
+                t2 = time.perf_counter()
+                container = objects.Container(
+                    context, status=lifecycle.CREATING, project_id="tenant",
+                    user_id="tenant", name="placed-%06d" % i, image=IMAGE,
+                    command=["sleep", "300"], cpu=None, memory=64,
+                    environment={}, labels={}, restart_policy=None,
+                    auto_remove=False, idempotency_key=None)
+                if not container.create(planned, claim, limits,
+                                        {"hints": {}, "forced": False}):
+                    raise RuntimeError("placement refused")
             return t1 - t0, t2 - t1, time.perf_counter() - t2
 
         for i in range(20):
@@ -488,6 +492,8 @@ def _explain(engine, place, first):
         print("  %.3f ms  %s" % (statistics.median(took) * 1000,
                                  " ".join(statement.split())[:200]))
     for statement, (parameters, _) in seen.items():
+        if statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
+            continue
         if statement.lstrip().upper().startswith("INSERT"):
             # A new uuid and name, or the insert meets the one it copies.
             parameters = dict(parameters, uuid=str(uuid.uuid4()),
@@ -524,6 +530,8 @@ def main(argv=None):
                         default=[1, 3], help="host counts, e.g. 1,3")
     parser.add_argument("--poll", type=float, default=0.05,
                         help="seconds between two lists of a run's records")
+    parser.add_argument("--host-subset-size", type=int, default=1,
+                        help="[conductor] host_subset_size of the API")
     parser.add_argument("--records", type=int, default=10000)
     parser.add_argument("--placements", type=int, default=500)
     parser.add_argument("--sched-hosts", type=int, default=3)

@@ -113,6 +113,12 @@ conductor_opts = [
                                  "that fits first: keeps whole hosts "
                                  "free for large containers")],
                help="Which of the hosts that fit gets a new container."),
+    cfg.IntOpt("host_subset_size", default=1, min=1,
+               help="Choose at random among this many of the best hosts "
+                    "(as Nova's [filter_scheduler] host_subset_size). 1 is "
+                    "exactly the placement's order. More spreads a burst "
+                    "of creates that all read the hosts before any of them "
+                    "claimed, which would otherwise all go to one host."),
 ]
 
 docker_opts = [

@@ -5,6 +5,8 @@ Placement reads the hosts once and proposes them in order; the claim that
 makes a choice real is taken with the record, in db/claims.py, so a host
 that filled up since it was read is passed over there.
 """
+import random
+
 from magnum_lite import exception
 from magnum_lite import objects
 
@@ -43,7 +45,9 @@ def plan(context, conf, claim, hints=None, requested=None):
     free_first = conf.conductor.placement == "spread"
     hosts.sort(key=lambda s: (-s.memory_free_mb if free_first
                               else s.memory_free_mb, s.host))
-    return [s.host for s in hosts]
+    best = hosts[:conf.conductor.host_subset_size]
+    random.shuffle(best)
+    return [s.host for s in best + hosts[len(best):]]
 
 
 def _filter(why):

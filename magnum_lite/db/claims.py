@@ -27,16 +27,33 @@ def _host(host):
     return sa.and_(SERVICES.c.host == host, SERVICES.c.binary == CONDUCTOR)
 
 
+# The claims every create makes are built once, with their amounts as
+# parameters: building a statement anew costs more than running it.
+_ASK_MB, _ASK_CPU = sa.bindparam("ask_mb"), sa.bindparam("ask_cpu")
+_TAKE = (
+    sa.update(SERVICES)
+    .where(_host(sa.bindparam("on_host")),
+           SERVICES.c.memory_used_mb + _ASK_MB <= SERVICES.c.memory_mb,
+           SERVICES.c.cpu_used + _ASK_CPU <= SERVICES.c.cpus)
+    .values(memory_used_mb=SERVICES.c.memory_used_mb + _ASK_MB,
+            cpu_used=SERVICES.c.cpu_used + _ASK_CPU,
+            container_count=SERVICES.c.container_count + 1))
+# A limit below 0 is no limit.
+_TAKE_QUOTA = (
+    sa.update(USAGES)
+    .where(USAGES.c.project_id == sa.bindparam("of_project"),
+           *(sa.or_(sa.bindparam("limit_" + name) < 0,
+                    column + sa.bindparam("ask_" + name)
+                    <= sa.bindparam("limit_" + name))
+             for name, column in QUOTA_COLUMNS.items()))
+    .values({column: column + sa.bindparam("ask_" + name)
+             for name, column in QUOTA_COLUMNS.items()}))
+
+
 def take(session, host, memory_mb, cpu):
     """Claim memory_mb and cpu on `host` if they fit; whether they did."""
-    result = session.execute(
-        sa.update(SERVICES)
-        .where(_host(host),
-               SERVICES.c.memory_used_mb + memory_mb <= SERVICES.c.memory_mb,
-               SERVICES.c.cpu_used + cpu <= SERVICES.c.cpus)
-        .values(memory_used_mb=SERVICES.c.memory_used_mb + memory_mb,
-                cpu_used=SERVICES.c.cpu_used + cpu,
-                container_count=SERVICES.c.container_count + 1))
+    result = session.execute(_TAKE, {"on_host": host, "ask_mb": memory_mb,
+                                     "ask_cpu": cpu})
     return result.rowcount == 1
 
 
@@ -53,17 +70,16 @@ def take_quota(session, project_id, asked, limits):
     within limits ({resource: limit}, -1 for none); None when it did, else
     the first resource it would exceed with (limit, in use)."""
     mine = USAGES.c.project_id == project_id
-    within = [QUOTA_COLUMNS[name] + amount <= limits[name]
-              for name, amount in asked.items() if limits[name] >= 0]
-    claim = sa.update(USAGES).where(mine, *within).values(
-        {QUOTA_COLUMNS[name]: QUOTA_COLUMNS[name] + amount
-         for name, amount in asked.items()})
-    if session.execute(claim).rowcount == 1:
+    params = {"of_project": project_id}
+    for name in QUOTA_COLUMNS:
+        params["ask_" + name] = asked.get(name, 0)
+        params["limit_" + name] = limits[name] if name in asked else -1
+    if session.execute(_TAKE_QUOTA, params).rowcount == 1:
         return None
     row = session.execute(sa.select(USAGES).where(mine)).first()
     if row is None:  # the project's first container: its row first
         _add_usage_row(session, project_id)
-        if session.execute(claim).rowcount == 1:
+        if session.execute(_TAKE_QUOTA, params).rowcount == 1:
             return None
         row = session.execute(sa.select(USAGES).where(mine)).one()
     for name, amount in asked.items():

@@ -315,6 +315,25 @@ def test_a_taken_name_is_409_and_another_project_may_use_it(api):
     assert len(container_rows()) == 2
 
 
+def test_a_generated_name_taken_meanwhile_is_drawn_again_claimed_once(
+        api, admin, monkeypatch):
+    # The create's plan, quota and insert share one transaction: the first
+    # draw's insert fails on the name, and only its claims are undone.
+    from magnum_lite.api.handlers import containers as handler
+    report_host(HOST, memory_mb=4096, cpus=8.0)
+    assert create(api, name="ml-amber-0001", memory=100).status_int == 202
+    draws = iter([1, 1, 2])
+    monkeypatch.setattr(handler.random, "choice", lambda words: "amber")
+    monkeypatch.setattr(handler.random, "getrandbits", lambda n: next(draws))
+    first = create(api, memory=100)
+    assert first.status_int == 202, first.json
+    assert first.json["name"] == "ml-amber-0002"
+    assert _hosts()[HOST] == (200, 2.0, 2)
+    usage = api.get("/v1/quotas/project-a?usages=true").json
+    assert (usage["containers"]["in_use"], usage["memory"]["in_use"]) == (
+        2, 200)
+
+
 def _age_services(seconds):
     old = datetime.datetime.now(datetime.UTC).replace(
         tzinfo=None) - datetime.timedelta(seconds=seconds)
@@ -359,6 +378,17 @@ def test_packing_fills_the_fullest_host_that_fits(admin, conf):
     report_host("host-b", memory_mb=600, cpus=4.0)
     placed = [create(admin, memory=300).json["host"] for _ in range(3)]
     assert placed == ["host-b", "host-b", HOST]
+
+
+def test_a_host_subset_spreads_creates_over_the_best_hosts(admin, conf):
+    # Three hosts with room for all: the fullest never gets one, and both
+    # of the two best do (all 24 on one: a chance of 2 in 2**24).
+    conf.set_override("host_subset_size", 2, group="conductor")
+    report_host(HOST, memory_mb=100000, cpus=64.0)
+    report_host("host-b", memory_mb=100000, cpus=64.0)
+    report_host("host-c", memory_mb=1000, cpus=64.0)
+    placed = [create(admin, memory=10).json["host"] for _ in range(24)]
+    assert set(placed) == {HOST, "host-b"}
 
 
 def test_a_container_without_limits_counts_the_defaults(admin, conf):

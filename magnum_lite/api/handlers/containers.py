@@ -82,12 +82,13 @@ def create(request):
     claim = scheduler.claim_for(request.conf, values["memory"],
                                 values["cpu"])
     hints = body.get("hints") or {}
-    hosts = scheduler.plan(context, request.conf, claim, hints,
-                           body.get("host"))
     placement = {"hints": hints, "forced": body.get("host") is not None}
-    limits = objects.quota.limits(request.conf, context.project_id)
-    container, new = _create_record(context, values, hosts, claim, limits,
-                                    placement)
+    with objects.together():
+        hosts = scheduler.plan(context, request.conf, claim, hints,
+                               body.get("host"))
+        limits = objects.quota.limits(request.conf, context.project_id)
+        container, new = _create_record(context, values, hosts, claim,
+                                        limits, placement)
     if new:
         try:
             request.conductor.create(context, container, run=run)
