@@ -61,19 +61,26 @@ conductor_opts = [
     cfg.IntOpt("call_timeout", default=60, min=1,
                help="Seconds an RPC call (logs, execute, ...) waits for "
                     "its conductor."),
-    cfg.IntOpt("heartbeat_interval", default=10, min=1,
-               help="Seconds between a conductor's liveness reports."),
-    cfg.IntOpt("service_down_time", default=60, min=1,
-               help="Seconds without a report after which a conductor is "
-                    "considered down."),
+    cfg.IntOpt("heartbeat_interval", default=2, min=1,
+               help="Seconds between a conductor's liveness reports, and "
+                    "between two pings of its Docker Engine."),
+    cfg.IntOpt("service_down_time", default=6, min=2,
+               help="Seconds without a report after which a conductor's "
+                    "host counts as lost (docs/status.md). Silence counts "
+                    "only while another conductor kept reporting, so a "
+                    "database outage makes nobody lost."),
+    cfg.IntOpt("replace_after", default=60, min=1,
+               help="Seconds a host must have been lost before the creates "
+                    "placed on it that its conductor never took up are "
+                    "placed again elsewhere (docs/status.md)."),
     cfg.IntOpt("reconcile_interval", default=60, min=1,
                help="Seconds between two passes that compare every record "
                     "of this host with its Docker Engine and repair what "
                     "the event stream missed."),
     cfg.IntOpt("request_timeout", default=600, min=1,
-               help="Seconds after which a create request that no "
-                    "conductor has taken is given up: its record goes to "
-                    "Error."),
+               help="Seconds a host must have been lost before the "
+                    "requests it never carried out are ended in error "
+                    "(nobody else can carry them out)."),
     # What this host may give out; see docs/placement.md.
     cfg.IntOpt("memory_mb", min=1,
                help="Memory of this host in MiB. Unset: what its Docker "

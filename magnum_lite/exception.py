@@ -130,6 +130,14 @@ class AmbiguousName(Conflict):
                "use the uuid instead.")
 
 
+class HostLost(Conflict):
+    msg_fmt = "%(reason)s Only show and delete work until it is back."
+
+
+class NotThisHost(Conflict):
+    msg_fmt = "Container %(container)s is placed on host %(host)s now."
+
+
 class ActionNotAllowed(Conflict):
     msg_fmt = ("Cannot %(action)s container %(container)s in status "
                "%(status)s.")

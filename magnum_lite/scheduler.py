@@ -8,6 +8,7 @@ that filled up since it was read is passed over there.
 import random
 
 from magnum_lite import exception
+from magnum_lite import liveness
 from magnum_lite import objects
 
 LABEL_HINT = "label:"
@@ -24,18 +25,19 @@ def plan(context, conf, claim, hints=None, requested=None):
     """The hosts that can take a container claiming (MiB, CPUs), best
     first. NoConductor when no conductor is up, NoValidHost naming what is
     short when none of the live ones fits."""
-    down_time = conf.conductor.service_down_time
-    hosts = objects.Service.list(context)
+    every = objects.Service.list(context)
+    lost = liveness.losses(every, conf.conductor.service_down_time)
+    hosts = every
     if requested is not None:
         hosts = [s for s in hosts if s.host == requested]
         if not hosts:
             raise exception.HostNotFound(host=requested)
-    hosts = [s for s in hosts if s.is_up(down_time)]
+    hosts = [s for s in hosts if s.host not in lost]
     if not hosts:
-        where = (f"the conductor of host {requested} has" if requested
-                 else "none has")
-        raise exception.NoConductor(
-            reason=f"{where} reported in the last {down_time} s")
+        reasons = "; ".join(lost[s.host].reason for s in (
+            every if requested is None else
+            [s for s in every if s.host == requested]))
+        raise exception.NoConductor(reason=reasons or "none has reported")
     for refuse in (_disabled, _labels(hints or {}), _memory(claim[0]),
                    _cpu(claim[1])):
         kept = [s for s in hosts if not refuse(s)]

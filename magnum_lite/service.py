@@ -143,6 +143,7 @@ class Conductor:
 
     def __init__(self, conf, transport):
         # Imported here so the API process never loads docker-py.
+        from magnum_lite.conductor import backlog
         from magnum_lite.conductor import manager
         from magnum_lite.conductor import status
         from magnum_lite.conductor import sync
@@ -158,13 +159,18 @@ class Conductor:
         others = rpcapi.ConductorAPI(transport, conf.conductor.topic)
         self.manager = manager.ConductorManager(conf, self.driver, recorder,
                                                 others)
-        self.sync = sync.Sync(conf, self.driver, recorder)
+        self.backlog = backlog.Backlog(conf, self.manager, others)
+        self.sync = sync.Sync(conf, self.driver, recorder, self.backlog)
         target = rpc.messaging.Target(topic=conf.conductor.topic,
                                       server=conf.host)
         self.server = rpc.get_server(transport, target, [self.manager])
         self._stopping = threading.Event()
+        self._beat_now = threading.Event()
+        self._engine_error = None  # why the engine did not answer, or None
         self._heartbeat = threading.Thread(target=self._beat, daemon=True,
                                            name="heartbeat")
+        self._engine_watch = threading.Thread(
+            target=self._watch_engine, daemon=True, name="engine-watch")
 
     def start(self):
         engine = self.driver.info()  # fails early when the engine is away
@@ -173,27 +179,69 @@ class Conductor:
                                self.conf.conductor.topic, engine,
                                self.capacity)
         self.server.start()
-        self.sync.start()
+        self.sync.start()  # its first pass carries out what was left
         self._heartbeat.start()
+        self._engine_watch.start()
+        self.backlog.start()
         LOG.info("conductor for %s on %s (Docker %s) listening on topic %s",
                  self.conf.host, self.conf.docker.api_url,
                  engine.get("version"), self.conf.conductor.topic)
 
     def _beat(self):
+        """Report every heartbeat_interval, and at once when the engine's
+        state changes. A report that fails (the database away) is tried
+        again every half second, so that the first beat after the outage
+        comes at once (liveness.py judges nobody by a gap all shared)."""
+        interval = self.conf.conductor.heartbeat_interval
+        wait = interval
+        while True:
+            self._beat_now.wait(wait)
+            self._beat_now.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                objects.Service.report(
+                    ml_context.admin_context(), self.conf.host,
+                    self.conf.conductor.topic, capacity=self.capacity,
+                    engine_error=self._engine_error,
+                    continuous_within=2 * interval)
+                wait = interval
+            except Exception as e:
+                LOG.warning("heartbeat failed (%s); retrying", e)
+                wait = min(0.5, interval)
+
+    def _watch_engine(self):
+        """Ask the engine for /_ping every heartbeat_interval (waiting as
+        long at most). It must fail twice in a row, 0.2 s apart, to count
+        as not answering: a stopped engine refuses both at once, and one
+        slow answer under load is no verdict."""
         interval = self.conf.conductor.heartbeat_interval
         while not self._stopping.wait(interval):
-            try:
-                objects.Service.report(ml_context.admin_context(),
-                                       self.conf.host,
-                                       self.conf.conductor.topic,
-                                       capacity=self.capacity)
-            except Exception:
-                LOG.exception("heartbeat failed; retrying")
+            error = None
+            for attempt in (1, 2):
+                try:
+                    self.driver.ping(timeout=interval)
+                    error = None
+                    break
+                except exception.MagnumLiteError as e:
+                    error = str(e)
+                    if attempt == 1 and self._stopping.wait(0.2):
+                        return
+            if error != self._engine_error:
+                if error is None:
+                    LOG.info("the Docker Engine answers again")
+                else:
+                    LOG.warning("the Docker Engine does not answer: %s",
+                                error)
+                self._engine_error = error
+                self._beat_now.set()
 
     def stop(self):
         self._stopping.set()
+        self._beat_now.set()
         self.server.stop()
         self.server.wait()
+        self.backlog.stop()
         self.sync.stop()
         self.client.close()
 

@@ -8,6 +8,7 @@ import webob
 
 from magnum_lite.api import validation
 from magnum_lite import exception
+from magnum_lite import liveness
 from magnum_lite import objects
 from magnum_lite import policy
 
@@ -17,6 +18,7 @@ API_KEY = "magnum_lite.api"
 HANDLER_KEY = "magnum_lite.handler"
 BASE_URL_KEY = "magnum_lite.base_url"
 HIDDEN_FIELDS_KEY = "magnum_lite.hidden_fields"
+LOSSES_KEY = "magnum_lite.losses"
 
 
 def spec(status=200, query=None, body=None, returns=None, errors=()):
@@ -98,6 +100,15 @@ class Request(webob.Request):
                 if not self.allows(rule))
         return hidden
 
+    def losses(self):
+        """{host: liveness.Loss} of the hosts lost now (read once a
+        request: a page of containers asks for each one's host)."""
+        found = self.environ.get(LOSSES_KEY)
+        if found is None:
+            found = self.environ[LOSSES_KEY] = objects.Service.losses(
+                self.context, self.conf.conductor.service_down_time)
+        return found
+
     def link(self, *parts):
         """An absolute URL of this API: link("v1", "containers")."""
         # application_url is rebuilt from the environ on every read; a list
@@ -108,15 +119,29 @@ class Request(webob.Request):
         return "/".join([base] + [str(p) for p in parts])
 
 
-def container(request, ident, rule):
+def container(request, ident, rule, on_lost_host=False):
     """The container named by uuid or name, if the caller may act on it.
 
-    Another project's container is not found (404), never forbidden.
+    Another project's container is not found (404), never forbidden. One
+    on a lost host is refused at once (409 HostLost) unless on_lost_host:
+    only reading it and deleting it need no conductor.
     """
     found = objects.Container.get(request.context, ident)
     request.authorize(rule, {"project_id": found.project_id,
                              "user_id": found.user_id})
+    if not on_lost_host:
+        loss = lost(request, found)
+        if loss is not None:
+            raise exception.HostLost(reason=liveness.explain(
+                loss, found.status))
     return found
+
+
+def lost(request, container):
+    """The liveness.Loss of the container's host, or None."""
+    if container.host is None:
+        return None
+    return request.losses().get(container.host)
 
 
 def cast(request, container, action, mark=None, **kwargs):
@@ -131,8 +156,8 @@ def cast(request, container, action, mark=None, **kwargs):
     """
     if mark is not None:
         container.task_state = mark
-    entry = objects.ContainerAction.start(request.context, container.uuid,
-                                          action, container)
+    entry = objects.ContainerAction.begin(request.context, container.uuid,
+                                          action, container, options=kwargs)
     try:
         getattr(request.conductor, action)(request.context, container,
                                            **kwargs)

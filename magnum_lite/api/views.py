@@ -9,6 +9,8 @@ import uuid
 
 from magnum_lite.api import microversion
 from magnum_lite.api import util
+from magnum_lite import lifecycle
+from magnum_lite import liveness
 
 MiB = 1024 * 1024
 # Hosts have no uuid of their own; this one is stable for a host name.
@@ -58,6 +60,12 @@ def container(request, c):
         updated_at=util.isotime(v.get("updated_at")),
         links=links(request, "containers", uuid_),
         **_NOT_HERE)
+    loss = request.losses().get(v.get("host")) if v.get("host") else None
+    if loss is not None:
+        # The record keeps what Docker last said; the reader learns that
+        # nobody can say what it is now, and why.
+        body["status"] = lifecycle.UNKNOWN
+        body["status_reason"] = liveness.explain(loss, v.get("status"))
     # As Zun, a field the caller may not see is left out, not nulled.
     for field in request.hidden_fields():
         del body[field]
@@ -119,13 +127,13 @@ def host(request, service):
     }
 
 
-def service(service, up):
+def service(service, loss):
     return {
         "id": service.id,
         "host": service.host,
         "binary": service.binary,
         "topic": service.topic,
-        "state": "up" if up else "down",
+        "state": "down" if loss else "up",
         "disabled": service.disabled,
         "disabled_reason": service.disabled_reason,
         "forced_down": service.forced_down,

@@ -6,9 +6,11 @@ holds that container's lock from reading the record to saving it.
 """
 import base64
 import contextlib
+import functools
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
+from oslo_utils import uuidutils
 
 from magnum_lite.conductor import rpcapi
 from magnum_lite.docker import driver as docker_driver
@@ -19,6 +21,33 @@ from magnum_lite import objects
 from magnum_lite import scheduler
 
 LOG = logging.getLogger(__name__)
+
+# The status a state change leaves: a request whose container is in it
+# already is done (carried out before a crash, or it happened by itself).
+_OUTCOME = {"start": lifecycle.RUNNING, "unpause": lifecycle.RUNNING,
+            "stop": lifecycle.STOPPED, "kill": lifecycle.STOPPED,
+            "pause": lifecycle.PAUSED}
+
+
+class _Done(Exception):
+    """The request was carried out already: nothing is left to do."""
+
+
+def _request(method):
+    """An operation a cast (or the backlog) asks for: one carried out
+    already, or for a record that is placed on another host by now, is
+    done here without a word to the caller."""
+    @functools.wraps(method)
+    def run(self, context, container, *args, **kwargs):
+        try:
+            return method(self, context, container, *args, **kwargs)
+        except _Done:
+            LOG.info("%s of %s: carried out already", method.__name__,
+                     container.uuid)
+        except exception.NotThisHost as e:
+            LOG.info("%s of %s: not done here: %s", method.__name__,
+                     container.uuid, e)
+    return run
 
 MiB = 1024 * 1024
 # What a create can fail of on this host that another host may not: the
@@ -38,30 +67,43 @@ class ConductorManager:
     target = messaging.Target(namespace=rpcapi.NAMESPACE,
                               version=rpcapi.VERSION)
 
-    def __init__(self, conf, driver, status_recorder, others=None):
+    def __init__(self, conf, driver, status_recorder, others=None,
+                 incarnation=None):
         self._conf = conf
         self._driver = driver
         self._status = status_recorder
         self._others = others  # ConductorAPI: creates we hand on
+        # This process, as the action log names who took a request up.
+        self.incarnation = incarnation or "%s:%s" % (
+            conf.host, uuidutils.generate_uuid()[:8])
 
     @contextlib.contextmanager
     def _operation(self, context, container, action, allowed=None):
-        """Lock, re-read, check the lifecycle, log the action (with the
-        task_state, in one write); then save what the operation left in
-        the record with the end of the action (one write). On failure
-        leave the record with what Docker says and the reason why."""
+        """Lock, re-read, check the lifecycle, take the request's entry up
+        in the action log (with the task_state, in one write); then save
+        what the operation left in the record with the end of the entry
+        (one write). On failure leave the record with what Docker says and
+        the reason why. A request carried out already raises _Done; one
+        for a record placed elsewhere since, NotThisHost."""
         with self._status.locks.hold(container.uuid):
             container = objects.Container.get(context.elevated(),
                                               container.uuid)
+            if container.host not in (None, self._conf.host):
+                raise exception.NotThisHost(container=container.uuid,
+                                            host=container.host)
             try:
                 lifecycle.check(allowed or action, container)
             except exception.ActionNotAllowed as error:
-                if action != "create":  # a create delivered twice: done
-                    self._refused(context, container, action, error)
+                if action == "create":  # a create delivered twice: done
+                    raise _Done() from error
+                self._refused(context, container, action, error)
                 raise
             container.task_state = action
-            record = objects.ContainerAction.start(context, container.uuid,
-                                                   action, container)
+            record = objects.ContainerAction.take(
+                context, container.uuid, action, container,
+                self._conf.host, self.incarnation)
+            if record is None:
+                raise _Done()
             steps = []  # what was done, for the action log
             try:
                 yield container, steps
@@ -81,14 +123,25 @@ class ConductorManager:
         # The status changed since the caller looked: the refusal ends the
         # request's entry (the API's, if it began one), and a refused
         # delete takes the API's mark away with it, or the reconcile pass
-        # would carry the delete out.
+        # would carry the delete out. When the status already is what the
+        # action leads to (a stop carried out before a crash, a container
+        # that stopped by itself), the request is done, not refused.
         if (action == "delete" and
                 container.task_state == lifecycle.PENDING_DELETE):
             container.task_state = None
         try:
-            objects.ContainerAction.start(context, container.uuid,
-                                          action).finish(
-                                              error, container=container)
+            record = objects.ContainerAction.take(
+                context, container.uuid, action, None, self._conf.host,
+                self.incarnation)
+            if record is None:
+                return
+            if _OUTCOME.get(action) == container.status:
+                record.finish(steps=["it was %s already" %
+                                     container.status], container=container)
+                raise _Done() from error
+            record.finish(error, container=container)
+        except _Done:
+            raise
         except Exception:
             # The caller still hears the refusal, not this.
             LOG.exception("cannot record that %s of container %s was "
@@ -100,6 +153,7 @@ class ConductorManager:
 
     # -- create ---------------------------------------------------------------
 
+    @_request
     def create(self, context, container, run=False):
         try:
             self._create(context, container, run)
@@ -135,6 +189,11 @@ class ConductorManager:
             return False
         LOG.warning("create of %s failed on this host (%s); handed to %s",
                     container.uuid, error, host)
+        # The next host's attempt has an entry of its own, begun before
+        # the cast like the API's: it carries it out from the log if the
+        # message is lost.
+        objects.ContainerAction.begin(context, container.uuid, "create",
+                                      options={"run": run})
         self._others.create(context, container, run=run)
         return True
 
@@ -219,24 +278,31 @@ class ConductorManager:
                                       **options)
             self._sync_status(container)
 
+    @_request
     def start(self, context, container):
         self._change_state(context, container, "start")
 
+    @_request
     def stop(self, context, container, timeout=lifecycle.STOP_TIMEOUT):
         self._change_state(context, container, "stop", timeout=timeout)
 
+    @_request
     def reboot(self, context, container, timeout=lifecycle.STOP_TIMEOUT):
         self._change_state(context, container, "reboot", timeout=timeout)
 
+    @_request
     def pause(self, context, container):
         self._change_state(context, container, "pause")
 
+    @_request
     def unpause(self, context, container):
         self._change_state(context, container, "unpause")
 
+    @_request
     def kill(self, context, container, signal=None):
         self._change_state(context, container, "kill", signal=signal)
 
+    @_request
     def delete(self, context, container, force=False, stop=False):
         try:
             self._delete(context, container, force, stop)

@@ -8,7 +8,6 @@ container while an operation holds its lock: the operation records what
 Docker says when it finishes.
 """
 import concurrent.futures
-import datetime
 import threading
 import time
 
@@ -36,8 +35,10 @@ _OUTCOME = {"start": lifecycle.RUNNING, "unpause": lifecycle.RUNNING,
 
 class Sync:
 
-    def __init__(self, conf, driver, status_recorder):
+    def __init__(self, conf, driver, status_recorder, backlog=None):
         self._conf = conf
+        self._backlog = backlog  # carried out after each pass
+        self._passes = 0
         self._driver = driver
         self._status = status_recorder
         self._context = ml_context.admin_context()
@@ -162,24 +163,33 @@ class Sync:
             return
         records = objects.ContainerList.on_host(self._context,
                                                 self._conf.host)
-        unanswered = self._unanswered()
         for record in records:
             # An operation may hold a container for long (a pull): it
             # records the truth itself when done, so skip it this time.
             with self._status.locks.hold(record.uuid, timeout=1) as got:
                 if got:
-                    self._repair(record.uuid, found.pop(record.uuid, None),
-                                 unanswered)
+                    self._repair(record.uuid, found.pop(record.uuid, None))
                 else:
                     found.pop(record.uuid, None)  # in flight: not orphan
         for orphan in found.values():
             with self._status.locks.hold(orphan["uuid"], timeout=1) as got:
-                if got and not _exists(self._context, orphan["uuid"]):
+                where = got and _placed_on(self._context, orphan["uuid"])
+                if got and where != self._conf.host:
+                    # Deleted while this host was lost, or placed again
+                    # elsewhere: that copy is the one that counts.
                     LOG.warning("removing Docker container %s: its record "
-                                "%s does not exist", orphan["id"],
-                                orphan["uuid"])
+                                "%s %s", orphan["id"], orphan["uuid"],
+                                "is on host %s now" % where if where
+                                else "does not exist")
                     self._driver.remove(orphan["id"], force=True)
         self._recount()
+        self._passes += 1
+        if self._backlog is not None:
+            # The first pass of a process does every request left over;
+            # later ones those that waited longer than a message takes.
+            self._backlog.carry_out(
+                None if self._passes == 1 else
+                self._conf.conductor.service_down_time)
 
     def _recount(self):
         # Claims are taken and given back with each record, so this finds
@@ -196,22 +206,11 @@ class Sync:
             LOG.warning("reconcile: usage of host %s repaired to %s",
                         self._conf.host, now)
 
-    def _unanswered(self):
-        """uuids of containers with a request older than request_timeout
-        that no operation ended. Only once this conductor has itself been
-        taking requests that long: after time away, the requests that
-        waited in its queue are done first."""
-        timeout = self._conf.conductor.request_timeout
-        if time.monotonic() - self._started < timeout:
-            return frozenset()
-        return objects.ContainerAction.unfinished_containers(
-            self._context, older_than=timeout)
-
-    def _repair(self, uuid, docker, unanswered=frozenset()):
+    def _repair(self, uuid, docker):
         """Bring one record in line with Docker (`docker`: what
-        list_managed says of it, or None), and end the action-log entries
-        that no operation will end: an interrupted one's, and those of the
-        `unanswered` uuids' requests that no conductor took in time."""
+        list_managed says of it, or None). An interrupted operation's
+        task_state is cleared and its request left for the backlog, which
+        carries it out again (see backlog.py)."""
         try:
             container = objects.Container.get(self._context, uuid)
         except exception.ContainerNotFound:
@@ -226,60 +225,40 @@ class Sync:
             LOG.info("reconcile: finished the delete of %s", uuid)
             return
         interrupted = container.task_state
+        if interrupted:
+            LOG.info("reconcile: %s of %s was interrupted", interrupted,
+                     uuid)
+            container.task_state = None
         if container.status == lifecycle.CREATING:
             self._repair_create(container, docker)
-        else:
-            if interrupted:
-                LOG.info("reconcile: %s of %s was interrupted",
-                         interrupted, uuid)
-                container.task_state = None
-            if container.container_id:
-                self._status.record(container,
-                                     self._exit_codes.pop(uuid, None))
-            elif container.obj_what_changed():
-                container.save()
-        if interrupted:
-            objects.ContainerAction.end_interrupted(
-                self._context, uuid, interrupted, "The conductor stopped "
-                "before it finished; the status is what Docker says now.")
-        if uuid in unanswered:
-            timeout = self._conf.conductor.request_timeout
-            lost = objects.ContainerAction.end_unanswered(
-                self._context, uuid, "No conductor took this request "
-                "within %s s; nothing was done. Ask again." % timeout,
-                timeout)
-            LOG.warning("reconcile: %d request(s) for %s were lost", lost,
-                        uuid)
+        elif container.container_id:
+            self._status.record(container, self._exit_codes.pop(uuid, None))
+        elif container.obj_what_changed():
+            container.save()
 
     def _repair_create(self, container, docker):
-        if docker:
-            # The create got as far as Docker: adopt what it made, and
-            # start it if the create asked for that and did not get there.
-            container.container_id = docker["id"]
-            container.task_state = None
-            if docker["run"] and docker["status"] == lifecycle.CREATED:
-                try:
-                    self._driver.change_state(docker["id"], "start")
-                except exception.MagnumLiteError as e:
-                    LOG.warning("reconcile: cannot start %s: %s",
-                                container.uuid, e)
-            self._status.record(container)
-            LOG.info("reconcile: adopted Docker container %s for %s",
-                     docker["id"], container.uuid)
+        if not docker:
+            # Nothing reached Docker: the backlog does the create (again).
+            if container.obj_what_changed():
+                container.save()
             return
-        if container.task_state:
-            reason = ("The conductor stopped while creating it; nothing "
-                      "was made in Docker. Delete it and create it again.")
-        elif _age(container) > self._conf.conductor.request_timeout:
-            reason = ("No conductor took the create request within %ss." %
-                      self._conf.conductor.request_timeout)
-        else:
-            return  # the request may still be on its way
-        container.status = lifecycle.ERROR
-        container.status_reason = reason
-        container.task_state = None
-        container.save()
-        LOG.warning("reconcile: %s: %s", container.uuid, reason)
+        # The create got as far as Docker: adopt what it made, and start
+        # it if the create asked for that and did not get there.
+        container.container_id = docker["id"]
+        if docker["run"] and docker["status"] == lifecycle.CREATED:
+            try:
+                self._driver.change_state(docker["id"], "start")
+            except exception.MagnumLiteError as e:
+                LOG.warning("reconcile: cannot start %s: %s",
+                            container.uuid, e)
+        self._status.record(container)
+        objects.ContainerAction.end_unfinished(
+            self._context, container.uuid, "adopted Docker container %s, "
+            "which the create had made before its conductor stopped" %
+            docker["id"][:12], action="create",
+            result=objects.container_action.SUCCESS)
+        LOG.info("reconcile: adopted Docker container %s for %s",
+                 docker["id"], container.uuid)
 
 
 def _shows(container, seen):
@@ -302,15 +281,9 @@ def _event_time(event):
     return "%d.%09d" % divmod(int(nanos), 10 ** 9)
 
 
-def _exists(context, uuid):
+def _placed_on(context, uuid):
+    """The host the record is placed on; None when there is no record."""
     try:
-        objects.Container.get(context, uuid)
-        return True
+        return objects.Container.get(context, uuid).host
     except exception.ContainerNotFound:
-        return False
-
-
-def _age(container):
-    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-    return (now - (container.updated_at or container.created_at)
-            ).total_seconds()
+        return None

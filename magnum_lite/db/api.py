@@ -29,7 +29,7 @@ _JOINED = contextvars.ContextVar("magnum_lite_db_joined", default=None)
 # The schema revision this code reads and writes: the newest script in
 # alembic/versions (a test keeps the two equal). Serving processes check it
 # without loading alembic.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 CONTAINERS = models.Container.__table__
 SORT_KEYS = ("id", "uuid", "name", "image", "status", "host", "memory",
@@ -215,18 +215,28 @@ def _number(value):
     return int(value) if value == int(value) else value
 
 
-def container_replace(uuid, hosts, values):
+def container_replace(uuid, hosts, values, moved_from=None):
     """Move a container whose create failed on its host to the first of
     hosts with room for its claim, in one transaction: the claim moves
     with it, `values` (status...) are written, the failed host joins its
-    placement's "tried". The new host, or None when none had room."""
+    placement's "tried". The new host, or None when none had room.
+
+    With moved_from (a lost host), only while the record is still there,
+    Creating, and no conductor has taken its create up: the row's lock
+    orders this against that host's conductor taking it (db/actions.py).
+    """
     for host in hosts:
         with _session() as session:
             row = session.execute(sa.select(
                 CONTAINERS.c.host, CONTAINERS.c.claim_memory_mb,
-                CONTAINERS.c.claim_cpu, CONTAINERS.c.placement).where(
+                CONTAINERS.c.claim_cpu, CONTAINERS.c.placement,
+                CONTAINERS.c.status).where(
                     CONTAINERS.c.uuid == uuid).with_for_update()).first()
             if row is None or row.claim_memory_mb is None:
+                return None
+            if moved_from is not None and (
+                    row.host != moved_from or row.status != "Creating" or
+                    _create_taken(session, uuid)):
                 return None
             if not claims.take(session, host, row.claim_memory_mb,
                                row.claim_cpu):
@@ -241,6 +251,14 @@ def container_replace(uuid, hosts, values):
                     host=host, placement=placement, **values))
             return host
     return None
+
+
+def _create_taken(session, uuid):
+    actions = models.ContainerAction.__table__
+    return session.execute(sa.select(actions.c.id).where(
+        actions.c.container_uuid == uuid, actions.c.action == "create",
+        actions.c.finish_time.is_(None),
+        actions.c.taken_by.is_not(None))).first() is not None
 
 
 def container_placement(uuid):
@@ -356,13 +374,15 @@ def container_update(uuid, values, expected_status=None):
     """Write values; with expected_status, only while the status is one of
     those (returns False when it is not)."""
     with _session() as session:
-        count = _update_container(session, uuid, values, expected_status)
+        count = update_container(session, uuid, values, expected_status)
     if count == 0 and expected_status is None:
         raise exception.ContainerNotFound(container=uuid)
     return count == 1
 
 
-def _update_container(session, uuid, values, expected_status=None):
+def update_container(session, uuid, values, expected_status=None):
+    """Write values to a container's row in `session`'s transaction; how
+    many rows (0 or 1)."""
     values = dict(values, updated_at=now())
     query = sa.update(models.Container).where(models.Container.uuid == uuid)
     if expected_status is not None:
@@ -380,93 +400,3 @@ def container_destroy(uuid):
             models.Container.uuid == uuid))
         session.execute(sa.delete(models.ContainerAction).where(
             models.ContainerAction.container_uuid == uuid))
-
-
-# -- container actions --------------------------------------------------------
-
-def action_start(values, container_values=None):
-    """The action row of this request: the one the API began for the same
-    request_id, action and container if it is not finished, else a new one.
-    container_values (if any) are written to its container in the same
-    transaction."""
-    actions = models.ContainerAction
-    with _session() as session:
-        row = None
-        if values.get("request_id"):
-            row = session.scalars(sa.select(actions).where(
-                actions.container_uuid == values["container_uuid"],
-                actions.request_id == values["request_id"],
-                actions.action == values["action"],
-                actions.finish_time.is_(None))).first()
-        if row is None:
-            row = actions(**values)
-            session.add(row)
-        if container_values:
-            _update_container(session, values["container_uuid"],
-                              container_values)
-        session.flush()
-        return row
-
-
-def action_finish(action_id, result, message=None, container_uuid=None,
-                  container_values=None):
-    """The end of an action; container_values (if any) are written to
-    container_uuid's record in the same transaction."""
-    with _session() as session:
-        session.execute(sa.update(models.ContainerAction).where(
-            models.ContainerAction.id == action_id).values(
-                result=result, message=message, finish_time=now()))
-        if container_values:
-            _update_container(session, container_uuid, container_values)
-
-
-def action_end_unfinished(container_uuid, message, started_before=None,
-                          action=None, oldest_only=False):
-    """End in error the container's unfinished actions: those started
-    before `started_before`, or named `action` (with oldest_only, only the
-    first of those); how many."""
-    actions = models.ContainerAction
-    query = sa.select(actions.id).where(
-        actions.container_uuid == container_uuid,
-        actions.finish_time.is_(None)).order_by(actions.id)
-    if started_before is not None:
-        query = query.where(actions.start_time < started_before)
-    if action is not None:
-        query = query.where(actions.action == action)
-    if oldest_only:
-        query = query.limit(1)
-    with _session() as session:
-        ids = session.scalars(query).all()
-        if ids:
-            session.execute(sa.update(actions).where(
-                actions.id.in_(ids)).values(
-                    result="Error", message=message, finish_time=now()))
-        return len(ids)
-
-
-def action_unfinished_containers(started_before):
-    """uuids of the containers with an unfinished action started before
-    `started_before`."""
-    actions = models.ContainerAction.__table__
-    return {uuid for uuid, in _read(
-        sa.select(actions.c.container_uuid).distinct().where(
-            actions.c.finish_time.is_(None),
-            actions.c.start_time < started_before))}
-
-
-def action_list(container_uuid):
-    with _session() as session:
-        return session.scalars(sa.select(models.ContainerAction).where(
-            models.ContainerAction.container_uuid == container_uuid
-        ).order_by(models.ContainerAction.id.desc())).all()
-
-
-def action_get(container_uuid, request_id):
-    with _session() as session:
-        row = session.scalars(sa.select(models.ContainerAction).where(
-            models.ContainerAction.container_uuid == container_uuid,
-            models.ContainerAction.request_id == request_id)).first()
-    if row is None:
-        raise exception.NotFound("Action %s of container %s could not be "
-                                 "found." % (request_id, container_uuid))
-    return row

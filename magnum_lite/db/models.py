@@ -88,6 +88,11 @@ class ContainerAction(Base):
         sa.DateTime, index=True)
     result: orm.Mapped[str | None] = orm.mapped_column(sa.String(20))
     message: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    # What the request asked besides its action ({"run": true},
+    # {"timeout": 10}...), so that a conductor can carry it out from here.
+    options: orm.Mapped[dict | None]
+    # The conductor process (its incarnation) that took the request up.
+    taken_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
 
 
 class Service(TimestampMixin, Base):
@@ -124,6 +129,13 @@ class Service(TimestampMixin, Base):
     # An operator's word that this host is down, whatever its heartbeat.
     forced_down: orm.Mapped[bool] = orm.mapped_column(
         default=False, server_default=sa.false())
+    # Since when its heartbeats have come without a gap (magnum_lite/
+    # liveness.py), and since when its engine has not answered, and why.
+    up_since: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    engine_down_since: orm.Mapped[datetime.datetime | None] = (
+        orm.mapped_column(sa.DateTime))
+    engine_error: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
 
 
 class Quota(Base):

@@ -7,9 +7,17 @@ from magnum_lite.db import claims
 from magnum_lite.db import models
 from magnum_lite import exception
 
-def service_report(host, binary, topic, engine_info=None, capacity=None):
+# The engine's state when a heartbeat does not say.
+_UNSAID = object()
+
+
+def service_report(host, binary, topic, engine_info=None, capacity=None,
+                   engine_error=_UNSAID, continuous_within=None):
     """Create or refresh a service's row: its heartbeat, with what its
-    host may give out ({memory_mb, cpus, labels}) when that is given."""
+    host may give out ({memory_mb, cpus, labels}) when that is given, and
+    engine_error: None when its engine answered, else why it did not.
+    A beat within continuous_within seconds of the last one keeps the
+    row's up_since; a later one starts it anew."""
     with db.transaction() as session:
         row = session.scalars(sa.select(models.Service).where(
             models.Service.host == host,
@@ -17,8 +25,21 @@ def service_report(host, binary, topic, engine_info=None, capacity=None):
         if row is None:
             row = models.Service(host=host, binary=binary, topic=topic)
             session.add(row)
+        now = db.now()
+        last = row.updated_at or row.created_at
+        if (row.up_since is None or last is None or
+                continuous_within is None or
+                (now - last).total_seconds() > continuous_within):
+            row.up_since = now
         row.report_count = (row.report_count or 0) + 1
-        row.updated_at = db.now()
+        row.updated_at = now
+        if engine_error is not _UNSAID:
+            if engine_error is None:
+                row.engine_down_since = row.engine_error = None
+            else:
+                if row.engine_down_since is None:
+                    row.engine_down_since = now
+                row.engine_error = engine_error
         if engine_info is not None:
             row.engine_info = engine_info
         for name, value in (capacity or {}).items():

@@ -241,6 +241,16 @@ class DockerDriver:
 
     # The engine
 
+    def ping(self, timeout):
+        """Whether the engine answers /_ping within `timeout` seconds:
+        DockerUnavailable (or DockerError) when it does not. Through the
+        client's own requests session (public API), so a stopped engine
+        fails at once and a hung one after `timeout`."""
+        with self._errors():
+            answer = self.client.get(self.client.base_url + "/_ping",
+                                     timeout=timeout)
+            answer.raise_for_status()
+
     def info(self):
         with self._errors():
             info = self.client.info()

@@ -93,13 +93,14 @@ class Container(base.MagnumLiteObject):
         holds of its host."""
         return db.container_placement(self.uuid)
 
-    def replace(self, hosts, reason):
-        """After its host failed the create: to the first of hosts with
-        room, status Creating again; the new host, or None."""
+    def replace(self, hosts, reason, moved_from=None):
+        """After its host failed the create (or, with moved_from, was
+        lost before any conductor took the create up): to the first of
+        hosts with room, status Creating again; the new host, or None."""
         host = db.container_replace(self.uuid, hosts, {
             "status": "Creating", "status_reason": reason,
             "status_detail": None, "container_id": None,
-            "task_state": None})
+            "task_state": None}, moved_from)
         if host is not None:
             self.host, self.status, self.status_reason = (
                 host, "Creating", reason)

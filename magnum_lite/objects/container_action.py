@@ -1,12 +1,12 @@
-"""ContainerAction: the log of what was asked of a container, and how it
-ended."""
+"""ContainerAction: the log of what was asked of a container, who took it
+up, and how it ended."""
 import datetime
 
 from oslo_utils import timeutils
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields
 
-from magnum_lite.db import api as db
+from magnum_lite.db import actions as db
 from magnum_lite.objects import base
 
 SUCCESS = "Success"
@@ -16,7 +16,8 @@ ERROR = "Error"
 @base.ObjectRegistry.register
 class ContainerAction(base.MagnumLiteObject):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: options, taken_by (requests carried out from the log)
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -30,21 +31,40 @@ class ContainerAction(base.MagnumLiteObject):
                                             tzinfo_aware=False),
         "result": fields.StringField(nullable=True),
         "message": fields.StringField(nullable=True),
+        "options": base.JsonField(nullable=True),
+        "taken_by": fields.StringField(nullable=True),
     }
 
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        if tuple(int(p) for p in target_version.split(".")) < (1, 1):
+            primitive.pop("options", None)
+            primitive.pop("taken_by", None)
+
     @classmethod
-    def start(cls, context, container_uuid, action, container=None):
-        """Record the start; or take up the entry the API began for the
-        same request (context.request_id) and action, if it is not
-        finished. With `container`, what it has not saved yet is saved in
-        the same transaction."""
-        row = db.action_start({
-            "container_uuid": container_uuid, "action": action,
-            "request_id": context.request_id,
-            "project_id": context.project_id, "user_id": context.user_id},
-            _changes(container))
-        if container is not None:
-            container.obj_reset_changes()
+    def begin(cls, context, container_uuid, action, container=None,
+              options=None):
+        """Enter a request before it is sent (the API does): with what it
+        asks besides its action, so a conductor can carry it out from the
+        log. With `container`, what it has not saved yet is saved in the
+        same transaction."""
+        row = db.action_begin(dict(_asked(context, container_uuid, action),
+                                   options=options or None),
+                              _changes(container))
+        _saved(container)
+        return cls.from_row(context, row)
+
+    @classmethod
+    def take(cls, context, container_uuid, action, container, host, taker):
+        """Take up this request's entry for `taker` (a conductor process)
+        or begin one; None when the request was carried out already.
+        NotThisHost when the record has moved to another host. What
+        `container` has not saved yet is saved in the same transaction."""
+        row = db.action_take(_asked(context, container_uuid, action),
+                             _changes(container), host, taker)
+        if row is None:
+            return None
+        _saved(container)
         return cls.from_row(context, row)
 
     def finish(self, error=None, steps=(), container=None):
@@ -57,30 +77,36 @@ class ContainerAction(base.MagnumLiteObject):
         db.action_finish(self.id, self.result, self.message,
                          self.container_uuid, _changes(container))
         self.obj_reset_changes()
-        if container is not None:
-            container.obj_reset_changes()
+        _saved(container)
 
     @classmethod
-    def end_unanswered(cls, context, container_uuid, reason, older_than):
-        """End in error, with `reason`, every request for the container
-        that started over older_than seconds ago and never finished; how
-        many."""
-        return db.action_end_unfinished(container_uuid, reason,
-                                        started_before=_ago(older_than))
+    def backlog(cls, context, host, taker, older_than=None):
+        """The unfinished requests of the host's containers that `taker`
+        has not taken up, oldest first."""
+        before = None if older_than is None else _ago(older_than)
+        return [cls.from_row(context, row)
+                for row in db.action_backlog(host, taker, before)]
 
     @classmethod
-    def end_interrupted(cls, context, container_uuid, action, reason):
-        """End in error, with `reason`, the entry of an `action` that an
-        operation took up and did not finish: the oldest unfinished one
-        (a newer one is a request still waiting its turn)."""
-        return db.action_end_unfinished(container_uuid, reason,
-                                        action=action, oldest_only=True)
+    def end_unfinished(cls, context, container_uuid, reason,
+                       older_than=None, action=None, result=ERROR):
+        """End with `result` (in error unless told), with `reason`, the
+        container's unfinished requests (started over older_than seconds
+        ago, or of `action`); how many."""
+        before = None if older_than is None else _ago(older_than)
+        return db.action_end_unfinished(container_uuid, reason, before,
+                                        action, result)
 
     @classmethod
-    def unfinished_containers(cls, context, older_than):
-        """The uuids of containers with an action that started over
-        older_than seconds ago and has not finished."""
-        return db.action_unfinished_containers(_ago(older_than))
+    def untaken_creates(cls, context, host):
+        """uuids of the host's records whose create nobody took up."""
+        return db.action_untaken_creates(host)
+
+    @classmethod
+    def unfinished_on(cls, context, host, older_than):
+        """uuids of the host's containers with a request unfinished for
+        over older_than seconds."""
+        return db.action_unfinished_on(host, _ago(older_than))
 
     @classmethod
     def get(cls, context, container_uuid, request_id):
@@ -93,6 +119,12 @@ class ContainerAction(base.MagnumLiteObject):
                 for row in db.action_list(container_uuid)]
 
 
+def _asked(context, container_uuid, action):
+    return {"container_uuid": container_uuid, "action": action,
+            "request_id": context.request_id,
+            "project_id": context.project_id, "user_id": context.user_id}
+
+
 def _ago(seconds):
     return timeutils.utcnow() - datetime.timedelta(seconds=seconds)
 
@@ -101,7 +133,14 @@ def _changes(container):
     return container.obj_get_changes() if container is not None else None
 
 
+def _saved(container):
+    if container is not None:
+        container.obj_reset_changes()
+
+
 @base.ObjectRegistry.register
 class ContainerActionList(ovo_base.ObjectListBase, base.MagnumLiteObject):
-    VERSION = "1.0"
+    # Version 1.0: Initial version
+    # Version 1.1: ContainerAction 1.1
+    VERSION = "1.1"
     fields = {"objects": fields.ListOfObjectsField("ContainerAction")}

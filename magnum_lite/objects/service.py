@@ -1,9 +1,8 @@
 """Service: a conductor and the Docker host it owns, with its heartbeat."""
-import datetime
-
 from oslo_versionedobjects import fields
 
 from magnum_lite.db import services as db
+from magnum_lite import liveness
 from magnum_lite.objects import base
 
 CONDUCTOR = "magnum-lite-conductor"
@@ -15,7 +14,8 @@ class Service(base.MagnumLiteObject):
     # Version 1.1: capacity (memory_mb, cpus, labels) and what is claimed
     #              of it (memory_used_mb, cpu_used, container_count)
     # Version 1.2: forced_down
-    VERSION = "1.2"
+    # Version 1.3: up_since, engine_down_since, engine_error (liveness.py)
+    VERSION = "1.3"
 
     fields = {
         "id": fields.IntegerField(),
@@ -33,14 +33,39 @@ class Service(base.MagnumLiteObject):
         "cpu_used": fields.FloatField(),
         "container_count": fields.IntegerField(),
         "forced_down": fields.BooleanField(),
+        "up_since": fields.DateTimeField(nullable=True, tzinfo_aware=False),
+        "engine_down_since": fields.DateTimeField(nullable=True,
+                                                  tzinfo_aware=False),
+        "engine_error": fields.StringField(nullable=True),
         "created_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
         "updated_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
     }
 
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        version = tuple(int(part) for part in target_version.split("."))
+        if version < (1, 3):
+            for name in ("up_since", "engine_down_since", "engine_error"):
+                primitive.pop(name, None)
+        if version < (1, 2):
+            primitive.pop("forced_down", None)
+        if version < (1, 1):
+            for name in ("memory_mb", "cpus", "labels", "memory_used_mb",
+                         "cpu_used", "container_count"):
+                primitive.pop(name, None)
+
     @classmethod
-    def report(cls, context, host, topic, engine_info=None, capacity=None):
+    def report(cls, context, host, topic, engine_info=None, capacity=None,
+               **engine):
+        """A heartbeat (see db.services.service_report for `engine`:
+        engine_error, continuous_within)."""
         return cls.from_row(context, db.service_report(
-            host, CONDUCTOR, topic, engine_info, capacity))
+            host, CONDUCTOR, topic, engine_info, capacity, **engine))
+
+    @classmethod
+    def losses(cls, context, down_time):
+        """{host: liveness.Loss} of the conductors' hosts lost now."""
+        return liveness.losses(cls.list(context), down_time)
 
     @staticmethod
     def recount(host, default_memory_mb):
@@ -72,11 +97,3 @@ class Service(base.MagnumLiteObject):
         """Forget host's conductor; HostHasContainers while records are
         placed there, ServiceNotFound when there is none."""
         db.service_delete(host, CONDUCTOR)
-
-    def is_up(self, down_time):
-        if self.forced_down:  # the operator knows better
-            return False
-        last = self.updated_at or self.created_at
-        now = datetime.datetime.now(datetime.timezone.utc).replace(
-            tzinfo=None)
-        return (now - last).total_seconds() <= down_time

@@ -52,7 +52,9 @@ def database(api_database):
 @pytest.fixture
 def conf():
     # No quota unless a test sets one: most tests are about something else.
-    return conftest.make_conf(api={"max_limit": 50}, quota=NO_QUOTA)
+    # No conductor beats here: a report_host() stays fresh for the test.
+    return conftest.make_conf(api={"max_limit": 50}, quota=NO_QUOTA,
+                              conductor={"service_down_time": 600})
 
 
 NO_QUOTA = {"containers": -1, "memory": -1, "cpu": -1}

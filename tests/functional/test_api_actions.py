@@ -229,9 +229,9 @@ def test_action_log_lists_and_shows_actions(api, make_container):
     context = ml_context.RequestContext(project_id="project-a",
                                         user_id="user-a",
                                         request_id="req-first")
-    objects.ContainerAction.start(context, container.uuid, "create").finish()
+    objects.ContainerAction.begin(context, container.uuid, "create").finish()
     context.request_id = "req-second"
-    objects.ContainerAction.start(context, container.uuid, "stop").finish(
+    objects.ContainerAction.begin(context, container.uuid, "stop").finish(
         RuntimeError("it would not stop"))
     path = f"/v1/containers/{container.uuid}/container_actions"
     listed = api.get(path).json["containerActions"]

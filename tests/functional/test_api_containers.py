@@ -342,7 +342,7 @@ def _age_services(seconds):
 
 
 def test_no_conductor_up_is_503_and_writes_nothing(api, conductor):
-    _age_services(3600)
+    _age_services(7200)
     response = create(api)
     assert response.status_int == 503
     assert "No conductor" in error_of(response)["detail"]

@@ -76,7 +76,7 @@ def world(database, conf, conductor_host, make_container):
                             status=lifecycle.PAUSED)
     context = ml_context.RequestContext(project_id="demo", user_id="demo",
                                         request_id="req-in-the-log")
-    objects.ContainerAction.start(context, running.uuid, "stop")
+    objects.ContainerAction.begin(context, running.uuid, "stop")
     # By uuid: rename and update would lose a container named by name.
     return {"container_ident": [c.uuid for c in (running, stopped, paused)],
             "request_id": ["req-in-the-log"],

@@ -12,10 +12,10 @@ from magnum_lite import rpc
 # version comment, and obj_make_compatible where a field was added).
 EXPECTED = {
     "Container": "1.2-b556df5488b65f48fed53f08ccbd5f6a",
-    "ContainerAction": "1.0-0ea69e9dfd8e98633397aa4c0299d35b",
-    "ContainerActionList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "ContainerAction": "1.1-3e4d259db1e7914c1857d987d360f87e",
+    "ContainerActionList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "ContainerList": "1.2-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Service": "1.2-2efa1f78c815374adb301260bf286607",
+    "Service": "1.3-43f36ee9765cc79fcb9a998aed41761c",
 }
 
 

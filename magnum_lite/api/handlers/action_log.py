@@ -11,7 +11,7 @@ from magnum_lite import policy
 def list_actions(request, container_ident):
     """The actions asked of a container: {"containerActions": [...]}."""
     container = util.container(request, container_ident,
-                               policy.CONTAINER_ACTIONS)
+                               policy.CONTAINER_ACTIONS, on_lost_host=True)
     actions = objects.ContainerAction.list_for(request.context,
                                                container.uuid)
     return util.respond({"containerActions": [
@@ -22,7 +22,7 @@ def list_actions(request, container_ident):
 def show(request, container_ident, request_id):
     """One action, by the id of the request that asked for it."""
     container = util.container(request, container_ident,
-                               policy.CONTAINER_ACTIONS)
+                               policy.CONTAINER_ACTIONS, on_lost_host=True)
     action = objects.ContainerAction.get(request.context, container.uuid,
                                          request_id)
     return util.respond(views.action(request, action, detail=True))

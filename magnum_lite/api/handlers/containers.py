@@ -58,7 +58,7 @@ def show(request, container_ident):
     if validation.flag(request.query().get("all_projects")):
         request.authorize(policy.CONTAINER_GET_ONE_ALL_PROJECTS)
     container = util.container(request, container_ident,
-                               policy.CONTAINER_GET_ONE)
+                               policy.CONTAINER_GET_ONE, on_lost_host=True)
     return util.respond(views.container(request, container))
 
 
@@ -89,6 +89,11 @@ def create(request):
         limits = objects.quota.limits(request.conf, context.project_id)
         container, new = _create_record(context, values, hosts, claim,
                                         limits, placement)
+        if new:
+            # The record of intent, before the cast: should the message be
+            # lost, the host's conductor carries the create out from here.
+            objects.ContainerAction.begin(context, container.uuid, "create",
+                                          options={"run": run})
     if new:
         try:
             request.conductor.create(context, container, run=run)
@@ -201,11 +206,17 @@ def delete(request, container_ident):
     if validation.flag(params.get("all_projects")):
         request.authorize(policy.CONTAINER_DELETE_ALL_PROJECTS)
     container = util.container(request, container_ident,
-                               policy.CONTAINER_DELETE)
+                               policy.CONTAINER_DELETE, on_lost_host=True)
     if force:
         request.authorize(policy.CONTAINER_DELETE_FORCE,
                           {"project_id": container.project_id,
                            "user_id": container.user_id})
+    if util.lost(request, container) is not None:
+        # Nobody can ask its engine now: the record and its claims go at
+        # once, and the host's reconcile pass removes the Docker container
+        # it finds without a record when it is back.
+        container.destroy()
+        return util.respond(status=204)
     lifecycle.check("delete_force" if force else
                     "delete_stop" if stop else "delete", container)
     # Marked before it is sent: should the conductor lose the message (it

@@ -16,10 +16,9 @@ def list_images(request):
     """The images every live conductor's engine holds, one row a tag."""
     request.authorize(policy.IMAGE_GET_ALL)
     params = request.query()
-    down_time = request.conf.conductor.service_down_time
     rows = []
     for service in objects.Service.list(request.context):
-        if not service.is_up(down_time):
+        if service.host in request.losses():
             continue
         for image in request.conductor.images(request.context,
                                               service.host):

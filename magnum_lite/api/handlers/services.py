@@ -12,8 +12,7 @@ from magnum_lite import policy
 
 
 def _view(request, service):
-    return views.service(service, service.is_up(
-        request.conf.conductor.service_down_time))
+    return views.service(service, request.losses().get(service.host))
 
 
 @util.spec(query=schemas.PAGE_QUERY, returns=answers.SERVICE_LIST)

@@ -1,0 +1,155 @@
+"""Carries out what the action log holds and no message brought: the
+requests of this host that no conductor process took up, or that one took
+up and died with, and the creates of lost hosts that nobody took.
+
+oslo.messaging acknowledges a message when the conductor receives it, so a
+conductor that dies loses what it had taken; the API enters every request
+in the action log before its cast. The cast stays the fast path: whichever
+of the two takes a request up first does it (db/actions.py action_take),
+the other finds it done. docs/status.md says how each is safe to repeat.
+"""
+import threading
+
+from oslo_log import log as logging
+
+from magnum_lite import context as ml_context
+from magnum_lite import exception
+from magnum_lite import liveness
+from magnum_lite import objects
+from magnum_lite import scheduler
+
+LOG = logging.getLogger(__name__)
+
+# The requests the backlog can carry out: the manager's cast operations.
+REDOABLE = ("create", "start", "stop", "reboot", "pause", "unpause", "kill",
+            "delete")
+
+
+class Backlog:
+
+    def __init__(self, conf, manager, others=None):
+        self._conf = conf
+        self._manager = manager
+        self._others = others  # ConductorAPI: creates placed elsewhere
+        self._admin = ml_context.admin_context()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True,
+                                        name="lost-hosts")
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._stopping.set()
+        self._thread.join(timeout=5)
+
+    # -- this host's requests -------------------------------------------------
+
+    def carry_out(self, older_than=None):
+        """Do every unfinished request of this host's containers that this
+        process has not taken up (those started over older_than seconds
+        ago, if given), oldest first; how many were tried."""
+        entries = objects.ContainerAction.backlog(
+            self._admin, self._conf.host, self._manager.incarnation,
+            older_than)
+        for entry in entries:
+            self._carry_out(entry)
+        return len(entries)
+
+    def _carry_out(self, entry):
+        uuid = entry.container_uuid
+        if entry.action not in REDOABLE or entry.request_id is None:
+            # A call (update, rename) whose caller has long had its
+            # answer, an error: it cannot be done again from here.
+            objects.ContainerAction.end_unfinished(
+                self._admin, uuid, "The conductor stopped before it "
+                "finished; the status is what Docker says now. Ask again.",
+                action=entry.action)
+            return
+        try:
+            container = objects.Container.get(self._admin, uuid)
+        except exception.ContainerNotFound:
+            return
+        context = ml_context.RequestContext(
+            request_id=entry.request_id, project_id=entry.project_id,
+            user_id=entry.user_id, is_admin=True, overwrite=False)
+        LOG.info("carrying out %s of %s (request %s) from the action log",
+                 entry.action, uuid, entry.request_id)
+        try:
+            getattr(self._manager, entry.action)(context, container,
+                                                 **(entry.options or {}))
+        except exception.MagnumLiteError as e:
+            # The operation has ended the entry with the reason.
+            LOG.warning("%s of %s from the action log: %s", entry.action,
+                        uuid, e)
+        except Exception:
+            LOG.exception("%s of %s from the action log failed",
+                          entry.action, uuid)
+
+    # -- other hosts, lost ---------------------------------------------------
+
+    def _watch(self):
+        interval = self._conf.conductor.heartbeat_interval
+        while not self._stopping.wait(interval):
+            try:
+                self.tend_lost_hosts()
+            except Exception:
+                LOG.exception("looking after lost hosts failed")
+
+    def tend_lost_hosts(self, now=None):
+        """Place again the creates nobody took on hosts lost for over
+        [conductor] replace_after; end in error the requests of hosts lost
+        for over request_timeout. Every live conductor does this; the
+        moves are conditional, so each create moves once."""
+        c = self._conf.conductor
+        now = now or liveness.utcnow()
+        losses = objects.Service.losses(self._admin, c.service_down_time)
+        if self._conf.host in losses:
+            return  # this one may be the one cut off: leave it to others
+        for host, loss in losses.items():
+            lost_for = (now - loss.since).total_seconds() if loss.since \
+                else float("inf")
+            if lost_for > c.replace_after:
+                for uuid in objects.ContainerAction.untaken_creates(
+                        self._admin, host):
+                    self._place_again(uuid, loss)
+            if lost_for > c.request_timeout:
+                for uuid in objects.ContainerAction.unfinished_on(
+                        self._admin, host, c.request_timeout):
+                    objects.ContainerAction.end_unfinished(
+                        self._admin, uuid, "Host %s has been lost for over "
+                        "%d s (%s); nothing was done. Ask again." % (
+                            host, c.request_timeout, loss.reason),
+                        older_than=c.request_timeout)
+
+    def _place_again(self, uuid, loss):
+        try:
+            container = objects.Container.get(self._admin, uuid)
+        except exception.ContainerNotFound:
+            return
+        placement = container.placement()
+        if placement.get("forced") or self._others is None:
+            return  # an admin's choice of host waits for that host
+        try:
+            hosts = [h for h in scheduler.plan(
+                self._admin, self._conf, placement["claim"],
+                placement.get("hints")) if h != loss.host]
+        except exception.MagnumLiteError as e:
+            LOG.info("cannot place %s again yet: %s", uuid, e)
+            return
+        reason = (f"placed again: host {loss.host} was lost before it "
+                  f"took the create ({loss.reason})")
+        new_host = container.replace(hosts, reason, moved_from=loss.host)
+        if new_host is None:
+            return
+        LOG.warning("create of %s moved from lost host %s to %s", uuid,
+                    loss.host, new_host)
+        entry = [e for e in objects.ContainerAction.list_for(
+            self._admin, uuid) if e.action == "create" and
+            e.finish_time is None]
+        request_id = entry[0].request_id if entry else None
+        context = ml_context.RequestContext(
+            request_id=request_id, project_id=container.project_id,
+            user_id=container.user_id, is_admin=True, overwrite=False)
+        run = bool(entry and (entry[0].options or {}).get("run"))
+        self._others.create(context, container, run=run)
