@@ -6,10 +6,18 @@ A host is lost three ways. Its conductor is silent: no heartbeat for
 whole host is). Its conductor beats but says its Docker Engine does not
 answer. Or an operator forced it down.
 
-Silence counts only while some other conductor was beating without a gap
-(its up_since): when the database itself was away, every heartbeat stops
-at once, and nobody is then judged by the gap they all share. With no
-other conductor to compare with, silence counts from the last beat.
+A silence counts only while the other conductors were heard. Each
+heartbeat that comes late records the gap it ends (gap_start, gap_end);
+when the database itself was away, every conductor has that gap, and a
+host's silence is shortened by the part of it that every other (live)
+conductor shared. So nobody is judged by a gap they all had, while one
+peer's hiccup under load changes nothing as long as another peer was
+heard. With no other conductor to compare with, silence counts from the
+last beat.
+
+Once a live conductor has found a host silent, it records the verdict
+(judged_lost_at), which holds until that host beats again: a verdict
+does not come and go while the peers themselves are slow to beat.
 """
 import collections
 import datetime
@@ -41,24 +49,36 @@ def _loss(service, services, down_time, now):
         return Loss(service.host, FORCED, service.updated_at,
                     f"an operator forced host {service.host} down")
     last = service.updated_at or service.created_at
-    silent_from = last
-    witnesses = [s.up_since for s in services
-                 if s.host != service.host and s.up_since is not None and
-                 not s.forced_down and
-                 (now - (s.updated_at or s.created_at)).total_seconds()
-                 <= down_time]
-    if witnesses:
-        silent_from = max(last, min(witnesses))
-    if (now - silent_from).total_seconds() > down_time:
-        return Loss(service.host, CONDUCTOR, last,
-                    f"the conductor of host {service.host} has not "
-                    f"reported since {_iso(last)}")
+    if service.judged_lost_at is not None and service.judged_lost_at >= last:
+        return _silent(service, last)
+    silence = (now - last).total_seconds()
+    shared = [_overlap(s.gap_start, s.gap_end, last, now) for s in services
+              if s.host != service.host and not s.forced_down and
+              (now - (s.updated_at or s.created_at)).total_seconds()
+              <= down_time]
+    if shared:
+        silence -= min(shared)
+    if silence > down_time:
+        return _silent(service, last)
     if service.engine_down_since is not None:
         return Loss(service.host, ENGINE, service.engine_down_since,
                     f"the Docker Engine of host {service.host} has not "
                     f"answered since {_iso(service.engine_down_since)} "
                     f"({service.engine_error or 'no answer'})")
     return None
+
+
+def _silent(service, last):
+    return Loss(service.host, CONDUCTOR, last,
+                f"the conductor of host {service.host} has not reported "
+                f"since {_iso(last)}")
+
+
+def _overlap(start, end, since, now):
+    """Seconds of the gap [start, end] within [since, now]."""
+    if start is None or end is None:
+        return 0.0
+    return max(0.0, (min(end, now) - max(start, since)).total_seconds())
 
 
 def explain(loss, last_status):

@@ -191,7 +191,8 @@ class Conductor:
         """Report every heartbeat_interval, and at once when the engine's
         state changes. A report that fails (the database away) is tried
         again every half second, so that the first beat after the outage
-        comes at once (liveness.py judges nobody by a gap all shared)."""
+        comes at once; the gap it leaves is recorded with it (liveness.py
+        judges nobody by a gap all shared)."""
         interval = self.conf.conductor.heartbeat_interval
         wait = interval
         while True:
@@ -204,7 +205,9 @@ class Conductor:
                     ml_context.admin_context(), self.conf.host,
                     self.conf.conductor.topic, capacity=self.capacity,
                     engine_error=self._engine_error,
-                    continuous_within=2 * interval)
+                    continuous_within=max(
+                        1.5 * interval,
+                        self.conf.conductor.service_down_time / 2))
                 wait = interval
             except Exception as e:
                 LOG.warning("heartbeat failed (%s); retrying", e)

@@ -61,16 +61,21 @@ def server_url(kind):
                           DEFAULT_URLS[kind])
 
 
-def request_json(port, method, path, body=None, headers=None, timeout=60):
+def request_json(port, method, path, body=None, headers=None, timeout=60,
+                 with_headers=False):
     """(status, JSON body or None) of one request to a server of ours on
-    127.0.0.1:port, on a connection of its own."""
+    127.0.0.1:port, on a connection of its own; with_headers, the answer's
+    headers too (names in lower case)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request(method, path, body=json.dumps(body)
                      if body is not None else None, headers=headers or {})
         response = conn.getresponse()
         data = response.read()
-        return response.status, (json.loads(data) if data else None)
+        answer = (response.status, json.loads(data) if data else None)
+        if with_headers:
+            answer += ({k.lower(): v for k, v in response.getheaders()},)
+        return answer
     finally:
         conn.close()
 

@@ -1,6 +1,7 @@
 """Carries out what the action log holds and no message brought: the
 requests of this host that no conductor process took up, or that one took
-up and died with, and the creates of lost hosts that nobody took.
+up and could not end (it died, or the database went away under it), and
+the creates of lost hosts that nobody took.
 
 oslo.messaging acknowledges a message when the conductor receives it, so a
 conductor that dies loses what it had taken; the API enters every request
@@ -46,15 +47,19 @@ class Backlog:
     # -- this host's requests -------------------------------------------------
 
     def carry_out(self, older_than=None):
-        """Do every unfinished request of this host's containers that this
-        process has not taken up (those started over older_than seconds
-        ago, if given), oldest first; how many were tried."""
-        entries = objects.ContainerAction.backlog(
-            self._admin, self._conf.host, self._manager.incarnation,
-            older_than)
-        for entry in entries:
+        """Do every unfinished request of this host's containers (those
+        started over older_than seconds ago, if given), oldest first,
+        except those an operation of this process is doing now; how many
+        were tried."""
+        tried = 0
+        for entry in objects.ContainerAction.backlog(
+                self._admin, self._conf.host, older_than):
+            if (entry.taken_by == self._manager.incarnation and
+                    self._manager.busy(entry.container_uuid)):
+                continue  # in progress here: it ends its own entry
             self._carry_out(entry)
-        return len(entries)
+            tried += 1
+        return tried
 
     def _carry_out(self, entry):
         uuid = entry.container_uuid
@@ -107,6 +112,8 @@ class Backlog:
         if self._conf.host in losses:
             return  # this one may be the one cut off: leave it to others
         for host, loss in losses.items():
+            if loss.kind == liveness.CONDUCTOR:
+                objects.Service.judge_lost(loss)
             lost_for = (now - loss.since).total_seconds() if loss.since \
                 else float("inf")
             if lost_for > c.replace_after:

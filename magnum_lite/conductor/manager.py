@@ -77,6 +77,11 @@ class ConductorManager:
         self.incarnation = incarnation or "%s:%s" % (
             conf.host, uuidutils.generate_uuid()[:8])
 
+    def busy(self, uuid):
+        """Whether an operation of this process holds (or waits for) the
+        container now."""
+        return self._status.locks.busy(uuid)
+
     @contextlib.contextmanager
     def _operation(self, context, container, action, allowed=None):
         """Lock, re-read, check the lifecycle, take the request's entry up

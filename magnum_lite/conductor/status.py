@@ -38,6 +38,11 @@ class KeyedLocks:
                 else:
                     self._locks[key] = (lock, users - 1)
 
+    def busy(self, key):
+        """Whether someone holds or waits for key's lock now."""
+        with self._guard:
+            return key in self._locks
+
 
 class StatusRecorder:
 

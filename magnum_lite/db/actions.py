@@ -73,15 +73,13 @@ def action_finish(action_id, result, message=None, container_uuid=None,
             db.update_container(session, container_uuid, container_values)
 
 
-def action_backlog(host, taker, started_before=None):
-    """The unfinished entries of this host's containers that `taker` has
-    not taken up, oldest first: the API's that no message brought yet, and
-    those a conductor of this host took before it stopped."""
+def action_backlog(host, started_before=None):
+    """The unfinished entries of this host's containers, oldest first: the
+    API's that no message brought yet, those a conductor of this host took
+    before it stopped, and those in progress (the caller tells which)."""
     query = (sa.select(ACTIONS).join(
         CONTAINERS, CONTAINERS.c.uuid == ACTIONS.c.container_uuid).where(
-            CONTAINERS.c.host == host, ACTIONS.c.finish_time.is_(None),
-            sa.or_(ACTIONS.c.taken_by.is_(None),
-                   ACTIONS.c.taken_by != taker))
+            CONTAINERS.c.host == host, ACTIONS.c.finish_time.is_(None))
         .order_by(ACTIONS.c.id))
     if started_before is not None:
         query = query.where(ACTIONS.c.start_time < started_before)

@@ -105,6 +105,10 @@ class Service(TimestampMixin, Base):
     )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    # Its last heartbeat, written by the heartbeat alone: a claim on the
+    # host or an operator's change must not make a dead host look alive.
+    updated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
     host: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     binary: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     topic: orm.Mapped[str] = orm.mapped_column(sa.String(255))
@@ -129,10 +133,16 @@ class Service(TimestampMixin, Base):
     # An operator's word that this host is down, whatever its heartbeat.
     forced_down: orm.Mapped[bool] = orm.mapped_column(
         default=False, server_default=sa.false())
-    # Since when its heartbeats have come without a gap (magnum_lite/
-    # liveness.py), and since when its engine has not answered, and why.
-    up_since: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+    # Its last gap between two heartbeats longer than it beats (from the
+    # beat before to the beat after; magnum_lite/liveness.py), and since
+    # when its engine has not answered, and why.
+    gap_start: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         sa.DateTime)
+    gap_end: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    # When a peer found it lost: the verdict holds until it beats again.
+    judged_lost_at: orm.Mapped[datetime.datetime | None] = (
+        orm.mapped_column(sa.DateTime))
     engine_down_since: orm.Mapped[datetime.datetime | None] = (
         orm.mapped_column(sa.DateTime))
     engine_error: orm.Mapped[str | None] = orm.mapped_column(sa.Text)

@@ -16,8 +16,8 @@ def service_report(host, binary, topic, engine_info=None, capacity=None,
     """Create or refresh a service's row: its heartbeat, with what its
     host may give out ({memory_mb, cpus, labels}) when that is given, and
     engine_error: None when its engine answered, else why it did not.
-    A beat within continuous_within seconds of the last one keeps the
-    row's up_since; a later one starts it anew."""
+    A beat over continuous_within seconds after the one before records
+    that gap (gap_start, gap_end)."""
     with db.transaction() as session:
         row = session.scalars(sa.select(models.Service).where(
             models.Service.host == host,
@@ -27,10 +27,9 @@ def service_report(host, binary, topic, engine_info=None, capacity=None,
             session.add(row)
         now = db.now()
         last = row.updated_at or row.created_at
-        if (row.up_since is None or last is None or
-                continuous_within is None or
+        if (last is not None and continuous_within is not None and
                 (now - last).total_seconds() > continuous_within):
-            row.up_since = now
+            row.gap_start, row.gap_end = last, now
         row.report_count = (row.report_count or 0) + 1
         row.updated_at = now
         if engine_error is not _UNSAID:
@@ -46,6 +45,19 @@ def service_report(host, binary, topic, engine_info=None, capacity=None,
             setattr(row, name, value)
         session.flush()
         return row
+
+
+def service_judge_lost(host, binary, last_beat):
+    """Record that the service is lost, unless it has beaten since
+    last_beat (or was judged so already)."""
+    services = models.Service.__table__
+    with db.transaction() as session:
+        session.execute(sa.update(services).where(
+            services.c.host == host, services.c.binary == binary,
+            services.c.updated_at == last_beat,
+            services.c.judged_lost_at.is_(None) |
+            (services.c.judged_lost_at < last_beat)).values(
+                judged_lost_at=db.now()))
 
 
 def service_update(host, binary, values):

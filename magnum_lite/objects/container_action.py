@@ -80,12 +80,12 @@ class ContainerAction(base.MagnumLiteObject):
         _saved(container)
 
     @classmethod
-    def backlog(cls, context, host, taker, older_than=None):
-        """The unfinished requests of the host's containers that `taker`
-        has not taken up, oldest first."""
+    def backlog(cls, context, host, older_than=None):
+        """The unfinished requests of the host's containers, oldest
+        first."""
         before = None if older_than is None else _ago(older_than)
         return [cls.from_row(context, row)
-                for row in db.action_backlog(host, taker, before)]
+                for row in db.action_backlog(host, before)]
 
     @classmethod
     def end_unfinished(cls, context, container_uuid, reason,

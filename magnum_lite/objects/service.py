@@ -14,7 +14,8 @@ class Service(base.MagnumLiteObject):
     # Version 1.1: capacity (memory_mb, cpus, labels) and what is claimed
     #              of it (memory_used_mb, cpu_used, container_count)
     # Version 1.2: forced_down
-    # Version 1.3: up_since, engine_down_since, engine_error (liveness.py)
+    # Version 1.3: gap_start, gap_end, judged_lost_at, engine_down_since,
+    #              engine_error (liveness.py)
     VERSION = "1.3"
 
     fields = {
@@ -33,7 +34,10 @@ class Service(base.MagnumLiteObject):
         "cpu_used": fields.FloatField(),
         "container_count": fields.IntegerField(),
         "forced_down": fields.BooleanField(),
-        "up_since": fields.DateTimeField(nullable=True, tzinfo_aware=False),
+        "gap_start": fields.DateTimeField(nullable=True, tzinfo_aware=False),
+        "gap_end": fields.DateTimeField(nullable=True, tzinfo_aware=False),
+        "judged_lost_at": fields.DateTimeField(nullable=True,
+                                               tzinfo_aware=False),
         "engine_down_since": fields.DateTimeField(nullable=True,
                                                   tzinfo_aware=False),
         "engine_error": fields.StringField(nullable=True),
@@ -45,7 +49,8 @@ class Service(base.MagnumLiteObject):
         super().obj_make_compatible(primitive, target_version)
         version = tuple(int(part) for part in target_version.split("."))
         if version < (1, 3):
-            for name in ("up_since", "engine_down_since", "engine_error"):
+            for name in ("gap_start", "gap_end", "judged_lost_at",
+                         "engine_down_since", "engine_error"):
                 primitive.pop(name, None)
         if version < (1, 2):
             primitive.pop("forced_down", None)
@@ -61,6 +66,12 @@ class Service(base.MagnumLiteObject):
         engine_error, continuous_within)."""
         return cls.from_row(context, db.service_report(
             host, CONDUCTOR, topic, engine_info, capacity, **engine))
+
+    @staticmethod
+    def judge_lost(loss):
+        """Make a conductor's silence a verdict that holds until it beats
+        again (liveness.py)."""
+        db.service_judge_lost(loss.host, CONDUCTOR, loss.since)
 
     @classmethod
     def losses(cls, context, down_time):

@@ -31,7 +31,14 @@ class LiveConductor:
     conductor: ml_service.Conductor
     docker: docker.APIClient
     env: dict
-    context: ml_context.RequestContext
+
+    @property
+    def context(self):
+        """An admin's context with a request id of its own, as each API
+        request has: the conductor takes a request id and action it has
+        carried out before for a redelivery."""
+        return ml_context.RequestContext(project_id="p1", user_id="u1",
+                                         is_admin=True, overwrite=False)
 
     def new_container(self, **fields):
         """A record as the API writes it: status Creating, on our host."""
@@ -103,7 +110,7 @@ def live(request, tmp_path_factory):
                                         is_admin=True, overwrite=False)
         yield LiveConductor(conf, rpcapi.ConductorAPI(
             transport, conf.conductor.topic, timeout=30),
-            conductor, client, env, ctx)
+            conductor, client, env)
         conductor.stop()
         transport.cleanup()
         # Leave the daemon as we found it: remove what this host made.

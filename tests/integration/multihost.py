@@ -462,11 +462,14 @@ class MultiHost:
 
 
 @contextlib.contextmanager
-def deployed(workdir, conductors=3, options=None, conductor_options=()):
+def deployed(workdir, conductors=3, options=None, conductor_options=(),
+             urls=None):
     """A started, ready MultiHost on a fresh PostgreSQL database; cleaned
     up after. `options` (sections -> options) go to every process;
-    conductor_options[i] to the i-th conductor only, over them."""
-    urls = docker_urls(conductors)
+    conductor_options[i] to the i-th conductor only, over them. `urls`
+    names the engines (a private one to stop, say) instead of the
+    stack's first `conductors`."""
+    urls = urls or docker_urls(conductors)
     env = shared.stack()
     with shared.fresh_database("postgresql", workdir) as url:
         manage = write_conf(workdir / "manage.conf",

@@ -238,11 +238,11 @@ def test_failed_start_removes_the_docker_container(live):
     assert live.docker_containers(c.uuid) == []
 
 
-def _call(live, method, container, **kwargs):
+def _call(live, method, container, context=None, **kwargs):
     # Casts cannot return errors; a call of the same method shows the typed
     # error another service would see.
-    return live.api._prepare(container).call(live.context, method,
-                                             container=container, **kwargs)
+    return live.api._prepare(container).call(
+        context or live.context, method, container=container, **kwargs)
 
 
 def test_bad_requests_are_typed_and_change_nothing(live):
@@ -281,7 +281,7 @@ def test_a_refusal_reaches_the_caller_even_unrecorded(live, monkeypatch):
     def database_away(*args, **kwargs):
         raise RuntimeError("the database is away")
 
-    monkeypatch.setattr(objects.ContainerAction, "start", database_away)
+    monkeypatch.setattr(objects.ContainerAction, "take", database_away)
     with pytest.raises(exception.ActionNotAllowed):
         _call(live, "pause", c)
 
@@ -293,10 +293,11 @@ def test_a_delete_refused_by_the_conductor_is_not_carried_out(live):
     live.api.create(live.context, c, run=True)
     c = live.wait(c, lifecycle.RUNNING)
     c.task_state = lifecycle.PENDING_DELETE
-    objects.ContainerAction.start(live.context, c.uuid, "delete", c)
+    asked = live.context  # the API's request
+    objects.ContainerAction.begin(asked, c.uuid, "delete", c)
 
     with pytest.raises(exception.ActionNotAllowed):
-        _call(live, "delete", c)
+        _call(live, "delete", c, context=asked)
     live.conductor.sync.reconcile()
 
     after = objects.Container.get(live.context, c.uuid)

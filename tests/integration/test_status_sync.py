@@ -111,18 +111,39 @@ def _as_left_by_a_crash(live, container, **fields):
         record.save()
 
 
+def _entered(live, container, action, request_id, seconds_ago=0,
+             taken_by=None, **options):
+    """An entry as the API begins it before its cast (and, with taken_by,
+    as a conductor process that took it up left it)."""
+    objects.ContainerAction.begin(_context(request_id), container.uuid,
+                                  action, options=options)
+    with db.get_engine().begin() as conn:
+        conn.execute(sa.update(models.ContainerAction).where(
+            models.ContainerAction.request_id == request_id).values(
+                taken_by=taken_by, start_time=datetime.datetime.utcnow() -
+                datetime.timedelta(seconds=seconds_ago)))
+
+
+def _entry(live, container, request_id):
+    return objects.ContainerAction.get(live.context, container.uuid,
+                                       request_id)
+
+
 def test_reconcile_repairs_what_happened_while_away(live):
-    """The reconcile pass (at start, after reconnecting, periodically)."""
+    """The reconcile pass (at start, after reconnecting, periodically),
+    and the requests it leaves to the backlog, which carries them out."""
+    dead = live.conf.host + ":dead0000"  # a process of this host, gone
     stale = _running(live)
-    # As if the change had happened while no conductor listened.
+    # A stop that went through in Docker; its conductor died before it
+    # wrote so: carried out again, it finds the container stopped.
     live.docker.stop(stale.container_id, timeout=0)
     _as_left_by_a_crash(live, stale, status=lifecycle.RUNNING,
                         status_reason=None, task_state="stop")
-    objects.ContainerAction.start(_context("req-interrupted"), stale.uuid,
-                                  "stop")
+    _entered(live, stale, "stop", "req-interrupted", 60, dead, timeout=10)
     # A create interrupted after Docker made the container, before the
     # record learnt its id.
     made = live.new_container(task_state="create")
+    _entered(live, made, "create", "req-made", 60, dead, run=True)
     created = live.docker.create_container(
         live.env["MAGNUM_LITE_TEST_IMAGE"], ["sleep", "300"],
         name="magnum-lite-" + made.uuid, labels={
@@ -130,8 +151,9 @@ def test_reconcile_repairs_what_happened_while_away(live):
             docker_driver.HOST_LABEL: live.conf.host,
             docker_driver.RUN_LABEL: "true"},
         host_config=live.docker.create_host_config(network_mode="none"))
-    # A create interrupted before Docker made anything.
-    lost = live.new_container(task_state="create")
+    # A create interrupted before Docker made anything: done again.
+    redone = live.new_container(task_state="create")
+    _entered(live, redone, "create", "req-redone", 60, dead, run=True)
     # A delete interrupted between Docker and the record.
     half_deleted = _running(live)
     _as_left_by_a_crash(live, half_deleted, status=lifecycle.DELETING,
@@ -143,73 +165,70 @@ def test_reconcile_repairs_what_happened_while_away(live):
                 "7d3c7d8e-0000-4000-8000-00000000dead",
             docker_driver.HOST_LABEL: live.conf.host},
         host_config=live.docker.create_host_config(network_mode="none"))
-    # A create that no conductor has taken yet is left alone.
+    # A create entered just now, whose message may be on its way: left to
+    # the message (this is not the process's first pass).
     queued = live.new_container()
+    _entered(live, queued, "create", "req-queued", 0, run=False)
 
     live.conductor.sync.reconcile()
 
     stale = objects.Container.get(live.context, stale.uuid)
     assert (stale.status, stale.status_reason, stale.task_state) == (
         lifecycle.STOPPED, "Exited with code 137", None)
-    entry = objects.ContainerAction.get(live.context, stale.uuid,
-                                        "req-interrupted")
-    assert entry.result == "Error" and entry.finish_time
-    assert entry.message.startswith("The conductor stopped before it "
-                                    "finished")
+    entry = _entry(live, stale, "req-interrupted")
+    assert (entry.result, entry.message) == ("Success",
+                                             "it was Stopped already")
     made = objects.Container.get(live.context, made.uuid)
     # Adopted, and started: its create had asked to run it.
     assert (made.status, made.container_id, made.task_state) == (
         lifecycle.RUNNING, created["Id"], None)
-    lost = objects.Container.get(live.context, lost.uuid)
-    assert lost.status == lifecycle.ERROR
-    assert "stopped while creating" in lost.status_reason
+    assert _entry(live, made, "req-made").result == "Success"
+    redone = live.wait(redone)
+    assert (redone.status, redone.task_state) == (lifecycle.RUNNING, None)
+    assert len(live.docker_containers(redone.uuid)) == 1
+    entry = _entry(live, redone, "req-redone")
+    assert entry.result == "Success"
+    assert entry.taken_by == live.conductor.manager.incarnation
     assert live.gone(half_deleted.uuid, timeout=1)
     assert live.docker_containers(half_deleted.uuid) == []
     assert live.docker.containers(all=True, filters={"id": orphan["Id"]}) \
         == []
     queued = objects.Container.get(live.context, queued.uuid)
     assert (queued.status, queued.task_state) == (lifecycle.CREATING, None)
+    assert _entry(live, queued, "req-queued").finish_time is None
     # Left for the next tests' fixtures to clean: delete what we made.
-    live.api.delete(live.context, made, force=True)
-    live.api.delete(live.context, queued, force=True)
+    for c in (made, redone, queued):
+        live.api.delete(live.context, c, force=True)
     live.gone(made.uuid)
 
 
-def test_reconcile_ends_requests_no_conductor_took(live):
+def test_requests_no_message_brought_are_carried_out_once(live):
     c = _running(live)
-    # This conductor has been taking requests for longer than that.
-    live.conf.set_override("request_timeout", 1, group="conductor")
-    timeout = 1
-    # Entered by the API, the message then lost: one long ago, one just now
-    # (which may still be on its way).
-    objects.ContainerAction.start(_context("req-lost"), c.uuid, "stop")
-    with db.get_engine().begin() as conn:
-        conn.execute(sa.update(models.ContainerAction).where(
-            models.ContainerAction.request_id == "req-lost").values(
-                start_time=datetime.datetime.utcnow() -
-                datetime.timedelta(seconds=timeout + 5)))
-    objects.ContainerAction.start(_context("req-young"), c.uuid, "pause")
+    # Entered by the API, the message then lost.
+    _entered(live, c, "stop", "req-lost", seconds_ago=60, timeout=0)
 
-    try:
-        live.conductor.sync.reconcile()
-    finally:
-        live.conf.clear_override("request_timeout", group="conductor")
+    live.conductor.sync.reconcile()
 
-    lost = objects.ContainerAction.get(live.context, c.uuid, "req-lost")
-    assert (lost.result, lost.message) == (
-        "Error", "No conductor took this request within %s s; nothing was "
-        "done. Ask again." % timeout)
-    young = objects.ContainerAction.get(live.context, c.uuid, "req-young")
-    assert (young.result, young.finish_time) == (None, None)
-    # Nothing was done, and the record still says so.
-    assert objects.Container.get(live.context, c.uuid).status == \
-        lifecycle.RUNNING
+    c = live.wait(c, until=lifecycle.STOPPED)
+    lost = _entry(live, c, "req-lost")
+    assert (lost.result, lost.taken_by) == (
+        "Success", live.conductor.manager.incarnation)
+    # Started again by someone else, then the lost message turns up
+    # after all: the request was carried out, it is not done twice.
+    live.docker.start(c.container_id)
+    live.wait(c, until=lifecycle.RUNNING)
+    live.api.stop(_context("req-lost"), c, timeout=0)
+    time.sleep(1)
+    c = objects.Container.get(live.context, c.uuid)
+    assert c.status == lifecycle.RUNNING
+    assert [a.request_id for a in objects.ContainerAction.list_for(
+        live.context, c.uuid) if a.action == "stop"] == ["req-lost"]
 
 
 def test_the_conductor_ends_the_entry_the_api_began(live):
     c = _running(live)
     asked = _context("req-from-the-api")
-    objects.ContainerAction.start(asked, c.uuid, "stop")
+    objects.ContainerAction.begin(asked, c.uuid, "stop")
 
     live.api.stop(asked, c, timeout=0)
     live.wait(c, until=lifecycle.STOPPED)

@@ -9,12 +9,19 @@ NOW = datetime.datetime(2026, 12, 2, 12, 0, 0)
 DOWN_TIME = 6
 
 
-def _service(host, last_ago, up_for=3600, **fields):
-    last = NOW - datetime.timedelta(seconds=last_ago)
+def _ago(seconds):
+    return NOW - datetime.timedelta(seconds=seconds)
+
+
+def _service(host, last_ago, gap=None, **fields):
+    """A conductor last heard last_ago seconds ago; gap: (from, to)
+    seconds ago, its last late heartbeat's gap."""
+    last = _ago(last_ago)
     values = dict(host=host, updated_at=last, created_at=last,
-                  up_since=last - datetime.timedelta(seconds=up_for),
-                  forced_down=False, engine_down_since=None,
-                  engine_error=None)
+                  gap_start=gap and _ago(gap[0]),
+                  gap_end=gap and _ago(gap[1]), judged_lost_at=None,
+                  forced_down=False,
+                  engine_down_since=None, engine_error=None)
     values.update(fields)
     return types.SimpleNamespace(**values)
 
@@ -33,16 +40,19 @@ def test_a_silent_conductor_is_lost_once_a_peer_saw_it_silent_long_enough():
 
 
 def test_nobody_is_lost_for_a_gap_everyone_shared():
-    # The database was away for 30 s: the first beat after it (a's, just
-    # now) starts a new run; b's silence counts from there, not from 30 s.
-    after_outage = _service("a", 0.2, up_for=0)
-    assert _losses(after_outage, _service("b", 30)) == {}
-    # Once a has kept beating for longer than the down time, b is lost.
-    later = NOW + datetime.timedelta(seconds=DOWN_TIME + 1)
-    still_beating = _service("a", 0.5, up_for=0)
-    still_beating.updated_at = later - datetime.timedelta(seconds=0.5)
-    lost = liveness.losses([still_beating, _service("b", 30)], DOWN_TIME,
-                           now=later)
+    # The database was away from 40 s ago until 10 s ago: a's first beat
+    # after it ended a gap of 30 s, and b has not beaten since. Of b's 40
+    # s of silence, 30 were everyone's; the other 10 are b's alone.
+    assert set(_losses(_service("a", 0.5, gap=(40, 10)),
+                       _service("b", 40))) == {"b"}
+    # Just after the outage: of b's 40 s, 38 were shared.
+    assert _losses(_service("a", 0.5, gap=(40, 2)), _service("b", 40)) == {}
+
+
+def test_one_peer_late_under_load_changes_no_verdict():
+    # a came late once; c was heard all along: b's silence is its own.
+    lost = _losses(_service("a", 0.5, gap=(4, 1)), _service("c", 0.5),
+                   _service("b", 7))
     assert set(lost) == {"b"}
 
 
@@ -72,3 +82,14 @@ def test_a_record_on_a_lost_host_names_the_host_and_its_last_status():
     text = liveness.explain(loss, "Running")
     assert text.startswith("Host b is lost: the conductor of host b")
     assert text.endswith("The last status Docker reported was Running.")
+
+
+def test_a_verdict_holds_until_the_host_beats_again():
+    # Found lost 1 s ago; since then both peers came late together (a
+    # slow spell), which alone would put b's silence back under 6 s.
+    judged = _service("b", 8, judged_lost_at=_ago(1))
+    peers = [_service("a", 0.5, gap=(7, 4)), _service("c", 0.5,
+                                                      gap=(7, 4))]
+    assert set(_losses(judged, *peers)) == {"b"}
+    beat_since = _service("b", 0.5, judged_lost_at=_ago(1))
+    assert _losses(beat_since, *peers) == {}

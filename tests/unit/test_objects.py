@@ -15,7 +15,7 @@ EXPECTED = {
     "ContainerAction": "1.1-3e4d259db1e7914c1857d987d360f87e",
     "ContainerActionList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "ContainerList": "1.2-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Service": "1.3-43f36ee9765cc79fcb9a998aed41761c",
+    "Service": "1.3-638448f24549aeb88525df9a883d2f4d",
 }
 
 

@@ -1,6 +1,7 @@
-"""Liveness and requests carried out from the action log: since when a
-conductor has beaten without a gap, since when (and why) its Docker Engine
-has not answered; what each request asked, and which conductor took it.
+"""Liveness and requests carried out from the action log: a conductor's
+last gap between two heartbeats, when a peer judged it lost, since when
+(and why) its Docker Engine has not answered; what each request asked,
+and which conductor took it.
 
 Revision ID: 0006
 Revises: 0005
@@ -16,7 +17,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("services") as batch:
-        batch.add_column(sa.Column("up_since", sa.DateTime()))
+        batch.add_column(sa.Column("gap_start", sa.DateTime()))
+        batch.add_column(sa.Column("gap_end", sa.DateTime()))
+        batch.add_column(sa.Column("judged_lost_at", sa.DateTime()))
         batch.add_column(sa.Column("engine_down_since", sa.DateTime()))
         batch.add_column(sa.Column("engine_error", sa.Text()))
     with op.batch_alter_table("container_actions") as batch:
@@ -31,4 +34,6 @@ def downgrade():
     with op.batch_alter_table("services") as batch:
         batch.drop_column("engine_error")
         batch.drop_column("engine_down_since")
-        batch.drop_column("up_since")
+        batch.drop_column("judged_lost_at")
+        batch.drop_column("gap_end")
+        batch.drop_column("gap_start")
