@@ -138,8 +138,8 @@ class ConductorManager:
             record = objects.ContainerAction.take(
                 context, container.uuid, action, None, self._conf.host,
                 self.incarnation)
-            if record is None:
-                return
+            if record is None:  # carried out already, and ended
+                raise _Done() from error
             if _OUTCOME.get(action) == container.status:
                 record.finish(steps=["it was %s already" %
                                      container.status], container=container)

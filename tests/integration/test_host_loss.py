@@ -387,8 +387,9 @@ def test_no_false_verdicts_under_load(tmp_path, minutes):
     """The defaults (a beat every 2 s, lost after 6 s of silence) on three
     hosts, with every core busy for the whole run and PostgreSQL and
     RabbitMQ each restarted in it: no host is ever reported lost."""
-    defaults = {"conductor": {"heartbeat_interval": 2,
-                              "service_down_time": 6}}
+    cadence = os.environ.get("MAGNUM_LITE_SOAK_CADENCE", "2,6").split(",")
+    defaults = {"conductor": {"heartbeat_interval": int(cadence[0]),
+                              "service_down_time": int(cadence[1])}}
     with multihost.deployed(tmp_path, 3, options=defaults) as d:
         burners = [subprocess.Popen(
             ["python3", "-c", "while True: pass"])
