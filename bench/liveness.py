@@ -3,7 +3,7 @@
 #
 # Three conductor processes and an API process on RabbitMQ and PostgreSQL
 # (tests/integration/multihost.py), with the defaults a deployment runs
-# with: a heartbeat every 2 s, lost after 6 s of silence. The third host
+# with ([conductor] heartbeat_interval, service_down_time). The third host
 # has a Docker Engine of its own, to be killed. Each loss is one of:
 #   conductor  SIGKILL of its conductor process
 #   engine     SIGKILL of its dockerd (the conductor stays up)
@@ -21,8 +21,11 @@ import sys
 import tempfile
 import time
 
-DEFAULTS = {"conductor": {"heartbeat_interval": 2, "service_down_time": 6,
-                          "reconcile_interval": 60}}
+def _defaults():
+    from magnum_lite import conf as ml_conf
+    opts = {o.name: o.default for o in ml_conf.conductor_opts}
+    return {"conductor": {name: opts[name] for name in (
+        "heartbeat_interval", "service_down_time", "reconcile_interval")}}
 
 
 def _until_state(d, host, state, timeout=60):
@@ -80,7 +83,7 @@ def main(argv=None):
     with shared.private_engine() as engine:
         urls = multihost.docker_urls(2) + [engine.up()]
         workdir = pathlib.Path(tempfile.mkdtemp(prefix="ml-bench-live-"))
-        with multihost.deployed(workdir, 3, options=DEFAULTS,
+        with multihost.deployed(workdir, 3, options=_defaults(),
                                 urls=urls) as d:
             for kind in args.kinds.split(","):
                 results[kind] = measure(d, engine, kind, args.losses)

@@ -61,10 +61,10 @@ conductor_opts = [
     cfg.IntOpt("call_timeout", default=60, min=1,
                help="Seconds an RPC call (logs, execute, ...) waits for "
                     "its conductor."),
-    cfg.IntOpt("heartbeat_interval", default=2, min=1,
+    cfg.IntOpt("heartbeat_interval", default=1, min=1,
                help="Seconds between a conductor's liveness reports, and "
                     "between two pings of its Docker Engine."),
-    cfg.IntOpt("service_down_time", default=6, min=2,
+    cfg.IntOpt("service_down_time", default=5, min=2,
                help="Seconds without a report after which a conductor's "
                     "host counts as lost (docs/status.md). Silence counts "
                     "only while another conductor kept reporting, so a "
@@ -184,6 +184,16 @@ quota_opts = [
                     "for disk yet)."),
 ]
 
+registries_opts = [
+    cfg.StrOpt("password_key_file",
+               default="$state_path/registry-passwords.key",
+               help="Fernet key that encrypts registry passwords in the "
+                    "database (magnum_lite/secret.py). Every API and "
+                    "conductor process must read the same file; the first "
+                    "that needs one and finds none writes it (mode 0600). "
+                    "Losing it makes the stored passwords unreadable."),
+]
+
 GROUPS = (
     (None, default_opts),
     ("api", api_opts),
@@ -191,6 +201,7 @@ GROUPS = (
     ("docker", docker_opts),
     ("database", database_opts),
     ("quota", quota_opts),
+    ("registries", registries_opts),
 )
 
 

@@ -97,6 +97,20 @@ class ImageNotFound(NotFound):
     msg_fmt = "Image %(image)s could not be found: %(reason)s"
 
 
+class RegistryNotFound(NotFound):
+    msg_fmt = "Registry %(registry)s could not be found."
+
+
+class RegistryAuthFailed(MagnumLiteError):
+    """The registry wants a login the pull did not have (or refused the
+    one it had): the tenant's to fix, never retried on another host."""
+    code = 403
+    title = "Forbidden"
+    msg_fmt = ("Authentication required: the registry %(domain)s refused "
+               "to let %(image)s be pulled %(how)s. Docker said: "
+               "%(explanation)s")
+
+
 class HostNotFound(NotFound):
     msg_fmt = "Host %(host)s could not be found."
 

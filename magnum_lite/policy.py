@@ -62,6 +62,12 @@ SERVICE_GET_ALL = "service:get_all"
 SERVICE_GET = "service:get"
 SERVICE_UPDATE = "service:update"
 SERVICE_DELETE = "service:delete"
+REGISTRY_CREATE = "registry:create"
+REGISTRY_GET_ONE = "registry:get_one"
+REGISTRY_GET_ALL = "registry:get_all"
+REGISTRY_GET_ALL_ALL_PROJECTS = "registry:get_all_all_projects"
+REGISTRY_UPDATE = "registry:update"
+REGISTRY_DELETE = "registry:delete"
 QUOTA_GET = "quota:get"
 QUOTA_GET_DEFAULT = "quota:get_default"
 QUOTA_UPDATE = "quota:update"
@@ -192,6 +198,21 @@ def list_rules():
               "GET", "/v1/quota_classes/{quota_class_name}"),
         _rule(QUOTA_CLASS_UPDATE, _ADMIN, "Set a quota class's limits.",
               "PUT", "/v1/quota_classes/{quota_class_name}"),
+        _rule(REGISTRY_CREATE, _MEMBER,
+              "Record a private registry of the project.",
+              "POST", "/v1/registries"),
+        _rule(REGISTRY_GET_ONE, _READER, "Show a registry record.",
+              "GET", "/v1/registries/{registry_ident}"),
+        _rule(REGISTRY_GET_ALL, _READER,
+              "List the project's registry records.",
+              "GET", "/v1/registries"),
+        _rule(REGISTRY_GET_ALL_ALL_PROJECTS, _ADMIN,
+              "List every project's registry records.",
+              "GET", "/v1/registries"),
+        _rule(REGISTRY_UPDATE, _MEMBER, "Change a registry record.",
+              "PATCH", "/v1/registries/{registry_ident}"),
+        _rule(REGISTRY_DELETE, _MEMBER, "Forget a registry record.",
+              "DELETE", "/v1/registries/{registry_ident}"),
     ]
 
 

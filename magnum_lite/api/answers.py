@@ -263,6 +263,15 @@ QUOTA_USAGES = _fixed({name: _fixed({"limit": _LIMIT, "in_use": {
     "type": "number", "minimum": 0}}) for name in _QUOTA_RESOURCES})
 QUOTA_SHOW = {"oneOf": [QUOTA, QUOTA_USAGES]}
 
+REGISTRY = _resource({
+    "uuid": _UUID, "name": _NULLABLE_STRING, "domain": _STRING,
+    "username": _NULLABLE_STRING,
+    "password": _always({"type": ["string", "null"], "enum": ["***", None]},
+                        "Never the password: *** when one is kept."),
+    "project_id": _STRING, "user_id": _STRING, "links": LINKS})
+REGISTRY_ONE = _fixed({"registry": REGISTRY})
+REGISTRY_LIST = _list("registries", REGISTRY)
+
 SERVICE_CHANGED = _fixed({"service": _resource({
     "host": _STRING, "binary": _STRING, "disabled": {"type": "boolean"},
     "disabled_reason": _NULLABLE_STRING, "forced_down": {"type": "boolean"},

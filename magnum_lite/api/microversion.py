@@ -79,6 +79,8 @@ DEFAULT_VERSION = MIN_VERSION
 COMMAND_IS_LIST = Version(1, 20)
 ARCHIVE_IS_BASE64 = Version(1, 25)
 QUOTAS = Version(1, 26)
+REGISTRIES = Version(1, 30)
+REGISTRY_ID = Version(1, 31)
 ACTION_FINISH_TIME = Version(1, 33)
 # Create-body fields, from the version that introduced each.
 CREATE_FIELDS_SINCE = {

@@ -52,7 +52,8 @@ ERRORS = {
 
 _PATH_EXAMPLES = {"container_ident": "web", "host_ident": "host-a",
                   "service_id": "1", "request_id": "req-0f6a8d4e",
-                  "project_id": "demo", "quota_class_name": "default"}
+                  "project_id": "demo", "quota_class_name": "default",
+                  "registry_ident": "my-registry"}
 
 
 def error_statuses(spec, public=False):

@@ -14,6 +14,7 @@ from magnum_lite.api.handlers import containers
 from magnum_lite.api.handlers import hosts
 from magnum_lite.api.handlers import images
 from magnum_lite.api.handlers import quotas
+from magnum_lite.api.handlers import registries
 from magnum_lite.api.handlers import root
 from magnum_lite.api.handlers import services
 from magnum_lite import exception
@@ -60,6 +61,11 @@ ROUTES = {
     "/v1/quotas/{project_id}/defaults": {"GET": quotas.defaults},
     "/v1/quota_classes/{quota_class_name}": {
         "GET": quotas.show_class, "PUT": quotas.update_class},
+    "/v1/registries": {"GET": registries.list_registries,
+                       "POST": registries.create},
+    "/v1/registries/{registry_ident}": {
+        "GET": registries.show, "PATCH": registries.update,
+        "DELETE": registries.delete},
     "/v1/services/{service_id}": {"GET": services.show},
 }
 

@@ -132,7 +132,10 @@ CREATE_FIELDS = {
     "disk": _unsupported({"type": "null"}, "A disk quota"),
     "availability_zone": _unsupported({"type": "null"},
                                       "Choosing an availability zone"),
-    "registry": _unsupported({"type": "null"}, "A private registry"),
+    "registry": {"type": ["string", "null"], "minLength": 1,
+                 "maxLength": 255,
+                 "description": "The name or uuid of a registry of the "
+                                "project to pull the image from."},
 }
 
 
@@ -233,6 +236,31 @@ QUOTA_SET = _object({name: QUOTA_LIMIT
                      for name in ("containers", "memory", "cpu", "disk")},
                     minProperties=1)
 QUOTA_QUERY = _object({"usages": _boolean("Show what is in use too.")})
+
+# Zun's registry fields (parameter_types.py there).
+_REGISTRY_FIELDS = {
+    "name": {"type": "string", "minLength": 2, "maxLength": 255,
+             "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},
+    "domain": {"type": "string", "minLength": 1, "maxLength": 255,
+               "pattern": "^[^/\\s]+$",
+               "description": "host[:port] of the registry, as image "
+                              "references name it."},
+    "username": {"type": "string", "minLength": 1, "maxLength": 255},
+    "password": {"type": "string", "minLength": 1, "maxLength": 4096,
+                 "description": "Kept encrypted; never shown back."},
+}
+REGISTRY_CREATE = _object({"registry": _object(
+    _REGISTRY_FIELDS, required=["domain"])}, required=["registry"])
+REGISTRY_UPDATE = _object({"registry": _object(
+    _REGISTRY_FIELDS, minProperties=1)}, required=["registry"])
+REGISTRY_LIST_QUERY = _object(dict(
+    PAGE, all_projects=ALL_PROJECTS,
+    sort_key={"type": "string", "enum": ["id", "uuid", "name", "domain",
+                                         "username", "created_at"]},
+    name=_REGISTRY_FIELDS["name"], domain=_REGISTRY_FIELDS["domain"],
+    username=_REGISTRY_FIELDS["username"],
+    project_id={"type": "string", "maxLength": 255},
+    user_id={"type": "string", "maxLength": 255}))
 
 _SERVICE_NAMED = {
     "host": {"type": "string", "minLength": 1, "maxLength": 255},

@@ -172,6 +172,19 @@ def image(value):
     return value
 
 
+def image_on(value, domain):
+    """The image as pulled from the registry `domain`: prefixed with it
+    when it names none; InvalidParameter when it names another."""
+    ref = image_ref.parse(value)
+    if ref.registry is None:
+        return f"{domain}/{value}"
+    if ref.registry != domain:
+        raise exception.InvalidParameter(
+            reason=f"image {value} is on {ref.registry}, and the registry "
+                   f"named is {domain}.")
+    return value
+
+
 def restart_policy(value, auto_remove):
     if not value:
         return None

@@ -23,8 +23,7 @@ _NOT_HERE = {
     "addresses": {}, "ports": [], "security_groups": [],
     "interactive": False, "tty": False, "privileged": False,
     "auto_heal": False, "healthcheck": {}, "disk": 0, "runtime": "runc",
-    "cpu_policy": "shared", "image_driver": "docker", "registry_id": None,
-    "entrypoint": [],
+    "cpu_policy": "shared", "image_driver": "docker", "entrypoint": [],
 }
 
 
@@ -59,6 +58,7 @@ def container(request, c):
         created_at=util.isotime(v.get("created_at")),
         updated_at=util.isotime(v.get("updated_at")),
         links=links(request, "containers", uuid_),
+        registry_id=v.get("registry_id"),
         **_NOT_HERE)
     loss = request.losses().get(v.get("host")) if v.get("host") else None
     if loss is not None:
@@ -99,6 +99,16 @@ def action(request, a, detail=False):
 
 def host_uuid(service):
     return str(uuid.uuid5(_HOST_NAMESPACE, service.host))
+
+
+def registry(request, r):
+    """A registry record as Zun shows it: the password never, only ***
+    where one is kept."""
+    return {"uuid": r.uuid, "name": r.name, "domain": r.domain,
+            "username": r.username,
+            "password": "***" if r.password else None,
+            "project_id": r.project_id, "user_id": r.user_id,
+            "links": links(request, "registries", r.uuid)}
 
 
 def host(request, service):

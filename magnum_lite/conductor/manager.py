@@ -13,6 +13,7 @@ import oslo_messaging as messaging
 from oslo_utils import uuidutils
 
 from magnum_lite.conductor import rpcapi
+from magnum_lite import context as ml_context
 from magnum_lite.docker import driver as docker_driver
 from magnum_lite.docker import image as image_ref
 from magnum_lite import exception
@@ -243,10 +244,33 @@ class ConductorManager:
             container.status_detail = text[:255]
             container.save()
 
-        image = self._driver.ensure_image(ref, policy, progress=progress)
-        steps.append("%s %s (pull policy %s)" % (
-            "pulled" if pulled else "found", ref, policy))
+        registry = self._registry(container, ref)
+        image = self._driver.ensure_image(
+            ref, policy, progress=progress,
+            auth=registry and registry.login(self._conf))
+        steps.append("%s %s (pull policy %s%s)" % (
+            "pulled" if pulled else "found", ref, policy,
+            ", login of registry %s" % (registry.name or registry.uuid)
+            if registry and registry.username else ""))
         return image
+
+    def _registry(self, container, ref):
+        """The project's registry record to pull `ref` with: the one the
+        create named, else the one recorded for the image's domain."""
+        admin = ml_context.admin_context()
+        if container.registry_id:
+            try:
+                registry = objects.Registry.get(admin, container.registry_id,
+                                                all_projects=True)
+            except exception.RegistryNotFound:
+                return None  # forgotten since: pull without its login
+            if registry.project_id == container.project_id:
+                return registry
+            return None
+        if ref.registry:
+            return objects.Registry.for_domain(admin, container.project_id,
+                                               ref.registry)
+        return None
 
     def _spec(self, container, image, run):
         config = image.get("Config") or {}

@@ -68,6 +68,27 @@ class Container(TimestampMixin, Base):
     # How it was placed, for placing it again after its host failed the
     # create: {"hints": {...}, "forced": bool, "tried": [hosts]}.
     placement: orm.Mapped[dict | None]
+    # The uuid of the project's registry record it pulls with, if named.
+    registry_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+
+
+class Registry(TimestampMixin, Base):
+    """A project's private registry: where, and the login to pull with.
+    The password is stored encrypted (magnum_lite/secret.py)."""
+    __tablename__ = "registries"
+    __table_args__ = (
+        sa.UniqueConstraint("uuid", name="uniq_registries0uuid"),
+        sa.Index("registries_project_id_idx", "project_id"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    domain: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    username: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    password: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    user_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
 
 
 class ContainerAction(Base):

@@ -38,8 +38,9 @@ class DockerDriver:
 
     # Images
 
-    def ensure_image(self, ref, policy, progress=None):
-        """Make `ref` present per the pull policy; its inspect dict."""
+    def ensure_image(self, ref, policy, progress=None, auth=None):
+        """Make `ref` present per the pull policy; its inspect dict. auth:
+        {username, password} for its registry, or None."""
         if policy not in ml_conf.PULL_POLICIES:
             raise exception.InvalidParameter(
                 reason=f"unknown image pull policy {policy!r}")
@@ -52,23 +53,35 @@ class DockerDriver:
                         image=str(ref),
                         reason="not present locally and the pull policy "
                                "is never") from None
-        self.pull(ref, progress)
+        self.pull(ref, progress, auth)
         return self.inspect_image(ref)
 
     def inspect_image(self, ref):
         with self._errors(image=str(ref)):
             return self.client.inspect_image(ref.exact)
 
-    def pull(self, ref, progress=None):
-        """Pull exactly ref's digest, or else its tag (never all tags)."""
+    def pull(self, ref, progress=None, auth=None):
+        """Pull exactly ref's digest, or else its tag (never all tags),
+        with auth ({username, password}) if given."""
         tracker = _PullProgress(progress)
-        with self._errors(image=str(ref)):
-            stream = self.client.pull(ref.name, tag=ref.digest or ref.tag,
-                                      stream=True, decode=True)
-            for event in stream:
-                if "error" in event or "errorDetail" in event:
-                    raise _stream_error(ref, event)
-                tracker.update(event)
+        try:
+            with self._errors(image=str(ref)):
+                stream = self.client.pull(
+                    ref.name, tag=ref.digest or ref.tag, stream=True,
+                    decode=True, auth_config=auth)
+                for event in stream:
+                    if "error" in event or "errorDetail" in event:
+                        raise _stream_error(ref, event)
+                    tracker.update(event)
+        except exception.DockerError as e:
+            if not _refused_login(e.kwargs.get("explanation", "")):
+                raise
+            raise exception.RegistryAuthFailed(
+                image=str(ref), domain=ref.registry or "docker.io",
+                how="with the login given" if auth else
+                "without a login (name a registry of the project on the "
+                "create, or record one for this domain)",
+                explanation=e.kwargs.get("explanation")) from e
         tracker.finish()
 
     def images(self):
@@ -278,6 +291,19 @@ class _EventStream:
 
     def close(self):
         self._stream.close()
+
+
+# How the engine says a registry wants a login, or refused the one given.
+# It answers 500 to both (Docker 20.10.24, Debian's docker.io, on
+# distribution 2.8's htpasswd auth), so only its words tell; the first is
+# Docker's own, the second the registry's UNAUTHORIZED error code.
+# tests/integration/test_registries.py pulls from a real registry that
+# requires a login, with none and with a wrong one, and holds this.
+_LOGIN_REFUSED = ("no basic auth credentials", "unauthorized:")
+
+
+def _refused_login(explanation):
+    return any(words in explanation for words in _LOGIN_REFUSED)
 
 
 def _stream_error(ref, event):

@@ -12,7 +12,8 @@ class Container(base.MagnumLiteObject):
     # Version 1.0: Initial version
     # Version 1.1: status_detail (progress of the work in flight, e.g. pull)
     # Version 1.2: idempotency_key (a retried create finds its record)
-    VERSION = "1.2"
+    # Version 1.3: registry_id (the project's registry it pulls from)
+    VERSION = "1.3"
 
     fields = {
         "id": fields.IntegerField(),
@@ -38,6 +39,7 @@ class Container(base.MagnumLiteObject):
         "container_id": fields.StringField(nullable=True),
         "host": fields.StringField(nullable=True),
         "idempotency_key": fields.StringField(nullable=True),
+        "registry_id": fields.StringField(nullable=True),
         "created_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
         "updated_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
     }
@@ -45,6 +47,8 @@ class Container(base.MagnumLiteObject):
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
         version = tuple(int(part) for part in target_version.split("."))
+        if version < (1, 3):
+            primitive.pop("registry_id", None)
         if version < (1, 2):
             primitive.pop("idempotency_key", None)
         if version < (1, 1):
@@ -123,7 +127,8 @@ class ContainerList(ovo_base.ObjectListBase, base.MagnumLiteObject):
     # Version 1.0: Initial version
     # Version 1.1: Container 1.1
     # Version 1.2: Container 1.2
-    VERSION = "1.2"
+    # Version 1.3: Container 1.3
+    VERSION = "1.3"
 
     fields = {"objects": fields.ListOfObjectsField("Container")}
 

@@ -161,3 +161,41 @@ def test_openstack_cli_lifecycle_on_docker(all_in_one):
     _openstack(endpoint, "delete", "--stop", "cli-web2")
     _until(lambda: client.containers(
         all=True, filters={"name": "magnum-lite-" + uuid_}), [])
+
+
+def test_openstack_cli_private_registry(all_in_one):
+    """`appcontainer registry ...` and `run --registry` with the stack's
+    registry that requires a login."""
+    endpoint, client, _ = all_in_one
+    env = shared.stack()
+    domain = env["MAGNUM_LITE_TEST_AUTH_REGISTRY"]
+    made = json.loads(_openstack(
+        endpoint, "registry", "create", "--name", "cli-private",
+        "--domain", domain, "--username",
+        env["MAGNUM_LITE_TEST_AUTH_REGISTRY_USER"], "--password",
+        env["MAGNUM_LITE_TEST_AUTH_REGISTRY_PASSWORD"], "-f", "json"))
+    assert (made["domain"], made["password"]) == (domain, "***")
+    listed = json.loads(_openstack(endpoint, "registry", "list", "-f",
+                                   "json"))
+    assert [r["password"] for r in listed if r["name"] == "cli-private"] \
+        == ["***"]
+    shown = json.loads(_openstack(endpoint, "registry", "show",
+                                  "cli-private", "-f", "json"))
+    assert shown["uuid"] == made["uuid"]
+    created = json.loads(_openstack(
+        endpoint, "run", "--name", "cli-private-run", "--registry",
+        "cli-private", "-f", "json", "test/busybox:1.0", "sleep", "300"))
+    assert created["image"] == domain + "/test/busybox:1.0"
+
+    def status():
+        return json.loads(_openstack(endpoint, "show", created["uuid"],
+                                     "-f", "json"))["status"]
+    _until(status, "Running")
+    _openstack(endpoint, "delete", "--stop", "cli-private-run")
+    _openstack(endpoint, "registry", "update", "cli-private",
+               "--username", "someone-else")
+    _openstack(endpoint, "registry", "delete", "cli-private")
+    assert json.loads(_openstack(endpoint, "registry", "list", "-f",
+                                 "json")) == []
+    _until(lambda: client.containers(
+        all=True, filters={"name": "magnum-lite-" + created["uuid"]}), [])

@@ -25,6 +25,7 @@ PERSONAS = {
 }
 READ, WRITE, ADMIN, FIELD = "read", "write", "admin-only", "admin-only field"
 QUOTA_READ = "read a project's quota"
+REGISTRY = "a project's registry record"
 OK = (200, 202, 204)
 # The expected policy, persona by persona. "other" is a member of another
 # project: it is not told that the container exists.
@@ -39,8 +40,14 @@ EXPECTED = {
     # A quota is no secret of its project, but another project's member
     # may not read it (there is nothing to hide that it exists).
     QUOTA_READ: {"reader": 200, "member": 200, "other": 403, "admin": 200},
+    # Alpha's registry: its reader reads it, its member changes it, beta's
+    # member is not told it exists.
+    REGISTRY: {"reader": 200, "member": OK, "other": 404, "admin": OK},
 }
+# The reader's and the other project's answers to the writes.
+REGISTRY_WRITES = {"reader": 403, "other": 404}
 C = "/v1/containers/{container_ident}"
+R = "/v1/registries/{registry_ident}"
 
 
 def _tar(name, data):
@@ -162,6 +169,18 @@ TABLE = {
     policy.QUOTA_CLASS_UPDATE: Probe(
         "PUT", "/v1/quota_classes/{quota_class_name}", ADMIN,
         body={"disk": 100}),
+    policy.REGISTRY_GET_ALL_ALL_PROJECTS: Probe(
+        "GET", "/v1/registries", ADMIN, params={"all_projects": "true"}),
+    # On alpha's registry record R (test_registry_rules).
+    policy.REGISTRY_GET_ALL: Probe("GET", "/v1/registries", REGISTRY),
+    policy.REGISTRY_GET_ONE: Probe("GET", R, REGISTRY),
+    policy.REGISTRY_CREATE: Probe("POST", "/v1/registries", REGISTRY,
+                                  body={"registry": {
+                                      "name": "{name}", "domain": "r.test",
+                                      "username": "u", "password": "p"}}),
+    policy.REGISTRY_UPDATE: Probe("PATCH", R, REGISTRY, body={
+        "registry": {"username": "{name}"}}),
+    policy.REGISTRY_DELETE: Probe("DELETE", R, REGISTRY),
 }
 # Handed to the conductor: each is in the action log, which says when and
 # how it ended.
@@ -609,3 +628,32 @@ def test_reader_cannot_write(aio, personas, containers, rule):
     response = TABLE[rule].send(personas["reader"],
                                 _values(aio, containers["P"]))
     assert response.status_code == 403, response.text
+
+
+# --- registries ---------------------------------------------------------------
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("rule", _rules(REGISTRY))
+def test_registry_rules(aio, personas, rule, persona):
+    made = personas["member"].request("POST", "/v1/registries", json={
+        "registry": {"name": "reg-" + uuid.uuid4().hex[:8],
+                     "domain": "r.test", "username": "u",
+                     "password": "pw"}})
+    assert made.status_code == 201, made.text
+    registry = made.json()["registry"]
+    probe = TABLE[rule]
+    response = probe.send(personas[persona], dict(
+        registry_ident=registry["uuid"], name="reg-" + uuid.uuid4().hex[:8]))
+    wanted = probe.expected(persona)
+    if probe.method != "GET" and persona in REGISTRY_WRITES:
+        wanted = REGISTRY_WRITES[persona]
+    if rule == policy.REGISTRY_CREATE and persona == "other":
+        wanted = OK  # a registry of beta's own
+    if rule == policy.REGISTRY_GET_ALL:
+        listed = [r["uuid"] for r in response.json()["registries"]]
+        assert (registry["uuid"] in listed) == (persona != "other")
+        return
+    assert response.status_code in (wanted if isinstance(wanted, tuple)
+                                    else (wanted,)), response.text
+    if response.status_code == 200 and "registry" in response.json():
+        assert response.json()["registry"]["password"] == "***"

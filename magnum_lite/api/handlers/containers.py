@@ -76,6 +76,13 @@ def create(request):
     if body.get("image_pull_policy") is not None:
         request.authorize(policy.CONTAINER_CREATE_IMAGE_PULL_POLICY)
     values = _values(request, body)
+    if body.get("registry") is not None:
+        # One of the caller's project's registries, never another's; an
+        # image named without a registry is pulled from it.
+        registry = objects.Registry.get(request.context, body["registry"])
+        values["registry_id"] = registry.uuid
+        values["image"] = validation.image_on(values["image"],
+                                              registry.domain)
     values["idempotency_key"] = validation.idempotency_key(
         request.headers.get(IDEMPOTENCY_HEADER))
     context = request.context

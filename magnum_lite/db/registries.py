@@ -1,0 +1,77 @@
+"""Queries on the private registries: a project's records of where it
+pulls from and with which login."""
+import sqlalchemy as sa
+
+from magnum_lite.db import api as db
+from magnum_lite.db import models
+from magnum_lite import exception
+
+REGISTRIES = models.Registry.__table__
+FILTERS = ("name", "domain", "username", "project_id", "user_id")
+SORT_KEYS = ("id", "uuid", "name", "domain", "username", "created_at")
+
+
+def registry_create(values):
+    with db.transaction() as session:
+        row = models.Registry(**values)
+        session.add(row)
+        session.flush()
+        return row
+
+
+def registry_get(ident, project_id=None, by_name=False):
+    """One registry by uuid (or by name), within project_id if given;
+    RegistryNotFound, or Conflict when a name is not unique."""
+    column = REGISTRIES.c.name if by_name else REGISTRIES.c.uuid
+    query = sa.select(REGISTRIES).where(column == ident)
+    if project_id is not None:
+        query = query.where(REGISTRIES.c.project_id == project_id)
+    rows = db.read(query.limit(2))
+    if not rows:
+        raise exception.RegistryNotFound(registry=ident)
+    if len(rows) > 1:
+        raise exception.Conflict(
+            reason=f"Several registries are named {ident}; use its uuid.")
+    return rows[0]
+
+
+def registry_list(filters=None, limit=None, marker=None, sort_key="id",
+                  sort_dir="asc"):
+    query = sa.select(REGISTRIES)
+    for name, value in (filters or {}).items():
+        query = query.where(REGISTRIES.c[name] == value)
+    column = REGISTRIES.c[sort_key]
+    order = column.desc() if sort_dir == "desc" else column.asc()
+    if marker is not None:
+        after = registry_get(marker)
+        value = getattr(after, sort_key)
+        query = query.where(sa.or_(
+            column < value if sort_dir == "desc" else column > value,
+            sa.and_(column == value, REGISTRIES.c.id > after.id)))
+    query = query.order_by(order, REGISTRIES.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return db.read(query)
+
+
+def registry_for_domain(project_id, domain):
+    """The project's registry for this domain (the oldest, if several),
+    or None."""
+    rows = db.read(sa.select(REGISTRIES).where(
+        REGISTRIES.c.project_id == project_id,
+        REGISTRIES.c.domain == domain).order_by(REGISTRIES.c.id).limit(1))
+    return rows[0] if rows else None
+
+
+def registry_update(uuid, values):
+    with db.transaction() as session:
+        session.execute(sa.update(REGISTRIES).where(
+            REGISTRIES.c.uuid == uuid).values(updated_at=db.now(),
+                                               **values))
+    return registry_get(uuid)
+
+
+def registry_destroy(uuid):
+    with db.transaction() as session:
+        session.execute(sa.delete(REGISTRIES).where(
+            REGISTRIES.c.uuid == uuid))
