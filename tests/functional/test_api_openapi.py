@@ -176,7 +176,7 @@ def _run(app, world, labels, checks_=CHECKS, examples=40):
     schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", app)
     seen = set()
     # The registry's delete last: its GET and PATCH need the registry.
-    for label in sorted(labels, key=lambda l: (l in _LAST, l)):
+    for label in sorted(labels, key=lambda name: (name in _LAST, name)):
         # Looked up by path: get_all_operations() leaves out the one that
         # serves the document.
         method, path = label.split(" ", 1)

@@ -42,7 +42,8 @@ EXPECTED = {
     QUOTA_READ: {"reader": 200, "member": 200, "other": 403, "admin": 200},
     # Alpha's registry: its reader reads it, its member changes it, beta's
     # member is not told it exists.
-    REGISTRY: {"reader": 200, "member": OK, "other": 404, "admin": OK},
+    REGISTRY: {"reader": 200, "member": OK + (201,), "other": 404,
+               "admin": OK + (201,)},
 }
 # The reader's and the other project's answers to the writes.
 REGISTRY_WRITES = {"reader": 403, "other": 404}
@@ -630,7 +631,7 @@ def test_reader_cannot_write(aio, personas, containers, rule):
     assert response.status_code == 403, response.text
 
 
-# --- registries ---------------------------------------------------------------
+# --- registries --------------------------------------------------------------
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("rule", _rules(REGISTRY))
@@ -648,7 +649,7 @@ def test_registry_rules(aio, personas, rule, persona):
     if probe.method != "GET" and persona in REGISTRY_WRITES:
         wanted = REGISTRY_WRITES[persona]
     if rule == policy.REGISTRY_CREATE and persona == "other":
-        wanted = OK  # a registry of beta's own
+        wanted = 201  # a registry of beta's own
     if rule == policy.REGISTRY_GET_ALL:
         listed = [r["uuid"] for r in response.json()["registries"]]
         assert (registry["uuid"] in listed) == (persona != "other")
