@@ -12,10 +12,8 @@ from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_utils import uuidutils
 
+from magnum_lite.conductor import build
 from magnum_lite.conductor import rpcapi
-from magnum_lite import context as ml_context
-from magnum_lite.docker import driver as docker_driver
-from magnum_lite.docker import image as image_ref
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
@@ -55,13 +53,6 @@ MiB = 1024 * 1024
 # engine away or failing (not a refusal of the request, not an image that
 # is nowhere, which are the tenant's).
 _HOST_FAILURES = (exception.DockerUnavailable, exception.DockerError)
-
-
-def docker_name(container):
-    """Docker's name for a container: tenants' names repeat across
-    projects, uuids do not, and Docker refusing a second container of the
-    same name is what keeps a retried create from making two."""
-    return "magnum-lite-" + container.uuid
 
 
 class ConductorManager:
@@ -208,9 +199,10 @@ class ConductorManager:
                              "create") as (container, steps):
             created = None
             try:
-                image = self._pull(container, steps)
-                created = self._driver.create(self._spec(container, image,
-                                                         run))
+                image = build.pull(self._conf, self._driver, container,
+                                   steps)
+                created = self._driver.create(build.spec(
+                    self._conf, container, image, run))
                 steps.append("created Docker container %s" % created[:12])
                 # Not saved yet: should we die before the end, the reconcile
                 # pass finds this container by its uuid label.
@@ -231,73 +223,6 @@ class ConductorManager:
                     container.container_id = None
                     container.status = lifecycle.CREATING
                 raise
-
-    def _pull(self, container, steps):
-        ref = image_ref.parse(container.image,
-                              self._conf.docker.default_registry)
-        policy = (container.image_pull_policy or
-                  self._conf.docker.image_pull_policy)
-        pulled = []
-
-        def progress(text):
-            pulled.append(text)
-            container.status_detail = text[:255]
-            container.save()
-
-        registry = self._registry(container, ref)
-        image = self._driver.ensure_image(
-            ref, policy, progress=progress,
-            auth=registry and registry.login(self._conf))
-        steps.append("%s %s (pull policy %s%s)" % (
-            "pulled" if pulled else "found", ref, policy,
-            ", login of registry %s" % (registry.name or registry.uuid)
-            if registry and registry.username else ""))
-        return image
-
-    def _registry(self, container, ref):
-        """The project's registry record to pull `ref` with: the one the
-        create named, else the one recorded for the image's domain."""
-        admin = ml_context.admin_context()
-        if container.registry_id:
-            try:
-                registry = objects.Registry.get(admin, container.registry_id,
-                                                all_projects=True)
-            except exception.RegistryNotFound:
-                return None  # forgotten since: pull without its login
-            if registry.project_id == container.project_id:
-                return registry
-            return None
-        if ref.registry:
-            return objects.Registry.for_domain(admin, container.project_id,
-                                               ref.registry)
-        return None
-
-    def _spec(self, container, image, run):
-        config = image.get("Config") or {}
-        if not container.command and config.get("Cmd"):
-            # Shown to the tenant as what actually runs.
-            container.command = config["Cmd"]
-        labels = dict(container.labels or {})
-        labels[docker_driver.MANAGED_LABEL] = container.uuid
-        labels[docker_driver.HOST_LABEL] = self._conf.host
-        if run:
-            # The intent travels with the container: a conductor that
-            # dies before starting it leaves the reconcile pass to do so.
-            labels[docker_driver.RUN_LABEL] = "true"
-        return {
-            "name": docker_name(container),
-            "image": image["Id"],
-            "command": container.command,
-            "environment": container.environment or {},
-            "labels": labels,
-            "workdir": container.workdir,
-            "hostname": container.hostname,
-            "memory": container.memory * MiB if container.memory else None,
-            "cpu": container.cpu,
-            "restart_policy": container.restart_policy,
-            "auto_remove": container.auto_remove,
-            "network_mode": self._conf.docker.network_mode,
-        }
 
     # -- state changes --------------------------------------------------------
 
