@@ -28,6 +28,8 @@ ADMIN_OR_MEMBER = "admin_or_member"
 CONTAINER_CREATE = "container:create"
 CONTAINER_CREATE_HOST = "container:create:host"
 CONTAINER_CREATE_IMAGE_PULL_POLICY = "container:create:image_pull_policy"
+CONTAINER_CREATE_PRIVILEGED = "container:create:privileged"
+CONTAINER_CREATE_RUNTIME = "container:create:runtime"
 CONTAINER_GET_ONE = "container:get_one"
 CONTAINER_GET_ONE_ALL_PROJECTS = "container:get_one_all_projects"
 # Fields of a container body shown only where their rule allows.
@@ -124,6 +126,14 @@ def list_rules():
         # another tenant pulled onto the host with its own credentials.
         _rule(CONTAINER_CREATE_IMAGE_PULL_POLICY, _ADMIN,
               "Set a new container's image pull policy.",
+              "POST", "/v1/containers"),
+        # Zun denies this to everybody by default; an admin here, for the
+        # system containers an operator runs (it is root on the host).
+        _rule(CONTAINER_CREATE_PRIVILEGED, _ADMIN,
+              "Create a privileged container (root on its host).",
+              "POST", "/v1/containers"),
+        _rule(CONTAINER_CREATE_RUNTIME, _ADMIN,
+              "Choose the OCI runtime a new container runs on.",
               "POST", "/v1/containers"),
         _rule(CONTAINER_GET_ALL, _READER, "List containers.",
               "GET", "/v1/containers"),

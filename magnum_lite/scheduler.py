@@ -21,10 +21,11 @@ def claim_for(conf, memory_mb, cpu):
             1.0 if cpu is None else cpu)
 
 
-def plan(context, conf, claim, hints=None, requested=None):
-    """The hosts that can take a container claiming (MiB, CPUs), best
-    first. NoConductor when no conductor is up, NoValidHost naming what is
-    short when none of the live ones fits."""
+def plan(context, conf, claim, hints=None, requested=None, runtime=None):
+    """The hosts that can take a container claiming (MiB, CPUs) (on the
+    OCI `runtime`, if given), best first. NoConductor when no conductor
+    is up, NoValidHost naming what is short when none of the live ones
+    fits."""
     every = objects.Service.list(context)
     lost = liveness.losses(every, conf.conductor.service_down_time)
     hosts = every
@@ -38,8 +39,8 @@ def plan(context, conf, claim, hints=None, requested=None):
             every if requested is None else
             [s for s in every if s.host == requested]))
         raise exception.NoConductor(reason=reasons or "none has reported")
-    for refuse in (_disabled, _labels(hints or {}), _memory(claim[0]),
-                   _cpu(claim[1])):
+    for refuse in (_disabled, _labels(hints or {}), _runtime(runtime),
+                   _memory(claim[0]), _cpu(claim[1])):
         kept = [s for s in hosts if not refuse(s)]
         if not kept:
             raise exception.NoValidHost(reason=refuse.why(hosts))
@@ -77,6 +78,21 @@ def _labels(hints):
     def refuse(service):
         labels = service.labels or {}
         return any(labels.get(k) != v for k, v in wanted.items())
+    return refuse
+
+
+def _runtime(runtime):
+    def runtimes(service):
+        return (service.engine_info or {}).get("runtimes") or []
+
+    def why(hosts):
+        known = sorted({name for s in hosts for name in runtimes(s)})
+        return (f"no enabled host's Docker Engine has the runtime "
+                f"{runtime} (they have {', '.join(known) or 'none'})")
+
+    @_filter(why)
+    def refuse(service):
+        return runtime is not None and runtime not in runtimes(service)
     return refuse
 
 

@@ -21,9 +21,9 @@ _HOST_NAMESPACE = uuid.UUID("1f6a3f53-7b3e-4c37-9b8e-6f0c1f4b8a61")
 # containers run with network mode none, no volumes, no health checks.
 _NOT_HERE = {
     "addresses": {}, "ports": [], "security_groups": [],
-    "interactive": False, "tty": False, "privileged": False,
-    "auto_heal": False, "healthcheck": {}, "disk": 0, "runtime": "runc",
-    "cpu_policy": "shared", "image_driver": "docker", "entrypoint": [],
+    "interactive": False, "tty": False,
+    "auto_heal": False, "healthcheck": {}, "disk": 0,
+    "cpu_policy": "shared", "image_driver": "docker",
 }
 
 
@@ -59,6 +59,9 @@ def container(request, c):
         updated_at=util.isotime(v.get("updated_at")),
         links=links(request, "containers", uuid_),
         registry_id=v.get("registry_id"),
+        entrypoint=v.get("entrypoint") or [],
+        privileged=bool(v.get("privileged")),
+        runtime=v.get("runtime") or "runc",
         **_NOT_HERE)
     loss = request.losses().get(v.get("host")) if v.get("host") else None
     if loss is not None:

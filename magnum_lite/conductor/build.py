@@ -85,4 +85,7 @@ def spec(conf, container, image, run):
         "restart_policy": container.restart_policy,
         "auto_remove": container.auto_remove,
         "network_mode": conf.docker.network_mode,
+        "entrypoint": container.entrypoint,
+        "privileged": bool(container.privileged),
+        "runtime": container.runtime,
     }

@@ -70,6 +70,10 @@ class Container(TimestampMixin, Base):
     placement: orm.Mapped[dict | None]
     # The uuid of the project's registry record it pulls with, if named.
     registry_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    entrypoint: orm.Mapped[list | None]
+    privileged: orm.Mapped[bool] = orm.mapped_column(
+        default=False, server_default=sa.false())
+    runtime: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
 
 
 class Registry(TimestampMixin, Base):

@@ -103,8 +103,9 @@ class DockerDriver:
 
         spec: image, name, command, entrypoint, environment, labels,
         workdir, hostname, memory (bytes), cpu (cores), restart_policy
-        ({"Name": ..., "MaximumRetryCount": ...}), auto_remove and
-        network_mode ("none" unless given).
+        ({"Name": ..., "MaximumRetryCount": ...}), auto_remove,
+        network_mode ("none" unless given), privileged and runtime (the
+        engine's default when None).
         """
         cpu = spec.get("cpu")
         with self._errors():
@@ -113,7 +114,9 @@ class DockerDriver:
                 nano_cpus=None if cpu is None else round(cpu * 1e9),
                 restart_policy=spec.get("restart_policy"),
                 auto_remove=bool(spec.get("auto_remove")),
-                network_mode=spec.get("network_mode") or "none")
+                network_mode=spec.get("network_mode") or "none",
+                privileged=bool(spec.get("privileged")),
+                runtime=spec.get("runtime"))
             created = self.client.create_container(
                 str(spec["image"]), command=spec.get("command"),
                 name=spec.get("name"), entrypoint=spec.get("entrypoint"),
@@ -277,7 +280,8 @@ class DockerDriver:
                 "containers_stopped": info.get("ContainersStopped"),
                 "images": info.get("Images"),
                 "os": info.get("OperatingSystem"),
-                "kernel_version": info.get("KernelVersion")}
+                "kernel_version": info.get("KernelVersion"),
+                "runtimes": sorted(info.get("Runtimes") or {})}
 
 
 class _EventStream:

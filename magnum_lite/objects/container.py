@@ -13,7 +13,8 @@ class Container(base.MagnumLiteObject):
     # Version 1.1: status_detail (progress of the work in flight, e.g. pull)
     # Version 1.2: idempotency_key (a retried create finds its record)
     # Version 1.3: registry_id (the project's registry it pulls from)
-    VERSION = "1.3"
+    # Version 1.4: entrypoint, privileged, runtime
+    VERSION = "1.4"
 
     fields = {
         "id": fields.IntegerField(),
@@ -40,6 +41,9 @@ class Container(base.MagnumLiteObject):
         "host": fields.StringField(nullable=True),
         "idempotency_key": fields.StringField(nullable=True),
         "registry_id": fields.StringField(nullable=True),
+        "entrypoint": fields.ListOfStringsField(nullable=True),
+        "privileged": fields.BooleanField(default=False),
+        "runtime": fields.StringField(nullable=True),
         "created_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
         "updated_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
     }
@@ -47,6 +51,9 @@ class Container(base.MagnumLiteObject):
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
         version = tuple(int(part) for part in target_version.split("."))
+        if version < (1, 4):
+            for name in ("entrypoint", "privileged", "runtime"):
+                primitive.pop(name, None)
         if version < (1, 3):
             primitive.pop("registry_id", None)
         if version < (1, 2):
@@ -128,7 +135,8 @@ class ContainerList(ovo_base.ObjectListBase, base.MagnumLiteObject):
     # Version 1.1: Container 1.1
     # Version 1.2: Container 1.2
     # Version 1.3: Container 1.3
-    VERSION = "1.3"
+    # Version 1.4: Container 1.4
+    VERSION = "1.4"
 
     fields = {"objects": fields.ListOfObjectsField("Container")}
 

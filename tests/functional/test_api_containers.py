@@ -735,3 +735,48 @@ def test_force_delete_works_in_any_status(admin, conductor, make_container):
     response = admin.delete(f"/v1/containers/{container.uuid}?force=True")
     assert response.status_int == 204
     assert conductor.names() == ["delete"]
+
+
+# -- entrypoint, privileged, runtime ----------------------------------------
+
+def test_entrypoint_privileged_and_runtime_are_kept_and_shown(admin,
+                                                              conductor):
+    report_host(HOST)
+    with db.get_engine().begin() as conn:
+        conn.execute(sa.update(models.Service).values(
+            engine_info={"runtimes": ["io.containerd.runc.v2", "runc"]}))
+    made = admin.post("/v1/containers", {
+        "image": "busybox", "entrypoint": ["/bin/sh", "-c"],
+        "command": ["echo hi"], "privileged": True, "runtime": "runc"},
+        headers={"OpenStack-API-Version": "container 1.40"})
+    assert made.status_int == 202, made.json
+    body = made.json
+    assert (body["entrypoint"], body["privileged"], body["runtime"]) == (
+        ["/bin/sh", "-c"], True, "runc")
+    [row] = container_rows()
+    assert (row.entrypoint, row.privileged, row.runtime) == (
+        ["/bin/sh", "-c"], True, "runc")
+
+
+def test_privileged_and_runtime_are_for_admins(api, conductor_host):
+    v = {"OpenStack-API-Version": "container 1.40"}
+    for field, value in (("privileged", True), ("runtime", "runc")):
+        response = api.post("/v1/containers", {"image": "busybox",
+                                               field: value}, headers=v)
+        assert response.status_int == 403, (field, response.json)
+    assert container_rows() == []
+
+
+def test_a_runtime_no_engine_has_is_refused_at_once(admin):
+    report_host(HOST)
+    with db.get_engine().begin() as conn:
+        conn.execute(sa.update(models.Service).values(
+            engine_info={"runtimes": ["runc"]}))
+    response = admin.post("/v1/containers", {
+        "image": "busybox", "runtime": "kata"},
+        headers={"OpenStack-API-Version": "container 1.40"})
+    assert response.status_int == 409
+    assert error_of(response)["detail"].endswith(
+        "no enabled host's Docker Engine has the runtime kata (they have "
+        "runc)")
+    assert container_rows() == []

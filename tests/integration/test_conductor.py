@@ -351,3 +351,37 @@ def test_the_api_tests_fake_answers_as_this_conductor_does(live):
     real = live.api.images(live.context, live.conf.host)
     assert _shape(fake.images(live.context, live.conf.host)) == _shape(real)
     live.docker.remove_image("fake-shape-" + c.uuid[:8])
+
+
+def test_entrypoint_and_runtime_reach_docker(live):
+    c = live.new_container(entrypoint=["/bin/sh", "-c"],
+                           command=["echo started; sleep 300"],
+                           runtime="runc")
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c, lifecycle.RUNNING)
+    info = live.inspect(c)
+    assert info["Config"]["Entrypoint"] == ["/bin/sh", "-c"]
+    assert info["HostConfig"]["Runtime"] == "runc"
+    live.api.delete(live.context, c, force=True)
+    assert live.gone(c.uuid)
+
+
+def test_privileged_reaches_docker(live):
+    # Created, not started: this machine's dockerd runs without the
+    # capabilities a privileged container needs (runc: "unable to apply
+    # caps: operation not permitted").
+    c = live.new_container(privileged=True)
+    live.api.create(live.context, c, run=False)
+    c = live.wait(c, lifecycle.CREATED)
+    assert live.inspect(c)["HostConfig"]["Privileged"] is True
+    live.api.delete(live.context, c, force=True)
+    assert live.gone(c.uuid)
+
+
+def test_a_runtime_the_engine_lacks_fails_with_dockers_reason(live):
+    c = live.new_container(runtime="no-such-runtime")
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c)
+    assert c.status == lifecycle.ERROR
+    assert "no-such-runtime" in c.status_reason
+    assert live.docker_containers(c.uuid) == []

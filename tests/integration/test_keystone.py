@@ -134,6 +134,8 @@ TABLE = {
     policy.CONTAINER_KILL: _action("kill", signal="SIGKILL"),
     policy.CONTAINER_DELETE: Probe("DELETE", C, WRITE),
     policy.CONTAINER_CREATE_HOST: _create(ADMIN, host="{host}"),
+    policy.CONTAINER_CREATE_PRIVILEGED: _create(ADMIN, privileged=True),
+    policy.CONTAINER_CREATE_RUNTIME: _create(ADMIN, runtime="runc"),
     policy.CONTAINER_GET_ALL_ALL_PROJECTS: Probe(
         "GET", "/v1/containers", ADMIN, params={"all_projects": "true"}),
     policy.CONTAINER_GET_ONE_ALL_PROJECTS: Probe(

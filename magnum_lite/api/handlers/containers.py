@@ -75,6 +75,10 @@ def create(request):
         request.authorize(policy.CONTAINER_CREATE_HOST)
     if body.get("image_pull_policy") is not None:
         request.authorize(policy.CONTAINER_CREATE_IMAGE_PULL_POLICY)
+    if body.get("privileged"):
+        request.authorize(policy.CONTAINER_CREATE_PRIVILEGED)
+    if body.get("runtime") is not None:
+        request.authorize(policy.CONTAINER_CREATE_RUNTIME)
     values = _values(request, body)
     if body.get("registry") is not None:
         # One of the caller's project's registries, never another's; an
@@ -92,7 +96,7 @@ def create(request):
     placement = {"hints": hints, "forced": body.get("host") is not None}
     with objects.together():
         hosts = scheduler.plan(context, request.conf, claim, hints,
-                               body.get("host"))
+                               body.get("host"), body.get("runtime"))
         limits = objects.quota.limits(request.conf, context.project_id)
         container, new = _create_record(context, values, hosts, claim,
                                         limits, placement)
@@ -132,6 +136,9 @@ def _values(request, body):
             body.get("restart_policy"), auto_remove),
         "image_pull_policy": body.get("image_pull_policy"),
         "auto_remove": auto_remove,
+        "entrypoint": body.get("entrypoint") or None,
+        "privileged": bool(body.get("privileged")),
+        "runtime": body.get("runtime"),
     }
 
 
