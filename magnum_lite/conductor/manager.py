@@ -6,6 +6,7 @@ holds that container's lock from reading the record to saving it.
 """
 import base64
 import contextlib
+import datetime
 import functools
 
 from oslo_log import log as logging
@@ -26,6 +27,15 @@ LOG = logging.getLogger(__name__)
 _OUTCOME = {"start": lifecycle.RUNNING, "unpause": lifecycle.RUNNING,
             "stop": lifecycle.STOPPED, "kill": lifecycle.STOPPED,
             "pause": lifecycle.PAUSED}
+
+
+class _Steps(list):
+    """What an operation did, for the action log; and when its request
+    was made (asked_at, the entry's start)."""
+
+    def __init__(self, asked_at):
+        super().__init__()
+        self.asked_at = asked_at
 
 
 class _Done(Exception):
@@ -101,7 +111,7 @@ class ConductorManager:
                 self._conf.host, self.incarnation)
             if record is None:
                 raise _Done()
-            steps = []  # what was done, for the action log
+            steps = _Steps(record.start_time)
             try:
                 yield container, steps
             except Exception as error:
@@ -227,10 +237,27 @@ class ConductorManager:
     # -- state changes --------------------------------------------------------
 
     def _change_state(self, context, container, action, **options):
-        with self._operation(context, container, action) as (container, _):
-            self._driver.change_state(container.container_id, action,
-                                      **options)
+        with self._operation(context, container,
+                             action) as (container, steps):
+            if action == "reboot" and self._started_since(
+                    container, steps.asked_at):
+                # Carried out again after a crash that came after Docker
+                # restarted it: a reboot is done once.
+                steps.append("it had restarted since the request already")
+            else:
+                self._driver.change_state(container.container_id, action,
+                                          **options)
             self._sync_status(container)
+
+    def _started_since(self, container, when):
+        """Whether Docker (re)started the container after `when`."""
+        started = (self._driver.inspect(container.container_id).get(
+            "State") or {}).get("StartedAt") or ""
+        try:
+            at = datetime.datetime.fromisoformat(started[:26].rstrip("Z"))
+        except ValueError:
+            return False
+        return when is not None and at > when
 
     @_request
     def start(self, context, container):

@@ -252,3 +252,32 @@ def test_events_never_fight_an_operation(live):
         objects.Container.get(live.context, c.uuid)
     except exception.ContainerNotFound:
         raise AssertionError("the record was lost")
+
+
+def test_a_reboot_carried_out_again_restarts_once(live):
+    # A reboot went through in Docker (the container started after the
+    # request was made); its conductor died before it said so.
+    c = _running(live)
+    started = live.inspect(c)["State"]["StartedAt"]
+    _as_left_by_a_crash(live, c, task_state="reboot")
+    _entered(live, c, "reboot", "req-rebooted", 60,
+             live.conf.host + ":dead0000", timeout=0)
+
+    live.conductor.sync.reconcile()
+
+    entry = _entry(live, c, "req-rebooted")
+    assert (entry.result, entry.message) == (
+        "Success", "it had restarted since the request already")
+    assert live.inspect(c)["State"]["StartedAt"] == started
+    # One that did not go through yet is done.
+    _entered(live, c, "reboot", "req-not-yet", 0,
+             live.conf.host + ":dead0000", timeout=0)
+    with db.get_engine().begin() as conn:
+        conn.execute(sa.update(models.ContainerAction).where(
+            models.ContainerAction.request_id == "req-not-yet").values(
+                start_time=datetime.datetime.utcnow()))
+    live.conductor.backlog.carry_out()
+    assert _entry(live, c, "req-not-yet").result == "Success"
+    assert live.inspect(c)["State"]["StartedAt"] != started
+    live.api.delete(live.context, c, force=True)
+    assert live.gone(c.uuid)
