@@ -192,6 +192,18 @@ def _encode(body):
     return _encode_str(body).encode()
 
 
+def paging(request, params):
+    """(limit, marker, (sort_key, sort_dir)) of a list's query, taken out
+    of `params`; the limit capped by [api] max_limit."""
+    max_limit = request.conf.api.max_limit
+    limit = min(int(params.pop("limit", max_limit)), max_limit)
+    if limit < 1:
+        raise exception.InvalidParameter(reason="limit must be at least 1.")
+    marker = params.pop("marker", None)
+    return limit, marker, (params.pop("sort_key", "id"),
+                           params.pop("sort_dir", "asc"))
+
+
 def next_link(request, collection, limit, marker):
     """The URL of the page after `marker`, keeping the request's query."""
     params = [(k, v) for k, v in request.GET.items()

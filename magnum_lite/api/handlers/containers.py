@@ -30,12 +30,7 @@ def list_containers(request):
     if validation.flag(params.pop("all_projects", None)):
         request.authorize(policy.CONTAINER_GET_ALL_ALL_PROJECTS)
         context.all_projects = True
-    max_limit = request.conf.api.max_limit
-    limit = min(int(params.pop("limit", max_limit)), max_limit)
-    if limit < 1:
-        raise exception.InvalidParameter(reason="limit must be at least 1.")
-    marker = params.pop("marker", None)
-    sort = (params.pop("sort_key", "id"), params.pop("sort_dir", "asc"))
+    limit, marker, sort = util.paging(request, params)
     wanted_project = params.get("project_id", context.project_id)
     if wanted_project != context.project_id and not context.is_admin:
         rows = []  # a tenant sees no other project, even by filter

@@ -44,12 +44,7 @@ def list_registries(request):
     all_projects = validation.flag(params.pop("all_projects", None))
     if all_projects:
         request.authorize(policy.REGISTRY_GET_ALL_ALL_PROJECTS)
-    max_limit = request.conf.api.max_limit
-    limit = min(int(params.pop("limit", max_limit)), max_limit)
-    if limit < 1:
-        raise exception.InvalidParameter(reason="limit must be at least 1.")
-    marker = params.pop("marker", None)
-    sort = (params.pop("sort_key", "id"), params.pop("sort_dir", "asc"))
+    limit, marker, sort = util.paging(request, params)
     if marker is not None:
         _found(request, marker, policy.REGISTRY_GET_ONE)
     rows = objects.Registry.list(request.context, params, limit + 1, marker,
