@@ -189,6 +189,11 @@ CONTAINER_FILTERS = {
     "user_id": {"type": "string", "maxLength": 255},
     "task_state": {"type": "string", "maxLength": 20},
     "uuid": {"type": "string", "maxLength": 36},
+    # The CLI's --memory and --auto-remove.
+    "memory": {"type": "string", "pattern": "^[0-9]{1,9}[mM]?$",
+               "description": "MiB, as a create sets it (64 or 64M)."},
+    "auto_remove": _boolean("Only containers removed when they exit "
+                            "(or only the others)."),
 }
 CONTAINER_LIST_QUERY = _object(dict(
     PAGE, sort_key={"type": "string", "enum": SORT_KEYS},

@@ -35,7 +35,7 @@ CONTAINERS = models.Container.__table__
 SORT_KEYS = ("id", "uuid", "name", "image", "status", "host", "memory",
              "cpu", "created_at", "updated_at", "project_id")
 FILTERS = ("name", "image", "status", "host", "project_id", "user_id",
-           "task_state", "uuid")
+           "task_state", "uuid", "memory", "auto_remove")
 
 
 def create_engine(url, max_pool_size=10, sqlite_busy_timeout=30000):

@@ -780,3 +780,17 @@ def test_a_runtime_no_engine_has_is_refused_at_once(admin):
         "no enabled host's Docker Engine has the runtime kata (they have "
         "runc)")
     assert container_rows() == []
+
+
+def test_the_clis_memory_and_auto_remove_filters(api, make_container):
+    make_container(name="small", memory=64)
+    make_container(name="big", memory=512, auto_remove=True)
+
+    def names(query):
+        return sorted(c["name"] for c in api.get(
+            "/v1/containers?" + query).json["containers"])
+    assert names("memory=64") == ["small"]
+    assert names("memory=512M") == ["big"]
+    assert names("auto_remove=True") == ["big"]
+    assert names("auto_remove=False") == ["small"]
+    assert api.get("/v1/containers?memory=lots").status_int == 400

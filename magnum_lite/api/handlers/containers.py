@@ -31,6 +31,10 @@ def list_containers(request):
         request.authorize(policy.CONTAINER_GET_ALL_ALL_PROJECTS)
         context.all_projects = True
     limit, marker, sort = util.paging(request, params)
+    if "memory" in params:
+        params["memory"] = int(params["memory"].rstrip("mM"))
+    if "auto_remove" in params:
+        params["auto_remove"] = validation.flag(params["auto_remove"])
     wanted_project = params.get("project_id", context.project_id)
     if wanted_project != context.project_id and not context.is_admin:
         rows = []  # a tenant sees no other project, even by filter
