@@ -58,6 +58,8 @@ CONTAINER_GET_ARCHIVE = "container:get_archive"
 CONTAINER_PUT_ARCHIVE = "container:put_archive"
 CONTAINER_ACTIONS = "container:actions"
 IMAGE_GET_ALL = "image:get_all"
+IMAGE_GET_ONE = "image:get_one"
+IMAGE_DELETE = "image:delete"
 HOST_GET_ALL = "host:get_all"
 HOST_GET = "host:get"
 SERVICE_GET_ALL = "service:get_all"
@@ -178,6 +180,11 @@ def list_rules():
               "GET", _CONTAINER + "/container_actions"),
         _rule(IMAGE_GET_ALL, _ADMIN, "List the images on the hosts.",
               "GET", "/v1/images"),
+        _rule(IMAGE_GET_ONE, _ADMIN, "Show an image on a host.",
+              "GET", "/v1/images/{image_id}"),
+        _rule(IMAGE_DELETE, _ADMIN,
+              "Remove an image from a host (not while a container uses "
+              "it).", "DELETE", "/v1/images/{image_id}"),
         _rule(HOST_GET_ALL, _ADMIN, "List the Docker hosts.",
               "GET", "/v1/hosts"),
         _rule(HOST_GET, _ADMIN, "Show a Docker host.",

@@ -61,6 +61,8 @@ ROUTES = {
     "/v1/quotas/{project_id}/defaults": {"GET": quotas.defaults},
     "/v1/quota_classes/{quota_class_name}": {
         "GET": quotas.show_class, "PUT": quotas.update_class},
+    "/v1/images/{image_id}": {"GET": images.show,
+                              "DELETE": images.delete},
     "/v1/registries": {"GET": registries.list_registries,
                        "POST": registries.create},
     "/v1/registries/{registry_ident}": {

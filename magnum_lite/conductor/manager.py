@@ -370,6 +370,9 @@ class ConductorManager:
     def images(self, context):
         return self._driver.images()
 
+    def image_delete(self, context, image):
+        self._driver.remove_image(image)
+
     def commit(self, context, container, repository, tag=None):
         image_id = self._driver.commit(
             self._read(context, container, "commit"), repository, tag)

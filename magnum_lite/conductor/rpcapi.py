@@ -10,6 +10,7 @@ API version history:
           delete (casts); update, rename, logs, execute, top, stats,
           get_archive, put_archive, commit (calls).
     1.1 - images (call): the images on one conductor's Docker host.
+    1.2 - image_delete (call): untag or remove one image there.
 
 update and rename are calls, not casts: the tenant is shown the container
 as it is after the change, and Docker's refusal (e.g. memory below its
@@ -21,7 +22,7 @@ from magnum_lite import lifecycle
 from magnum_lite import rpc
 
 NAMESPACE = "magnum_lite.conductor"
-VERSION = "1.1"
+VERSION = "1.2"
 
 
 class ConductorAPI:
@@ -45,6 +46,12 @@ class ConductorAPI:
     def images(self, context, host):
         """The images on `host`'s engine: [{id, repo_tags, size, created}]."""
         return self._to(host, "1.1").call(context, "images")
+
+    def image_delete(self, context, host, image):
+        """Remove `image` (repo:tag, or an id) from `host`'s engine;
+        DockerConflict while a container uses it."""
+        return self._to(host, "1.2").call(context, "image_delete",
+                                          image=image)
 
     # -- casts: the caller does not wait; the record tells the outcome. --
 

@@ -84,6 +84,12 @@ class DockerDriver:
                 explanation=e.kwargs.get("explanation")) from e
         tracker.finish()
 
+    def remove_image(self, image):
+        """Untag `image` (repo:tag), or remove it (an id); DockerConflict
+        while a container uses it, DockerNotFound when it is not there."""
+        with self._errors():
+            self.client.remove_image(image)
+
     def images(self):
         with self._errors():
             found = self.client.images()

@@ -153,6 +153,11 @@ class FakeConductor:
         self._call("commit", container, repository=repository, tag=tag)
         return {"uuid": "sha256:" + "ab" * 32}
 
+    def image_delete(self, context, host, image):
+        self.calls.append(("image_delete", host, {"image": image}))
+        if "image_delete" in self.fail:
+            raise self.fail["image_delete"]
+
     def images(self, context, host):
         self.calls.append(("images", host, {}))
         return [{"id": "sha256:" + "cd" * 32, "size": 1234,

@@ -100,7 +100,16 @@ def world(database, conf, conductor_host, make_container):
             "host_ident": [conductor_host.host],
             "service_id": [str(conductor_host.id)],
             "project_id": ["demo"], "quota_class_name": ["default"],
-            "registry_ident": [registry.uuid]}
+            "registry_ident": [registry.uuid],
+            "image_id": [_image_uuid(conductor_host.host)]}
+
+
+def _image_uuid(host):
+    """The uuid the API gives the first tagged image FakeConductor lists
+    on `host`."""
+    from magnum_lite.api.handlers import images
+    image = FakeConductor().images(None, host)[0]
+    return images._Row(host, image, "localbusybox", "latest").uuid
 
 
 def _bindings(path, world):

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from magnum_lite import context as ml_context
 from magnum_lite.db import api as db
 from magnum_lite.db import models
+from magnum_lite import exception
 from magnum_lite import objects
 
 from tests.functional.api_fixtures import error_of
@@ -108,6 +109,36 @@ def test_images_come_from_the_live_conductors(admin, services, conductor):
 
 def test_images_are_for_admins(api, services):
     assert api.get("/v1/images").status_int == 403
+    some = "5a0f4f2e-3c1d-4d8e-9a47-2b6f0c9e7d13"
+    assert api.get("/v1/images/" + some).status_int == 403
+    assert api.delete("/v1/images/" + some).status_int == 403
+
+
+def test_an_image_is_shown_and_deleted_by_its_uuid(admin, services,
+                                                   conductor):
+    images = admin.get("/v1/images").json["images"]
+    tagged, untagged = images[1], images[0]
+    assert admin.get("/v1/images/" + tagged["uuid"]).json == tagged
+    conductor.calls.clear()
+    assert admin.delete("/v1/images/" + tagged["uuid"]).status_int == 204
+    assert conductor.calls[-1] == ("image_delete", "host-a",
+                                   {"image": "localbusybox:latest"})
+    # An untagged one goes by its id.
+    assert admin.delete("/v1/images/" + untagged["uuid"]).status_int == 204
+    assert conductor.calls[-1][2] == {"image": untagged["image_id"]}
+    missing = admin.get("/v1/images/5a0f4f2e-3c1d-4d8e-9a47-2b6f0c9e7d13")
+    assert missing.status_int == 404
+
+
+def test_an_image_in_use_is_not_deleted(admin, services, conductor):
+    conductor.fail["image_delete"] = exception.DockerConflict(
+        explanation="conflict: unable to remove repository reference "
+                    "\"localbusybox:latest\" (must force) - container "
+                    "abc is using its referenced image")
+    tagged = admin.get("/v1/images").json["images"][1]
+    response = admin.delete("/v1/images/" + tagged["uuid"])
+    assert response.status_int == 409
+    assert "is using its referenced image" in error_of(response)["detail"]
 
 
 def _service_action(client, verb, **params):

@@ -199,3 +199,4 @@ def test_openstack_cli_private_registry(all_in_one):
                                  "json")) == []
     _until(lambda: client.containers(
         all=True, filters={"name": "magnum-lite-" + created["uuid"]}), [])
+

@@ -385,3 +385,24 @@ def test_a_runtime_the_engine_lacks_fails_with_dockers_reason(live):
     assert c.status == lifecycle.ERROR
     assert "no-such-runtime" in c.status_reason
     assert live.docker_containers(c.uuid) == []
+
+
+def test_an_image_is_untagged_and_one_in_use_is_refused(live):
+    image = live.env["MAGNUM_LITE_TEST_IMAGE"]
+    spare = "ml-test-untag:" + live.conf.host[-8:]
+    live.docker.tag(image, *spare.split(":"))
+    live.api.image_delete(live.context, live.conf.host, spare)
+    assert spare not in [t for i in live.docker.images()
+                         for t in i.get("RepoTags") or []]
+    # A container made from a tag holds it.
+    used = "ml-test-used:" + live.conf.host[-8:]
+    live.docker.tag(image, *used.split(":"))
+    holder = live.docker.create_container(used, ["true"], labels={
+        "magnum_lite.test": "holder"})
+    try:
+        with pytest.raises(exception.DockerConflict):
+            live.api.image_delete(live.context, live.conf.host,
+                                  live.docker.inspect_image(used)["Id"])
+    finally:
+        live.docker.remove_container(holder["Id"], force=True)
+        live.docker.remove_image(used)

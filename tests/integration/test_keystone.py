@@ -134,6 +134,9 @@ TABLE = {
     policy.CONTAINER_KILL: _action("kill", signal="SIGKILL"),
     policy.CONTAINER_DELETE: Probe("DELETE", C, WRITE),
     policy.CONTAINER_CREATE_HOST: _create(ADMIN, host="{host}"),
+    policy.IMAGE_GET_ONE: Probe("GET", "/v1/images/{image_id}", ADMIN),
+    # Never sent by the admin here (an image other tests use).
+    policy.IMAGE_DELETE: Probe("DELETE", "/v1/images/{image_id}", ADMIN),
     policy.CONTAINER_CREATE_PRIVILEGED: _create(ADMIN, privileged=True),
     policy.CONTAINER_CREATE_RUNTIME: _create(ADMIN, runtime="runc"),
     policy.CONTAINER_GET_ALL_ALL_PROJECTS: Probe(
@@ -490,7 +493,7 @@ def test_admin_only(aio, personas, containers, service_id, rule, persona):
     response = TABLE[rule].send(personas[persona], _values(
         aio, target, service_id=service_id,
         project_id=_project_of(personas, containers["P"]),
-        quota_class_name="default"))
+        quota_class_name="default", image_id=_an_image(personas)))
     assert response.status_code == TABLE[rule].expected(persona), \
         response.text
     if rule == policy.CONTAINER_GET_ALL_ALL_PROJECTS and persona == "admin":
@@ -498,6 +501,11 @@ def test_admin_only(aio, personas, containers, service_id, rule, persona):
     if rule == policy.HOST_GET_ALL and persona == "admin":
         assert aio.host in [h["hostname"] for h in response.json()["hosts"]]
     assert _show(personas["member"], containers["P"]).status_code == 200
+
+
+def _an_image(personas):
+    images = personas["admin"].get("/v1/images").json()["images"]
+    return images[0]["uuid"]
 
 
 def _project_of(personas, container):
@@ -660,3 +668,21 @@ def test_registry_rules(aio, personas, rule, persona):
                                     else (wanted,)), response.text
     if response.status_code == 200 and "registry" in response.json():
         assert response.json()["registry"]["password"] == "***"
+
+
+def test_cli_image_show_and_delete_as_admin(ks, aio):
+    # An image tag of the test's own on the all-in-one's engine.
+    tag = "ks-untag-" + uuid.uuid4().hex[:6]
+    aio.docker.tag(aio.image, tag, "1.0")
+
+    def openstack(*args):
+        return keystone_stack.openstack(ks, *PERSONAS["admin"], *args)
+
+    listed = json.loads(openstack("image", "list", "-f", "json"))
+    [row] = [i for i in listed if (i["repo"], i["tag"]) == (tag, "1.0")]
+    shown = json.loads(openstack("image", "show", row["uuid"], "-f",
+                                 "json"))
+    assert (shown["repo"], shown["image_id"]) == (tag, row["image_id"])
+    openstack("image", "delete", row["uuid"])
+    assert tag + ":1.0" not in [t for i in aio.docker.images()
+                                for t in i.get("RepoTags") or []]

@@ -4,6 +4,7 @@ import uuid
 from magnum_lite.api import answers
 from magnum_lite.api import schemas
 from magnum_lite.api import util
+from magnum_lite import exception
 from magnum_lite import objects
 from magnum_lite import policy
 
@@ -11,11 +12,8 @@ from magnum_lite import policy
 _IMAGE_NAMESPACE = uuid.UUID("5a0f4f2e-3c1d-4d8e-9a47-2b6f0c9e7d13")
 
 
-@util.spec(query=schemas.PAGE_QUERY, returns=answers.IMAGE_LIST)
-def list_images(request):
-    """The images every live conductor's engine holds, one row a tag."""
-    request.authorize(policy.IMAGE_GET_ALL)
-    params = request.query()
+def _rows(request):
+    """Every image of every live host, one row a tag."""
     rows = []
     for service in objects.Service.list(request.context):
         if service.host in request.losses():
@@ -25,12 +23,48 @@ def list_images(request):
             for repo_tag in image["repo_tags"] or ["<none>:<none>"]:
                 repo, _, tag = repo_tag.rpartition(":")
                 rows.append(_Row(service.host, image, repo, tag))
-    page, next_page = util.page(request, "images", rows, params,
+    return rows
+
+
+def _found(request, image_id):
+    for row in _rows(request):
+        if row.uuid == image_id:
+            return row
+    raise exception.NotFound(f"Image {image_id} could not be found on a "
+                             "live host.")
+
+
+@util.spec(query=schemas.PAGE_QUERY, returns=answers.IMAGE_LIST)
+def list_images(request):
+    """The images every live conductor's engine holds, one row a tag."""
+    request.authorize(policy.IMAGE_GET_ALL)
+    params = request.query()
+    page, next_page = util.page(request, "images", _rows(request), params,
                                 lambda row: (row.uuid,))
     body = {"images": [row.view() for row in page]}
     if next_page:
         body["next"] = next_page
     return util.respond(body)
+
+
+@util.spec(returns=answers.IMAGE_ROW, errors=(404,))
+def show(request, image_id):
+    """One image on one host, by the uuid the list gives it."""
+    request.authorize(policy.IMAGE_GET_ONE)
+    return util.respond(_found(request, image_id).view())
+
+
+@util.spec(status=204, errors=(404, 409))
+def delete(request, image_id):
+    """Remove one image tag from its host: 409 while a container there
+    uses it (Docker's refusal, with its words)."""
+    request.authorize(policy.IMAGE_DELETE)
+    row = _found(request, image_id)
+    untagged = row.repo != "<none>"
+    request.conductor.image_delete(
+        request.context, row.host,
+        f"{row.repo}:{row.tag}" if untagged else row.image_id)
+    return util.respond(status=204)
 
 
 class _Row:
