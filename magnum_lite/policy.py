@@ -60,6 +60,7 @@ CONTAINER_ACTIONS = "container:actions"
 IMAGE_GET_ALL = "image:get_all"
 IMAGE_GET_ONE = "image:get_one"
 IMAGE_DELETE = "image:delete"
+IMAGE_PULL = "image:pull"
 HOST_GET_ALL = "host:get_all"
 HOST_GET = "host:get"
 SERVICE_GET_ALL = "service:get_all"
@@ -182,6 +183,8 @@ def list_rules():
               "GET", "/v1/images"),
         _rule(IMAGE_GET_ONE, _ADMIN, "Show an image on a host.",
               "GET", "/v1/images/{image_id}"),
+        _rule(IMAGE_PULL, _ADMIN, "Pull an image onto a host.",
+              "POST", "/v1/images"),
         _rule(IMAGE_DELETE, _ADMIN,
               "Remove an image from a host (not while a container uses "
               "it).", "DELETE", "/v1/images/{image_id}"),

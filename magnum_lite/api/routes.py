@@ -47,7 +47,7 @@ ROUTES = {
     _CONTAINER + "/container_actions": {"GET": action_log.list_actions},
     _CONTAINER + "/container_actions/{request_id}": {
         "GET": action_log.show},
-    "/v1/images": {"GET": images.list_images},
+    "/v1/images": {"GET": images.list_images, "POST": images.pull},
     "/v1/hosts": {"GET": hosts.list_hosts},
     "/v1/hosts/{host_ident}": {"GET": hosts.show},
     "/v1/services": {"GET": services.list_services,

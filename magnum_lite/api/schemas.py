@@ -257,6 +257,11 @@ _REGISTRY_FIELDS = {
     "password": {"type": "string", "minLength": 1, "maxLength": 4096,
                  "description": "Kept encrypted; never shown back."},
 }
+IMAGE_PULL = _object({
+    "repo": IMAGE, "host": {"type": "string", "minLength": 1,
+                            "maxLength": 255,
+                            "description": "The host to pull onto."}},
+    required=["repo", "host"])
 REGISTRY_CREATE = _object({"registry": _object(
     _REGISTRY_FIELDS, required=["domain"])}, required=["registry"])
 REGISTRY_UPDATE = _object({"registry": _object(

@@ -40,6 +40,17 @@ def pull(conf, driver, container, steps):
     return image
 
 
+def pull_image(conf, driver, context, image):
+    """Pull `image` (always) with the caller's project's login for its
+    domain, if it records one; the image as driver.images() lists it."""
+    ref = image_ref.parse(image, conf.docker.default_registry)
+    registry = ref.registry and objects.Registry.for_domain(
+        ml_context.admin_context(), context.project_id, ref.registry)
+    driver.pull(ref, auth=registry and registry.login(conf))
+    image_id = driver.inspect_image(ref)["Id"]
+    return next(i for i in driver.images() if i["id"] == image_id)
+
+
 def registry_for(container, ref):
     """The project's registry record to pull `ref` with: the one the
     create named, else the one recorded for the image's domain; never

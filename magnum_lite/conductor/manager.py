@@ -373,6 +373,9 @@ class ConductorManager:
     def image_delete(self, context, image):
         self._driver.remove_image(image)
 
+    def image_pull(self, context, image):
+        return build.pull_image(self._conf, self._driver, context, image)
+
     def commit(self, context, container, repository, tag=None):
         image_id = self._driver.commit(
             self._read(context, container, "commit"), repository, tag)

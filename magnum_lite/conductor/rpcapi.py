@@ -10,7 +10,8 @@ API version history:
           delete (casts); update, rename, logs, execute, top, stats,
           get_archive, put_archive, commit (calls).
     1.1 - images (call): the images on one conductor's Docker host.
-    1.2 - image_delete (call): untag or remove one image there.
+    1.2 - image_delete, image_pull (calls): untag or remove one image
+          there, or pull one (with the caller's project's registry login).
 
 update and rename are calls, not casts: the tenant is shown the container
 as it is after the change, and Docker's refusal (e.g. memory below its
@@ -46,6 +47,12 @@ class ConductorAPI:
     def images(self, context, host):
         """The images on `host`'s engine: [{id, repo_tags, size, created}]."""
         return self._to(host, "1.1").call(context, "images")
+
+    def image_pull(self, context, host, image):
+        """Pull `image` onto `host`'s engine; the image as images() lists
+        it. Waits for the pull, up to the call timeout."""
+        return self._to(host, "1.2").call(context, "image_pull",
+                                          image=image)
 
     def image_delete(self, context, host, image):
         """Remove `image` (repo:tag, or an id) from `host`'s engine;

@@ -153,6 +153,14 @@ class FakeConductor:
         self._call("commit", container, repository=repository, tag=tag)
         return {"uuid": "sha256:" + "ab" * 32}
 
+    def image_pull(self, context, host, image):
+        self.calls.append(("image_pull", host, {"image": image}))
+        if "image_pull" in self.fail:
+            raise self.fail["image_pull"]
+        return {"id": "sha256:" + "ab" * 32, "size": 4321,
+                "repo_tags": [image if ":" in image else image + ":latest"],
+                "created": 0}
+
     def image_delete(self, context, host, image):
         self.calls.append(("image_delete", host, {"image": image}))
         if "image_delete" in self.fail:

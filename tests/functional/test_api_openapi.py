@@ -66,6 +66,9 @@ HINTS = {
     **{op + " /v1/registries/{registry_ident}": {"headers": _ADMIN}
        for op in ("GET", "PATCH", "DELETE")},
     "GET /v1/registries": {"headers": _ADMIN},
+    # A pull names a live host: a generated name is never one.
+    "POST /v1/images": {"headers": _ADMIN,
+                        "body": {"repo": "busybox", "host": HOST}},
     # Quotas are served from 1.26 and changed by admins, with a body of
     # limits: all three together seldom come by chance.
     "PUT /v1/quotas/{project_id}": {"headers": _ADMIN,

@@ -199,3 +199,24 @@ def test_a_service_is_deleted_only_without_containers(admin, services,
     assert [s["host"] for s in admin.get("/v1/services").json[
         "services"]] == ["host-a"]
     assert admin.delete(path).status_int == 404
+
+
+def test_an_image_is_pulled_onto_a_host(admin, api, services, conductor):
+    made = admin.post("/v1/images", {"repo": "team/app:2.0",
+                                     "host": "host-a"})
+    assert made.status_int == 201, made.json
+    assert (made.json["repo"], made.json["tag"], made.json["host"]) == (
+        "team/app", "2.0", "host-a")
+    assert made.headers["Location"].endswith("/v1/images/" +
+                                             made.json["uuid"])
+    assert conductor.calls[-1] == ("image_pull", "host-a",
+                                   {"image": "team/app:2.0"})
+    conductor.calls.clear()
+    for body, status in (({"repo": "x", "host": "nowhere"}, 404),
+                         ({"repo": "x", "host": "host-b"}, 409),  # lost
+                         ({"repo": "Bad Name", "host": "host-a"}, 400),
+                         ({"repo": "x"}, 400)):
+        assert admin.post("/v1/images", body).status_int == status, body
+    assert api.post("/v1/images", {"repo": "x", "host": "host-a"}
+                    ).status_int == 403
+    assert conductor.calls == []

@@ -350,6 +350,11 @@ def test_the_api_tests_fake_answers_as_this_conductor_does(live):
         assert _shape(canned) == _shape(real), method
     real = live.api.images(live.context, live.conf.host)
     assert _shape(fake.images(live.context, live.conf.host)) == _shape(real)
+    pulled = live.env["MAGNUM_LITE_TEST_REGISTRY_IMAGE"]
+    real = live.api.image_pull(live.context, live.conf.host, pulled)
+    assert pulled in real["repo_tags"]
+    assert _shape(fake.image_pull(live.context, live.conf.host,
+                                  pulled)) == _shape(real)
     live.docker.remove_image("fake-shape-" + c.uuid[:8])
 
 

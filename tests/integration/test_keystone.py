@@ -12,6 +12,7 @@ from oslo_policy import policy as oslo_policy
 import pytest
 
 from magnum_lite import policy
+from tests import conftest as shared
 from tests.integration import keystone_stack
 
 MiB = 1024 * 1024
@@ -135,6 +136,9 @@ TABLE = {
     policy.CONTAINER_DELETE: Probe("DELETE", C, WRITE),
     policy.CONTAINER_CREATE_HOST: _create(ADMIN, host="{host}"),
     policy.IMAGE_GET_ONE: Probe("GET", "/v1/images/{image_id}", ADMIN),
+    # Never sent by the admin here: test_cli_image_pull_as_admin pulls.
+    policy.IMAGE_PULL: Probe("POST", "/v1/images", ADMIN, body={
+        "repo": "{image}", "host": "{host}"}),
     # Never sent by the admin here (an image other tests use).
     policy.IMAGE_DELETE: Probe("DELETE", "/v1/images/{image_id}", ADMIN),
     policy.CONTAINER_CREATE_PRIVILEGED: _create(ADMIN, privileged=True),
@@ -686,3 +690,13 @@ def test_cli_image_show_and_delete_as_admin(ks, aio):
     openstack("image", "delete", row["uuid"])
     assert tag + ":1.0" not in [t for i in aio.docker.images()
                                 for t in i.get("RepoTags") or []]
+
+
+def test_cli_image_pull_as_admin(ks, aio):
+    pulled = json.loads(keystone_stack.openstack(
+        ks, *PERSONAS["admin"], "image", "pull",
+        shared.stack()["MAGNUM_LITE_TEST_REGISTRY_IMAGE"], aio.host, "-f",
+        "json"))
+    assert (pulled["repo"], pulled["tag"], pulled["host"]) == (
+        shared.stack()["MAGNUM_LITE_TEST_REGISTRY_IMAGE"].rsplit(":", 1)[0],
+        "1.0", aio.host)

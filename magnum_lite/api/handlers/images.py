@@ -4,6 +4,7 @@ import uuid
 from magnum_lite.api import answers
 from magnum_lite.api import schemas
 from magnum_lite.api import util
+from magnum_lite.api import validation
 from magnum_lite import exception
 from magnum_lite import objects
 from magnum_lite import policy
@@ -52,6 +53,31 @@ def show(request, image_id):
     """One image on one host, by the uuid the list gives it."""
     request.authorize(policy.IMAGE_GET_ONE)
     return util.respond(_found(request, image_id).view())
+
+
+@util.spec(status=201, body=schemas.IMAGE_PULL, returns=answers.IMAGE_ROW,
+           errors=(404, 409))
+def pull(request):
+    """Pull an image onto a host, as `image pull <image> <host>` asks;
+    answered when it is there (within [conductor] call_timeout), with
+    the image as the list shows it."""
+    request.authorize(policy.IMAGE_PULL)
+    body = request.json()
+    repo = validation.image(body["repo"])
+    host = body["host"]
+    if host not in {s.host for s in objects.Service.list(request.context)}:
+        raise exception.HostNotFound(host=host)
+    loss = request.losses().get(host)
+    if loss is not None:
+        raise exception.HostLost(reason=loss.reason + ".")
+    image = request.conductor.image_pull(request.context, host, repo)
+    wanted = repo if ":" in repo.rsplit("/", 1)[-1] else repo + ":latest"
+    tags = image["repo_tags"] or ["<none>:<none>"]
+    repo_tag = wanted if wanted in tags else tags[0]
+    name, _, tag = repo_tag.rpartition(":")
+    row = _Row(host, image, name, tag)
+    return util.respond(row.view(), status=201, headers={
+        "Location": request.link("v1", "images", row.uuid)})
 
 
 @util.spec(status=204, errors=(404, 409))
