@@ -12,8 +12,6 @@ written Running (its updated_at). Reads: a page of 1,000 out of 10,000 rows
 of one project, and a single show.
 """
 import argparse
-import http.client
-import json
 import os
 import socket
 import statistics
@@ -26,34 +24,6 @@ import uuid
 import docker
 
 from bench import common
-
-HEADERS = {"Content-Type": "application/json",
-           "OpenStack-API-Version": "container 1.40"}
-
-
-class Client:
-    def __init__(self, port):
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port)
-
-    def call(self, method, path, body=None, admin=False, parse=True):
-        headers = dict(HEADERS, **({"X-Roles": "admin"} if admin else {}))
-        payload = json.dumps(body) if body is not None else None
-        try:
-            self.conn.request(method, path, body=payload, headers=headers)
-            response = self.conn.getresponse()
-        except (BrokenPipeError, http.client.RemoteDisconnected):
-            # The server closed a keep-alive connection left idle.
-            self.conn.close()
-            self.conn.request(method, path, body=payload, headers=headers)
-            response = self.conn.getresponse()
-        data = response.read()
-        if response.status >= 400:
-            raise RuntimeError("%s %s: %s %s" % (method, path,
-                                                 response.status, data))
-        if not parse:
-            return data
-        return json.loads(data) if data else None
 
 
 def free_port():
@@ -83,7 +53,7 @@ def start_service(state, docker_url, database, port):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            Client(port).call("GET", "/v1/hosts", admin=True)
+            common.Client(port).call("GET", "/v1/hosts", headers=common.ADMIN)
             return proc
         except (OSError, RuntimeError):
             time.sleep(0.1)
@@ -182,8 +152,8 @@ def main(argv=None):
     port = free_port()
     proc = start_service(state, url, args.database, port)
     docker_client = docker.APIClient(base_url=url, version="auto")
-    client = Client(port)
-    host = client.call("GET", "/v1/hosts", admin=True)["hosts"][0][
+    client = common.Client(port)
+    host = client.call("GET", "/v1/hosts", headers=common.ADMIN)["hosts"][0][
         "hostname"]
     try:
         print("database:", database.split(":")[0])

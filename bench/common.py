@@ -1,6 +1,8 @@
 """What the benchmarks share: the private engine, timing, and reporting."""
 import concurrent.futures
 import datetime
+import http.client
+import json
 import os
 import pathlib
 import shlex
@@ -11,6 +13,44 @@ import uuid
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MiB = 1024 * 1024
+API_HEADERS = {"Content-Type": "application/json",
+               "OpenStack-API-Version": "container 1.40"}
+ADMIN = {"X-Roles": "admin"}
+
+
+class Client:
+    """One keep-alive connection to the API (noauth), for one thread."""
+
+    def __init__(self, port, headers=None, timeout=None):
+        self.port = port
+        self.headers = dict(API_HEADERS, **(headers or {}))
+        self.conn = http.client.HTTPConnection("127.0.0.1", port,
+                                               timeout=timeout)
+
+    def call(self, method, path, body=None, headers=None, parse=True):
+        """The answer's JSON (its bytes unless parse); RuntimeError for
+        an error status."""
+        headers = dict(self.headers, **(headers or {}))
+        payload = json.dumps(body) if body is not None else None
+        try:
+            self.conn.request(method, path, body=payload, headers=headers)
+            response = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError,
+                http.client.RemoteDisconnected):
+            # The server closed a keep-alive connection left idle.
+            self.conn.close()
+            self.conn.request(method, path, body=payload, headers=headers)
+            response = self.conn.getresponse()
+        data = response.read()
+        if response.status >= 400:
+            raise RuntimeError("%s %s: %s %s" % (method, path,
+                                                 response.status, data))
+        if not parse:
+            return data
+        return json.loads(data) if data else None
+
+    def close(self):
+        self.conn.close()
 
 
 def engine_env():

@@ -15,8 +15,6 @@ import collections
 import concurrent.futures
 import configparser
 import datetime
-import http.client
-import json
 import os
 import pathlib
 import statistics
@@ -33,7 +31,6 @@ from bench import common
 
 IMAGE = "localbusybox:latest"
 SPEC = {"image": IMAGE, "command": ["sleep", "300"], "memory": "64"}
-API_VERSION = "container 1.40"
 # Room for every container of a run on one host, so that placement never
 # refuses: 60 x 64 MiB, and 60 CPUs out of 8 x 16 (cpu_allocation_ratio),
 # a container without a CPU limit counting for one.
@@ -42,39 +39,6 @@ CAPACITY = {"memory_mb": 16384, "cpus": 8, "reserved_host_memory_mb": 0}
 # a reconcile pass every 2 s would weigh on what is measured.
 CADENCE = {"heartbeat_interval": 10, "service_down_time": 60,
            "reconcile_interval": 60, "request_timeout": 600}
-
-
-class Client:
-    """One keep-alive connection to the API, for one thread."""
-
-    def __init__(self, port, headers):
-        self.port = port
-        self.headers = dict(headers, **{
-            "Content-Type": "application/json",
-            "OpenStack-API-Version": API_VERSION})
-        self.conn = http.client.HTTPConnection("127.0.0.1", port,
-                                               timeout=120)
-
-    def call(self, method, path, body=None, extra=None):
-        headers = dict(self.headers, **(extra or {}))
-        payload = json.dumps(body) if body is not None else None
-        try:
-            self.conn.request(method, path, body=payload, headers=headers)
-            response = self.conn.getresponse()
-        except (BrokenPipeError, ConnectionResetError,
-                http.client.RemoteDisconnected):
-            # The server closed a keep-alive connection left idle.
-            self.conn.close()
-            self.conn.request(method, path, body=payload, headers=headers)
-            response = self.conn.getresponse()
-        data = response.read()
-        if response.status >= 400:
-            raise RuntimeError("%s %s: %s %s" % (method, path,
-                                                 response.status, data))
-        return json.loads(data) if data else None
-
-    def close(self):
-        self.conn.close()
 
 
 class Watcher(threading.Thread):
@@ -88,7 +52,7 @@ class Watcher(threading.Thread):
 
     def __init__(self, port, headers, interval):
         super().__init__(daemon=True)
-        self.client = Client(port, headers)
+        self.client = common.Client(port, headers, timeout=120)
         self.interval = interval
         self.lock = threading.Lock()
         self.waiting = {}   # uuid -> Event
@@ -148,7 +112,7 @@ def service_run(d, engine, count, concurrency, poll):
 
     def one(_):
         if not hasattr(local, "client"):
-            local.client = Client(d.port, headers)
+            local.client = common.Client(d.port, headers, timeout=120)
         body = local.client.call("POST", "/v1/containers?run=true", SPEC)
         watcher.wait(body["uuid"])
     start = time.time()
@@ -229,12 +193,12 @@ def clean_service(d, project, timeout=120):
     wait until their records are gone, then check the engines."""
     headers = {"X-Project-Id": project, "X-User-Id": "bench",
                "X-Roles": "admin"}  # force=true is an admin's
-    client = Client(d.port, headers)
+    client = common.Client(d.port, headers, timeout=120)
     local = threading.local()
 
     def delete(container_uuid):
         if not hasattr(local, "client"):
-            local.client = Client(d.port, headers)
+            local.client = common.Client(d.port, headers, timeout=120)
         local.client.call("DELETE", "/v1/containers/%s?force=true" %
                           container_uuid)
     try:

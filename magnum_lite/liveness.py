@@ -36,15 +36,19 @@ def utcnow():
 def losses(services, down_time, now=None):
     """{host: Loss} of the hosts that are lost now; the others are up."""
     now = now or utcnow()
+    # The peers that are heard now: only their gaps may excuse a silence.
+    heard = [s for s in services if not s.forced_down and
+             (now - (s.updated_at or s.created_at)).total_seconds()
+             <= down_time]
     found = {}
     for service in services:
-        loss = _loss(service, services, down_time, now)
+        loss = _loss(service, heard, down_time, now)
         if loss is not None:
             found[service.host] = loss
     return found
 
 
-def _loss(service, services, down_time, now):
+def _loss(service, heard, down_time, now):
     if service.forced_down:
         return Loss(service.host, FORCED, service.updated_at,
                     f"an operator forced host {service.host} down")
@@ -52,12 +56,11 @@ def _loss(service, services, down_time, now):
     if service.judged_lost_at is not None and service.judged_lost_at >= last:
         return _silent(service, last)
     silence = (now - last).total_seconds()
-    shared = [_overlap(s.gap_start, s.gap_end, last, now) for s in services
-              if s.host != service.host and not s.forced_down and
-              (now - (s.updated_at or s.created_at)).total_seconds()
-              <= down_time]
-    if shared:
-        silence -= min(shared)
+    if silence > down_time:
+        shared = [_overlap(s.gap_start, s.gap_end, last, now)
+                  for s in heard if s.host != service.host]
+        if shared:
+            silence -= min(shared)
     if silence > down_time:
         return _silent(service, last)
     if service.engine_down_since is not None:

@@ -19,6 +19,7 @@ HANDLER_KEY = "magnum_lite.handler"
 BASE_URL_KEY = "magnum_lite.base_url"
 HIDDEN_FIELDS_KEY = "magnum_lite.hidden_fields"
 LOSSES_KEY = "magnum_lite.losses"
+SERVICES_KEY = "magnum_lite.services"
 
 
 def spec(status=200, query=None, body=None, returns=None, errors=()):
@@ -100,13 +101,21 @@ class Request(webob.Request):
                 if not self.allows(rule))
         return hidden
 
+    def services(self):
+        """The conductor services, read once a request."""
+        found = self.environ.get(SERVICES_KEY)
+        if found is None:
+            found = self.environ[SERVICES_KEY] = objects.Service.list(
+                self.context)
+        return found
+
     def losses(self):
-        """{host: liveness.Loss} of the hosts lost now (read once a
+        """{host: liveness.Loss} of the hosts lost now (judged once a
         request: a page of containers asks for each one's host)."""
         found = self.environ.get(LOSSES_KEY)
         if found is None:
-            found = self.environ[LOSSES_KEY] = objects.Service.losses(
-                self.context, self.conf.conductor.service_down_time)
+            found = self.environ[LOSSES_KEY] = liveness.losses(
+                self.services(), self.conf.conductor.service_down_time)
         return found
 
     def link(self, *parts):
@@ -202,6 +211,16 @@ def paging(request, params):
     marker = params.pop("marker", None)
     return limit, marker, (params.pop("sort_key", "id"),
                            params.pop("sort_dir", "asc"))
+
+
+def a_page(request, collection, rows, limit, view):
+    """{collection: [view(request, row)...], next}: rows holds one row
+    past the page when there is a next page."""
+    body = {collection: [view(request, row) for row in rows[:limit]]}
+    if len(rows) > limit:
+        body["next"] = next_link(request, collection, limit,
+                                 rows[limit - 1].uuid)
+    return body
 
 
 def next_link(request, collection, limit, marker):

@@ -42,12 +42,8 @@ def list_containers(request):
         # One row past the page tells whether there is a next page.
         rows = objects.ContainerList.list(context, params, limit + 1,
                                           marker, *sort)
-    body = {"containers": [views.container(request, c)
-                           for c in rows[:limit]]}
-    if len(rows) > limit:
-        body["next"] = util.next_link(request, "containers", limit,
-                                      rows[limit - 1].uuid)
-    return util.respond(body)
+    return util.respond(util.a_page(request, "containers", rows, limit,
+                                    views.container))
 
 
 @util.spec(query=schemas.CONTAINER_SHOW_QUERY, returns=answers.CONTAINER,

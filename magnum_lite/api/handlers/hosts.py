@@ -4,7 +4,6 @@ from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite.api import views
 from magnum_lite import exception
-from magnum_lite import objects
 from magnum_lite import policy
 
 
@@ -19,7 +18,7 @@ def list_hosts(request):
     request.authorize(policy.HOST_GET_ALL)
     params = request.query()
     services, next_page = util.page(
-        request, "hosts", objects.Service.list(request.context), params,
+        request, "hosts", request.services(), params,
         _idents)
     body = {"hosts": [views.host(request, service) for service in services]}
     if next_page:
@@ -31,7 +30,7 @@ def list_hosts(request):
 def show(request, host_ident):
     """One host, by its uuid or its name."""
     request.authorize(policy.HOST_GET)
-    for service in objects.Service.list(request.context):
+    for service in request.services():
         if host_ident in _idents(service):
             return util.respond(views.host(request, service))
     raise exception.HostNotFound(host=host_ident)

@@ -6,7 +6,6 @@ from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite.api import validation
 from magnum_lite import exception
-from magnum_lite import objects
 from magnum_lite import policy
 
 # Images have no record of their own; this uuid is stable for host + id.
@@ -16,7 +15,7 @@ _IMAGE_NAMESPACE = uuid.UUID("5a0f4f2e-3c1d-4d8e-9a47-2b6f0c9e7d13")
 def _rows(request):
     """Every image of every live host, one row a tag."""
     rows = []
-    for service in objects.Service.list(request.context):
+    for service in request.services():
         if service.host in request.losses():
             continue
         for image in request.conductor.images(request.context,
@@ -65,7 +64,7 @@ def pull(request):
     body = request.json()
     repo = validation.image(body["repo"])
     host = body["host"]
-    if host not in {s.host for s in objects.Service.list(request.context)}:
+    if host not in {s.host for s in request.services()}:
         raise exception.HostNotFound(host=host)
     loss = request.losses().get(host)
     if loss is not None:

@@ -49,12 +49,8 @@ def list_registries(request):
         _found(request, marker, policy.REGISTRY_GET_ONE)
     rows = objects.Registry.list(request.context, params, limit + 1, marker,
                                  *sort, all_projects=all_projects)
-    body = {"registries": [views.registry(request, r)
-                           for r in rows[:limit]]}
-    if len(rows) > limit:
-        body["next"] = util.next_link(request, "registries", limit,
-                                      rows[limit - 1].uuid)
-    return util.respond(body)
+    return util.respond(util.a_page(request, "registries", rows, limit,
+                                    views.registry))
 
 
 @util.spec(returns=answers.REGISTRY_ONE, errors=(404, 409))

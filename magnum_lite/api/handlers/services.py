@@ -21,7 +21,7 @@ def list_services(request):
     request.authorize(policy.SERVICE_GET_ALL)
     params = request.query()
     services, next_page = util.page(
-        request, "services", objects.Service.list(request.context), params,
+        request, "services", request.services(), params,
         lambda service: (str(service.id), service.host))
     body = {"services": [_view(request, service) for service in services]}
     if next_page:
@@ -33,7 +33,7 @@ def list_services(request):
 def show(request, service_id):
     """One conductor service, by its id."""
     request.authorize(policy.SERVICE_GET)
-    for service in objects.Service.list(request.context):
+    for service in request.services():
         if str(service.id) == service_id:
             return util.respond({"service": _view(request, service)})
     raise exception.NotFound(f"Service {service_id} could not be found.")
