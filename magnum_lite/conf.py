@@ -73,6 +73,14 @@ conductor_opts = [
                help="Seconds a host must have been lost before the creates "
                     "placed on it that its conductor never took up are "
                     "placed again elsewhere (docs/status.md)."),
+    cfg.FloatOpt("auto_heal_backoff", default=10, min=0,
+                 help="Seconds between the first heal of an auto_heal "
+                      "container and the next; each heal in a row waits "
+                      "twice as long as the one before."),
+    cfg.FloatOpt("auto_heal_backoff_max", default=300, min=0,
+                 help="The longest wait between two heals of one "
+                      "container. One that stayed fine for twice this "
+                      "long starts over at auto_heal_backoff."),
     cfg.IntOpt("reconcile_interval", default=60, min=1,
                help="Seconds between two passes that compare every record "
                     "of this host with its Docker Engine and repair what "

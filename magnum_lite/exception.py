@@ -101,6 +101,24 @@ class RegistryNotFound(NotFound):
     msg_fmt = "Registry %(registry)s could not be found."
 
 
+class VolumeNotFound(NotFound):
+    msg_fmt = "Volume %(volume)s could not be found."
+
+
+class RegistryUnreachable(MagnumLiteError):
+    code = 503
+    title = "Service Unavailable"
+    msg_fmt = "The registry %(domain)s cannot be searched: %(reason)s"
+
+
+class RegistrySearchRefused(MagnumLiteError):
+    code = 403
+    title = "Forbidden"
+    msg_fmt = ("The registry %(domain)s refused the search %(how)s; record "
+               "a registry of the project with its login. It said: "
+               "%(explanation)s")
+
+
 class RegistryAuthFailed(MagnumLiteError):
     """The registry wants a login the pull did not have (or refused the
     one it had): the tenant's to fix, never retried on another host."""

@@ -55,6 +55,8 @@ ALLOWED = {
     "get_archive": _EXISTS,
     "put_archive": _EXISTS,
     "commit": _EXISTS,
+    # A vanished container (Deleted by Docker, not by us) can be made anew.
+    "rebuild": (CREATED, RUNNING, STOPPED, ERROR, DELETED),
 }
 
 

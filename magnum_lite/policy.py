@@ -56,11 +56,13 @@ CONTAINER_RENAME = "container:rename"
 CONTAINER_COMMIT = "container:commit"
 CONTAINER_GET_ARCHIVE = "container:get_archive"
 CONTAINER_PUT_ARCHIVE = "container:put_archive"
+CONTAINER_REBUILD = "container:rebuild"
 CONTAINER_ACTIONS = "container:actions"
 IMAGE_GET_ALL = "image:get_all"
 IMAGE_GET_ONE = "image:get_one"
 IMAGE_DELETE = "image:delete"
 IMAGE_PULL = "image:pull"
+IMAGE_SEARCH = "image:search"
 HOST_GET_ALL = "host:get_all"
 HOST_GET = "host:get"
 SERVICE_GET_ALL = "service:get_all"
@@ -73,6 +75,10 @@ REGISTRY_GET_ALL = "registry:get_all"
 REGISTRY_GET_ALL_ALL_PROJECTS = "registry:get_all_all_projects"
 REGISTRY_UPDATE = "registry:update"
 REGISTRY_DELETE = "registry:delete"
+VOLUME_GET_ONE = "volume:get_one"
+VOLUME_GET_ALL = "volume:get_all"
+VOLUME_GET_ALL_ALL_PROJECTS = "volume:get_all_all_projects"
+VOLUME_DELETE = "volume:delete"
 QUOTA_GET = "quota:get"
 QUOTA_GET_DEFAULT = "quota:get_default"
 QUOTA_UPDATE = "quota:update"
@@ -176,6 +182,8 @@ def list_rules():
         _action("get_archive", "GET", "Copy files out of a container.",
                 _READER),
         _action("put_archive", "POST", "Copy files into a container."),
+        _action("rebuild", "POST", "Make a container's Docker container "
+                "anew from its record (optionally from another image)."),
         _rule(CONTAINER_ACTIONS, _READER,
               "Read the log of actions asked of a container.",
               "GET", _CONTAINER + "/container_actions"),
@@ -185,6 +193,8 @@ def list_rules():
               "GET", "/v1/images/{image_id}"),
         _rule(IMAGE_PULL, _ADMIN, "Pull an image onto a host.",
               "POST", "/v1/images"),
+        _rule(IMAGE_SEARCH, _READER, "Search a registry for images.",
+              "GET", "/v1/images/{image}/search"),
         _rule(IMAGE_DELETE, _ADMIN,
               "Remove an image from a host (not while a container uses "
               "it).", "DELETE", "/v1/images/{image_id}"),
@@ -233,6 +243,15 @@ def list_rules():
               "PATCH", "/v1/registries/{registry_ident}"),
         _rule(REGISTRY_DELETE, _MEMBER, "Forget a registry record.",
               "DELETE", "/v1/registries/{registry_ident}"),
+        _rule(VOLUME_GET_ONE, _READER, "Show a volume of the project.",
+              "GET", "/v1/volumes/{volume_ident}"),
+        _rule(VOLUME_GET_ALL, _READER, "List the project's volumes.",
+              "GET", "/v1/volumes"),
+        _rule(VOLUME_GET_ALL_ALL_PROJECTS, _ADMIN,
+              "List every project's volumes.", "GET", "/v1/volumes"),
+        _rule(VOLUME_DELETE, _MEMBER,
+              "Remove a volume no container mounts, with its data.",
+              "DELETE", "/v1/volumes/{volume_ident}"),
     ]
 
 

@@ -144,6 +144,7 @@ class Conductor:
     def __init__(self, conf, transport):
         # Imported here so the API process never loads docker-py.
         from magnum_lite.conductor import backlog
+        from magnum_lite.conductor import heal
         from magnum_lite.conductor import manager
         from magnum_lite.conductor import status
         from magnum_lite.conductor import sync
@@ -160,7 +161,9 @@ class Conductor:
         self.manager = manager.ConductorManager(conf, self.driver, recorder,
                                                 others)
         self.backlog = backlog.Backlog(conf, self.manager, others)
-        self.sync = sync.Sync(conf, self.driver, recorder, self.backlog)
+        self.healer = heal.Healer(conf, self.manager)
+        self.sync = sync.Sync(conf, self.driver, recorder, self.backlog,
+                              self.healer)
         target = rpc.messaging.Target(topic=conf.conductor.topic,
                                       server=conf.host)
         self.server = rpc.get_server(transport, target, [self.manager])
@@ -246,6 +249,7 @@ class Conductor:
         self.server.wait()
         self.backlog.stop()
         self.sync.stop()
+        self.healer.stop()
         self.client.close()
 
 

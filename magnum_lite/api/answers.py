@@ -89,18 +89,30 @@ _CONTAINER_FIELDS = {
                                "Not supported."),
     "interactive": _always({"const": False}, "Not supported."),
     "tty": _always({"const": False}, "Not supported."),
-    "privileged": _always({"const": False},
-                          "Not supported; admin only, by policy."),
-    "auto_heal": _always({"const": False}, "Not supported."),
-    "healthcheck": _always({"type": "object", "maxProperties": 0},
-                           "Not supported."),
+    "privileged": {"type": "boolean",
+                   "description": "Admin only, by policy."},
+    "auto_heal": {"type": "boolean",
+                  "description": "Whether the conductor heals it."},
+    "healthcheck": {"type": "object", "properties": {
+        "test": _STRING, "interval": {"type": "integer"},
+        "retries": {"type": "integer"}, "timeout": {"type": "integer"}},
+        "additionalProperties": False,
+        "description": "Docker's health check (seconds); empty when none "
+                       "was asked for."},
+    "health": {"enum": ["starting", "healthy", "unhealthy", None],
+               "description": "What the health check said last; null "
+                              "without one."},
+    "mounts": {"type": "array", "items": _fixed(
+        {"source": _STRING, "destination": _STRING}),
+        "description": "The project's named volumes it mounts."},
     "disk": _always({"const": 0}, "No disk quota."),
-    "runtime": _always({"const": "runc"}, "Admin only, by policy."),
+    "runtime": dict(_STRING, description="Admin only, by policy."),
     "cpu_policy": _always({"const": "shared"}, "No dedicated CPUs."),
     "image_driver": _always({"const": "docker"}, "Images come from Docker."),
-    "registry_id": _always({"type": "null"}, "No private registries."),
-    "entrypoint": _always({"type": "array", "maxItems": 0},
-                          "The image's own."),
+    "registry_id": {"type": ["string", "null"], "format": "uuid",
+                    "description": "The registry it pulls from, if named."},
+    "entrypoint": {"type": "array", "items": _STRING,
+                   "description": "Empty: the image's own."},
 }
 # As Zun, policy leaves a field out of the body (rather than nulling it)
 # for a caller who may not see it, so those fields cannot be required.
@@ -123,6 +135,35 @@ ACTION_LIST = _list("containerActions", ACTION, paged=False)
 ACTION_DETAIL = _resource(dict(_ACTION_FIELDS, result=dict(
     _NULLABLE_STRING, description="How it ended; null while it runs.")),
     optional=("finish_time",))
+
+_VOLUME_FIELDS = {
+    "uuid": _UUID,
+    "name": _STRING,
+    "host": dict(_STRING, description="Where it lives; every container "
+                                      "mounting it runs there."),
+    "driver": _always({"const": "local"}, "Docker's local driver."),
+    "project_id": _STRING,
+    "user_id": _STRING,
+    "created_at": _TIME,
+    "links": LINKS,
+    "mounted_by": {"type": "array", "items": _UUID,
+                   "description": "Containers mounting it (shown alone)."},
+}
+VOLUME = _fixed(_VOLUME_FIELDS, optional=("mounted_by",))
+VOLUME_LIST = _list("volumes", VOLUME)
+
+IMAGE_SEARCH = {"type": "array", "items": _resource({
+    "id": {"type": "null"},
+    "name": _STRING,
+    "tags": {"type": "array", "items": _STRING,
+             "description": "A private registry's tags; empty from Docker "
+                            "Hub, whose index does not list them."},
+    "status": {"type": "null"}, "size": {"type": "null"},
+    "description": _STRING,
+    "metadata": {"type": "object", "properties": {
+        "is_official": {"type": "boolean"},
+        "star_count": {"type": "integer"}},
+        "additionalProperties": False}})}
 
 HOST = _resource({
     "uuid": _UUID,

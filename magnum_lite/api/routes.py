@@ -17,6 +17,7 @@ from magnum_lite.api.handlers import quotas
 from magnum_lite.api.handlers import registries
 from magnum_lite.api.handlers import root
 from magnum_lite.api.handlers import services
+from magnum_lite.api.handlers import volumes
 from magnum_lite import exception
 
 _CONTAINER = "/v1/containers/{container_ident}"
@@ -68,6 +69,11 @@ ROUTES = {
     "/v1/registries/{registry_ident}": {
         "GET": registries.show, "PATCH": registries.update,
         "DELETE": registries.delete},
+    "/v1/volumes": {"GET": volumes.list_volumes},
+    "/v1/volumes/{volume_ident}": {"GET": volumes.show,
+                                   "DELETE": volumes.delete},
+    "/v1/images/{image}/search": {"GET": images.search},
+    _CONTAINER + "/rebuild": {"POST": actions.rebuild},
     "/v1/services/{service_id}": {"GET": services.show},
 }
 

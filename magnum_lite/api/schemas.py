@@ -81,6 +81,41 @@ COMMAND_STRING = {"type": ["string", "null"],
 COMMAND_LIST = {"type": ["array", "null"], "items": {"type": "string"},
                 "description": "Arguments as a list (from 1.20)."}
 _FALSE = {"enum": [False, None]}
+MOUNTS = {
+    "type": ["array", "null"], "maxItems": 16,
+    "items": _object({
+        "source": {"type": "string", "minLength": 1, "maxLength": 1 << 20,
+                   "description": "The name of a volume of the project; "
+                                  "made when missing."},
+        "destination": {"type": "string", "pattern": "^/", "minLength": 2,
+                        "maxLength": 4096,
+                        "description": "An absolute path in the "
+                                       "container."},
+        "type": {"enum": ["volume", "bind"],
+                 "description": "Only volume: injecting files (bind) is "
+                                "refused."},
+        "size": {"type": ["string", "integer"],
+                 "description": "Refused: the local volume driver cannot "
+                                "limit a volume's size."},
+    }, required=["destination"]),
+    "description": "Named volumes of the project, each mounted at a "
+                   "path: source=NAME,destination=/path."}
+# Zun's healthcheck: cmd, then seconds (the CLI converts 1m to 60).
+HEALTHCHECK = {
+    "type": ["object", "null"],
+    "properties": {
+        "cmd": {"type": "string", "minLength": 1, "maxLength": 255,
+                "description": "A shell command; exit 0 means healthy."},
+        "interval": {"type": ["integer", "null"], "minimum": 0,
+                     "maximum": 86400},
+        "retries": {"type": ["integer", "null"], "minimum": 0,
+                    "maximum": 1000},
+        "timeout": {"type": ["integer", "null"], "minimum": 0,
+                    "maximum": 86400},
+    },
+    "additionalProperties": False,
+    "description": "Docker's health check: cmd, and interval, timeout "
+                   "(seconds) and retries; the record shows the health."}
 
 CREATE_FIELDS = {
     "name": dict(NAME, type=["string", "null"]),
@@ -116,14 +151,12 @@ CREATE_FIELDS = {
                              "KEY=VALUE."},
     "nets": _unsupported({"type": ["array", "null"], "maxItems": 0},
                          "Choosing networks (containers have none)"),
-    "mounts": _unsupported({"type": ["array", "null"], "maxItems": 0},
-                           "Mounting volumes"),
+    "mounts": MOUNTS,
     "security_groups": _unsupported({"type": ["array", "null"],
                                      "maxItems": 0}, "Security groups"),
     "exposed_ports": _unsupported({"type": ["object", "null"],
                                    "maxProperties": 0}, "Exposing ports"),
-    "healthcheck": _unsupported({"type": ["object", "null"],
-                                 "maxProperties": 0}, "Health checks"),
+    "healthcheck": HEALTHCHECK,
     "entrypoint": {"type": ["array", "null"], "maxItems": 64,
                    "items": {"type": "string", "maxLength": 4096},
                    "description": "Replaces the image's entrypoint."},
@@ -131,7 +164,9 @@ CREATE_FIELDS = {
     "tty": _unsupported(_FALSE, "A TTY"),
     "privileged": {"type": ["boolean", "null"],
                    "description": "Root on its host (admin)."},
-    "auto_heal": _unsupported(_FALSE, "Auto-heal"),
+    "auto_heal": {"type": ["boolean", "null"],
+                  "description": "Restart it when unhealthy, make it anew "
+                                 "when its Docker container vanished."},
     "disk": _unsupported({"type": "null"}, "A disk quota"),
     "availability_zone": _unsupported({"type": "null"},
                                       "Choosing an availability zone"),
@@ -164,7 +199,8 @@ def container_create(version):
     return _object(fields, required=["image"])
 
 
-CONTAINER_UPDATE = _object({"name": NAME, "memory": MEMORY, "cpu": CPU},
+CONTAINER_UPDATE = _object({"name": NAME, "memory": MEMORY, "cpu": CPU,
+                            "auto_heal": {"type": "boolean"}},
                            minProperties=1)
 PUT_ARCHIVE = _object({"data": {"type": "string", "maxLength": 1 << 30,
                                 "contentEncoding": "base64",
@@ -234,6 +270,13 @@ COMMIT_QUERY = _object({
     "repository": {"type": "string", "minLength": 1, "maxLength": 255},
     "tag": {"type": "string", "minLength": 1, "maxLength": 128},
 }, required=["repository"])
+REBUILD_QUERY = _object({
+    "image": IMAGE,
+    "image_driver": {"type": "string", "enum": ["docker"],
+                     "description": "Images always come from Docker."}})
+IMAGE_SEARCH_QUERY = _object({
+    "image_driver": {"type": "string", "enum": ["docker"]},
+    "exact_match": _boolean("Only the repository of exactly that name.")})
 ARCHIVE_QUERY = _object({"path": {"type": "string", "minLength": 1,
                                   "maxLength": 4096}}, required=["path"])
 
@@ -274,6 +317,15 @@ REGISTRY_LIST_QUERY = _object(dict(
     username=_REGISTRY_FIELDS["username"],
     project_id={"type": "string", "maxLength": 255},
     user_id={"type": "string", "maxLength": 255}))
+
+VOLUME_LIST_QUERY = _object(dict(
+    PAGE, all_projects=ALL_PROJECTS,
+    sort_key={"type": "string", "enum": ["id", "name", "host",
+                                         "created_at"]},
+    name={"type": "string", "maxLength": 255},
+    host={"type": "string", "maxLength": 255},
+    project_id={"type": "string", "maxLength": 255}))
+VOLUME_SHOW_QUERY = _object({"all_projects": ALL_PROJECTS})
 
 _SERVICE_NAMED = {
     "host": {"type": "string", "minLength": 1, "maxLength": 255},

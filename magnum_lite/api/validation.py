@@ -201,6 +201,22 @@ def restart_policy(value, auto_remove):
     return {"Name": name, "MaximumRetryCount": retries}
 
 
+def healthcheck(value):
+    """Zun's healthcheck ({cmd, interval, retries, timeout}) as kept and
+    shown: cmd becomes test, as in Zun; None for none."""
+    if not value:
+        return None
+    if "cmd" not in value:
+        raise exception.InvalidParameter(
+            reason="healthcheck needs cmd, the command that says whether "
+                   "the container is healthy.")
+    checked = {"test": value["cmd"]}
+    for key in ("interval", "retries", "timeout"):
+        if value.get(key) is not None:
+            checked[key] = value[key]
+    return checked
+
+
 def signal(value):
     """A signal Docker understands, as SIGNAME or its number."""
     if value is None:

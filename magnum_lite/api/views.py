@@ -1,7 +1,7 @@
 """What the clients read: bodies of containers, actions, hosts, services.
 
 Fields python-zunclient prints but this service does not have (networks,
-volumes, health checks...) are given their honest empty values, so the
+ports, security groups...) are given their honest empty values, so the
 clients' tables and `show` never miss a key.
 """
 import shlex
@@ -18,11 +18,10 @@ _HOST_NAMESPACE = uuid.UUID("1f6a3f53-7b3e-4c37-9b8e-6f0c1f4b8a61")
 
 
 # What a container body says of features this service does not offer:
-# containers run with network mode none, no volumes, no health checks.
+# containers run with network mode none, shared CPUs, no disk quota.
 _NOT_HERE = {
     "addresses": {}, "ports": [], "security_groups": [],
-    "interactive": False, "tty": False,
-    "auto_heal": False, "healthcheck": {}, "disk": 0,
+    "interactive": False, "tty": False, "disk": 0,
     "cpu_policy": "shared", "image_driver": "docker",
 }
 
@@ -62,6 +61,13 @@ def container(request, c):
         entrypoint=v.get("entrypoint") or [],
         privileged=bool(v.get("privileged")),
         runtime=v.get("runtime") or "runc",
+        mounts=[{"source": m["source"], "destination": m["destination"]}
+                for m in v.get("mounts") or ()],
+        healthcheck=v.get("healthcheck") or {},
+        # Docker's word: starting, healthy or unhealthy; None without a
+        # health check.
+        health=v.get("health"),
+        auto_heal=bool(v.get("auto_heal")),
         **_NOT_HERE)
     loss = request.losses().get(v.get("host")) if v.get("host") else None
     if loss is not None:
@@ -112,6 +118,19 @@ def registry(request, r):
             "password": "***" if r.password else None,
             "project_id": r.project_id, "user_id": r.user_id,
             "links": links(request, "registries", r.uuid)}
+
+
+def volume(request, v, mounted_by=None):
+    """A volume: its name in the project, the host it lives on, and (when
+    shown alone) the containers that mount it."""
+    body = {"uuid": v.uuid, "name": v.name, "host": v.host,
+            "driver": "local", "project_id": v.project_id,
+            "user_id": v.user_id,
+            "created_at": util.isotime(v.created_at),
+            "links": links(request, "volumes", v.uuid)}
+    if mounted_by is not None:
+        body["mounted_by"] = mounted_by
+    return body
 
 
 def host(request, service):

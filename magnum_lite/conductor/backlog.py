@@ -23,7 +23,7 @@ LOG = logging.getLogger(__name__)
 
 # The requests the backlog can carry out: the manager's cast operations.
 REDOABLE = ("create", "start", "stop", "reboot", "pause", "unpause", "kill",
-            "delete")
+            "delete", "rebuild")
 
 
 class Backlog:

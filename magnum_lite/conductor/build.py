@@ -1,13 +1,19 @@
 """What a create asks of Docker: its image, pulled by the pull policy with
-the project's registry login, and the container's spec (its name, labels
-and limits)."""
+the project's registry login, its volumes, and the container's spec (its
+name, labels, limits, mounts and health check)."""
+from oslo_log import log as logging
+
 from magnum_lite import context as ml_context
+from magnum_lite.docker import catalog
 from magnum_lite.docker import driver as docker_driver
 from magnum_lite.docker import image as image_ref
 from magnum_lite import exception
 from magnum_lite import objects
 
+LOG = logging.getLogger(__name__)
 MiB = 1024 * 1024
+VOLUME_LABEL = "magnum_lite.volume"  # the volume's uuid
+PROJECT_LABEL = "magnum_lite.project"
 
 
 def docker_name(container):
@@ -51,6 +57,68 @@ def pull_image(conf, driver, context, image):
     return next(i for i in driver.images() if i["id"] == image_id)
 
 
+def volumes(driver, container, steps):
+    """Make the Docker volumes the container mounts that are not there
+    yet; [(Docker volume name, path)] for its spec."""
+    mounts = []
+    for mount in container.mounts or ():
+        name = objects.volume.DOCKER_PREFIX + mount["volume_id"]
+        driver.ensure_volume(name, {VOLUME_LABEL: mount["volume_id"],
+                                    PROJECT_LABEL: container.project_id})
+        mounts.append((name, mount["destination"]))
+    if mounts:
+        steps.append("volumes " + ", ".join(
+            f"{m['source']} at {m['destination']}" for m in container.mounts))
+    return mounts
+
+
+def forget_volumes(driver, container):
+    """After a failed create: remove the volumes that create made, unless
+    another container mounts them by now."""
+    admin = ml_context.admin_context()
+    for mount in container.mounts or ():
+        try:
+            volume = objects.Volume.get(admin, mount["volume_id"],
+                                        all_projects=True)
+        except exception.VolumeNotFound:
+            continue
+        if (volume.created_for != container.uuid or
+                volume.users(excluding=container.uuid)):
+            continue
+        try:
+            driver.remove_volume(volume.docker_name)
+        except exception.MagnumLiteError as error:
+            LOG.warning("cannot remove volume %s of the failed create of "
+                        "%s: %s", volume.uuid, container.uuid, error)
+            continue
+        volume.destroy()
+
+
+def search(conf, driver, context, term, exact=False):
+    """Zun's image search: a private registry's catalog when `term` names
+    one (with the project's login for it), else Docker Hub's index through
+    the engine."""
+    ref = image_ref.parse(term, conf.docker.default_registry)
+    if ref.registry:
+        registry = objects.Registry.for_domain(
+            ml_context.admin_context(), context.project_id, ref.registry)
+        found = catalog.search(ref.registry, ref.repository, exact,
+                               registry and registry.login(conf))
+        return [{"name": f["name"], "tags": f["tags"], "description": "",
+                 "metadata": {}} for f in found]
+    try:
+        found = driver.search(ref.repository)
+    except exception.DockerError as error:
+        raise exception.RegistryUnreachable(
+            domain="docker.io", reason="this host's engine could not "
+            f"reach Docker Hub's index: {error}") from error
+    return [{"name": f.get("name"), "tags": [],
+             "description": f.get("description") or "",
+             "metadata": {k: f[k] for k in ("is_official", "star_count")
+                          if k in f}}
+            for f in found if not exact or f.get("name") == ref.repository]
+
+
 def registry_for(container, ref):
     """The project's registry record to pull `ref` with: the one the
     create named, else the one recorded for the image's domain; never
@@ -70,8 +138,9 @@ def registry_for(container, ref):
     return None
 
 
-def spec(conf, container, image, run):
-    """The create's arguments for the driver."""
+def spec(conf, container, image, run, mounts=()):
+    """The create's arguments for the driver; mounts as volumes() gives
+    them."""
     config = image.get("Config") or {}
     if not container.command and config.get("Cmd"):
         # Shown to the tenant as what actually runs.
@@ -99,4 +168,6 @@ def spec(conf, container, image, run):
         "entrypoint": container.entrypoint,
         "privileged": bool(container.privileged),
         "runtime": container.runtime,
+        "mounts": mounts,
+        "healthcheck": container.healthcheck,
     }

@@ -4,7 +4,6 @@ After the API has written a new record, this is the only place that writes
 a container's status. Operations on one container never interleave: each
 holds that container's lock from reading the record to saving it.
 """
-import base64
 import contextlib
 import datetime
 import functools
@@ -14,6 +13,7 @@ import oslo_messaging as messaging
 from oslo_utils import uuidutils
 
 from magnum_lite.conductor import build
+from magnum_lite.conductor import calls
 from magnum_lite.conductor import rpcapi
 from magnum_lite import exception
 from magnum_lite import lifecycle
@@ -65,7 +65,7 @@ MiB = 1024 * 1024
 _HOST_FAILURES = (exception.DockerUnavailable, exception.DockerError)
 
 
-class ConductorManager:
+class ConductorManager(calls.Calls):
     target = messaging.Target(namespace=rpcapi.NAMESPACE,
                               version=rpcapi.VERSION)
 
@@ -211,8 +211,9 @@ class ConductorManager:
             try:
                 image = build.pull(self._conf, self._driver, container,
                                    steps)
+                mounts = build.volumes(self._driver, container, steps)
                 created = self._driver.create(build.spec(
-                    self._conf, container, image, run))
+                    self._conf, container, image, run, mounts))
                 steps.append("created Docker container %s" % created[:12])
                 # Not saved yet: should we die before the end, the reconcile
                 # pass finds this container by its uuid label.
@@ -232,13 +233,49 @@ class ConductorManager:
                     steps.append("removed it again")
                     container.container_id = None
                     container.status = lifecycle.CREATING
+                # Nor a volume only this create made.
+                build.forget_volumes(self._driver, container)
                 raise
+
+    # -- rebuild --------------------------------------------------------------
+
+    @_request
+    def rebuild(self, context, container, image=None, run=False, why=None):
+        """A new Docker container for the record, from `image` if given:
+        the same uuid, name, volumes and limits; started if `run`. `why`
+        says what asked for it (auto_heal), for the action log."""
+        with self._operation(context, container,
+                             "rebuild") as (container, steps):
+            if why:
+                steps.append(why)
+            if image:
+                container.image = image
+            # Pulled before anything is removed: an image that cannot be
+            # had leaves the old container as it was.
+            pulled = build.pull(self._conf, self._driver, container, steps)
+            mounts = build.volumes(self._driver, container, steps)
+            # By its name: the old one, or the new one of a rebuild that
+            # stopped half-way and is carried out again.
+            if self._driver.remove(build.docker_name(container), force=True):
+                steps.append("removed the old Docker container")
+            container.container_id = None
+            created = self._driver.create(build.spec(
+                self._conf, container, pulled, run, mounts))
+            steps.append("created Docker container %s" % created[:12])
+            container.container_id = created
+            if run:
+                self._driver.change_state(created, "start")
+                steps.append("started")
+            self._sync_status(container)
 
     # -- state changes --------------------------------------------------------
 
-    def _change_state(self, context, container, action, **options):
+    def _change_state(self, context, container, action, why=None,
+                      **options):
         with self._operation(context, container,
                              action) as (container, steps):
+            if why:
+                steps.append(why)
             if action == "reboot" and self._started_since(
                     container, steps.asked_at):
                 # Carried out again after a crash that came after Docker
@@ -268,8 +305,11 @@ class ConductorManager:
         self._change_state(context, container, "stop", timeout=timeout)
 
     @_request
-    def reboot(self, context, container, timeout=lifecycle.STOP_TIMEOUT):
-        self._change_state(context, container, "reboot", timeout=timeout)
+    def reboot(self, context, container, timeout=lifecycle.STOP_TIMEOUT,
+               why=None):
+        """why: what asked for it (auto_heal), for the action log."""
+        self._change_state(context, container, "reboot", why=why,
+                           timeout=timeout)
 
     @_request
     def pause(self, context, container):
@@ -327,56 +367,3 @@ class ConductorManager:
             container.name = name
             container.save()
             return container
-
-    # -- reads ----------------------------------------------------------------
-
-    def _read(self, context, container, action):
-        container = objects.Container.get(context.elevated(), container.uuid)
-        lifecycle.check(action, container)
-        return container.container_id
-
-    def logs(self, context, container, stdout=True, stderr=True, tail="all",
-             since=None, timestamps=False):
-        return self._driver.logs(self._read(context, container, "logs"),
-                                 stdout=stdout, stderr=stderr, tail=tail,
-                                 since=since, timestamps=timestamps)
-
-    def execute(self, context, container, command, run=True):
-        return self._driver.execute(self._read(context, container, "execute"),
-                                    command, run=run,
-                                    timeout=self._conf.docker.execute_timeout)
-
-    def top(self, context, container, ps_args=None):
-        return self._driver.top(self._read(context, container, "top"),
-                                ps_args)
-
-    def stats(self, context, container):
-        return self._driver.stats(self._read(context, container, "stats"))
-
-    def get_archive(self, context, container, path):
-        data, stat = self._driver.get_archive(
-            self._read(context, container, "get_archive"), path)
-        return {"data": base64.b64encode(data).decode("ascii"), "stat": stat}
-
-    def put_archive(self, context, container, path, data):
-        try:
-            raw = base64.b64decode(data, validate=True)
-        except ValueError:
-            raise exception.InvalidParameter(
-                reason="data must be a base64-encoded tar archive.")
-        self._driver.put_archive(
-            self._read(context, container, "put_archive"), path, raw)
-
-    def images(self, context):
-        return self._driver.images()
-
-    def image_delete(self, context, image):
-        self._driver.remove_image(image)
-
-    def image_pull(self, context, image):
-        return build.pull_image(self._conf, self._driver, context, image)
-
-    def commit(self, context, container, repository, tag=None):
-        image_id = self._driver.commit(
-            self._read(context, container, "commit"), repository, tag)
-        return {"uuid": image_id}

@@ -12,6 +12,9 @@ API version history:
     1.1 - images (call): the images on one conductor's Docker host.
     1.2 - image_delete, image_pull (calls): untag or remove one image
           there, or pull one (with the caller's project's registry login).
+    1.3 - rebuild (cast): a new Docker container for the record.
+          volume_delete, image_search (calls). Container 1.5 (mounts,
+          healthcheck, health, auto_heal).
 
 update and rename are calls, not casts: the tenant is shown the container
 as it is after the change, and Docker's refusal (e.g. memory below its
@@ -23,7 +26,7 @@ from magnum_lite import lifecycle
 from magnum_lite import rpc
 
 NAMESPACE = "magnum_lite.conductor"
-VERSION = "1.2"
+VERSION = "1.3"
 
 
 class ConductorAPI:
@@ -60,11 +63,23 @@ class ConductorAPI:
         return self._to(host, "1.2").call(context, "image_delete",
                                           image=image)
 
+    def image_search(self, context, host, term, exact=False):
+        """Repositories matching `term`, searched from `host`: Docker
+        Hub's index through its engine, or a private registry's catalog
+        when term names one; [{name, tags, description, metadata}]."""
+        return self._to(host, "1.3").call(context, "image_search",
+                                          term=term, exact=exact)
+
+    def volume_delete(self, context, host, name):
+        """Remove the Docker volume `name` (and its data) from `host`."""
+        return self._to(host, "1.3").call(context, "volume_delete",
+                                          name=name)
+
     # -- casts: the caller does not wait; the record tells the outcome. --
 
-    def _cast(self, context, method, container, **kwargs):
-        self._prepare(container).cast(context, method, container=container,
-                                      **kwargs)
+    def _cast(self, context, method, container, version="1.0", **kwargs):
+        self._prepare(container, version).cast(
+            context, method, container=container, **kwargs)
 
     def create(self, context, container, run=False):
         self._cast(context, "create", container, run=run)
@@ -89,6 +104,12 @@ class ConductorAPI:
 
     def delete(self, context, container, force=False, stop=False):
         self._cast(context, "delete", container, force=force, stop=stop)
+
+    def rebuild(self, context, container, image=None, run=False):
+        """A new Docker container from the record (from `image`, if
+        given), started if `run`; same uuid, name, volumes and limits."""
+        self._cast(context, "rebuild", container, version="1.3",
+                   image=image, run=run)
 
     # -- calls: the caller waits for the result. --
 

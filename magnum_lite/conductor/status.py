@@ -57,11 +57,12 @@ class StatusRecorder:
         try:
             status, state = self.driver.status(container.container_id)
             _set(container, status=status, status_reason=reason(state),
-                 status_detail=None)
+                 status_detail=None,
+                 health=(state.get("Health") or {}).get("Status"))
         except exception.DockerNotFound:
             _set(container, status=lifecycle.DELETED,
                  status_reason=gone_reason(container, exit_code),
-                 container_id=None, status_detail=None)
+                 container_id=None, status_detail=None, health=None)
         if save:
             container.save()  # writes nothing when nothing changed
 

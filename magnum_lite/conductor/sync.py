@@ -24,6 +24,8 @@ LOG = logging.getLogger(__name__)
 # Events after which a container's state may differ from its record.
 STATE_EVENTS = frozenset(("start", "die", "oom", "pause", "unpause",
                           "restart", "destroy", "stop", "kill", "create"))
+# "health_status: healthy" (or unhealthy, starting): the health changed.
+HEALTH_EVENT = "health_status"
 # The status a record that has seen the event says. Most events come from
 # our own operations, which record what Docker says when they end: when
 # the record already shows an event's outcome, Docker is not asked again.
@@ -35,9 +37,11 @@ _OUTCOME = {"start": lifecycle.RUNNING, "unpause": lifecycle.RUNNING,
 
 class Sync:
 
-    def __init__(self, conf, driver, status_recorder, backlog=None):
+    def __init__(self, conf, driver, status_recorder, backlog=None,
+                 healer=None):
         self._conf = conf
         self._backlog = backlog  # carried out after each pass
+        self._healer = healer  # told of each record re-read
         self._passes = 0
         self._driver = driver
         self._status = status_recorder
@@ -107,7 +111,8 @@ class Sync:
     def _on_event(self, event):
         if event.get("Type") != "container":
             return
-        if event.get("Action") not in STATE_EVENTS:
+        if (event.get("Action") not in STATE_EVENTS and not
+                event.get("Action", "").startswith(HEALTH_EVENT)):
             return
         attributes = (event.get("Actor") or {}).get("Attributes") or {}
         uuid = attributes.get(docker_driver.MANAGED_LABEL)
@@ -136,12 +141,19 @@ class Sync:
                 return  # an operation is under way or was interrupted
             if _shows(container, seen):
                 return
+            was = container.status
             try:
                 self._status.record(container, self._exit_codes.get(uuid))
                 if container.status == lifecycle.DELETED:
                     self._exit_codes.pop(uuid, None)
             except exception.DockerUnavailable as e:
                 LOG.warning("cannot re-read container %s: %s", uuid, e)
+                return
+        self._heal(container, was)
+
+    def _heal(self, container, was):
+        if self._healer is not None:
+            self._healer.consider(container, was)
 
     # -- reconcile ------------------------------------------------------------
 
@@ -232,7 +244,9 @@ class Sync:
         if container.status == lifecycle.CREATING:
             self._repair_create(container, docker)
         elif container.container_id:
+            was = container.status
             self._status.record(container, self._exit_codes.pop(uuid, None))
+            self._heal(container, was)
         elif container.obj_what_changed():
             container.save()
 

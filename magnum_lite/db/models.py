@@ -74,6 +74,35 @@ class Container(TimestampMixin, Base):
     privileged: orm.Mapped[bool] = orm.mapped_column(
         default=False, server_default=sa.false())
     runtime: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    # [{"source": volume name, "destination": path, "volume_id": uuid}]
+    mounts: orm.Mapped[list | None]
+    # Docker's Healthcheck as the API took it: {test, interval, retries,
+    # timeout} (seconds), and the health Docker reported last.
+    healthcheck: orm.Mapped[dict | None]
+    health: orm.Mapped[str | None] = orm.mapped_column(sa.String(20))
+    auto_heal: orm.Mapped[bool] = orm.mapped_column(
+        default=False, server_default=sa.false())
+
+
+class Volume(TimestampMixin, Base):
+    """A project's named volume: a Docker volume on the one host that
+    made it, where every container mounting it must run."""
+    __tablename__ = "volumes"
+    __table_args__ = (
+        sa.UniqueConstraint("uuid", name="uniq_volumes0uuid"),
+        sa.UniqueConstraint("project_id", "name",
+                            name="uniq_volumes0project_id0name"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    user_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    host: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    # The container whose create made it: should that create fail, the
+    # volume goes with it unless another container mounts it.
+    created_for: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
 
 
 class Registry(TimestampMixin, Base):

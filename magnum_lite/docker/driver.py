@@ -1,12 +1,14 @@
 """What the conductor asks of one Docker Engine, answered with plain data."""
 import time
 
+from docker import types as docker_types
 from oslo_log import log as logging
 
 from magnum_lite import conf as ml_conf
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite.docker import client as docker_client
+from magnum_lite.docker import stats
 
 LOG = logging.getLogger(__name__)
 
@@ -97,6 +99,12 @@ class DockerDriver:
                  "size": i.get("Size"), "created": i.get("Created")}
                 for i in found]
 
+    def search(self, term):
+        """Docker Hub's answer to `docker search term`, through the
+        engine (which needs to reach index.docker.io)."""
+        with self._errors():
+            return self.client.search(term)
+
     def commit(self, container_id, repository, tag=None):
         with self._errors():
             return self.client.commit(container_id, repository=repository,
@@ -111,7 +119,8 @@ class DockerDriver:
         workdir, hostname, memory (bytes), cpu (cores), restart_policy
         ({"Name": ..., "MaximumRetryCount": ...}), auto_remove,
         network_mode ("none" unless given), privileged and runtime (the
-        engine's default when None).
+        engine's default when None), mounts ([(volume, path)]) and
+        healthcheck ({test, interval, timeout, retries}, seconds).
         """
         cpu = spec.get("cpu")
         with self._errors():
@@ -122,18 +131,45 @@ class DockerDriver:
                 auto_remove=bool(spec.get("auto_remove")),
                 network_mode=spec.get("network_mode") or "none",
                 privileged=bool(spec.get("privileged")),
-                runtime=spec.get("runtime"))
+                runtime=spec.get("runtime"),
+                mounts=[docker_types.Mount(path, volume, type="volume")
+                        for volume, path in spec.get("mounts") or ()])
             created = self.client.create_container(
                 str(spec["image"]), command=spec.get("command"),
                 name=spec.get("name"), entrypoint=spec.get("entrypoint"),
                 environment=spec.get("environment") or {},
                 labels=spec.get("labels") or {},
                 working_dir=spec.get("workdir"),
-                hostname=spec.get("hostname"), host_config=host_config)
+                hostname=spec.get("hostname"), host_config=host_config,
+                healthcheck=_healthcheck(spec.get("healthcheck")))
         for warning in created.get("Warnings") or ():
             LOG.warning("Docker warns about container %s: %s",
                         created["Id"], warning)
         return created["Id"]
+
+    # Volumes
+
+    def ensure_volume(self, name, labels):
+        """Make the named local volume unless it exists (Docker's create
+        returns the one there)."""
+        with self._errors():
+            self.client.create_volume(name, driver="local", labels=labels)
+
+    def remove_volume(self, name):
+        """Remove the volume and its data; False when it is not there,
+        DockerConflict while a container uses it."""
+        try:
+            with self._errors():
+                self.client.remove_volume(name)
+        except exception.DockerNotFound:
+            return False
+        return True
+
+    def volumes(self, label):
+        """Names of the volumes that carry `label`."""
+        with self._errors():
+            found = self.client.volumes(filters={"label": label})
+        return [v["Name"] for v in found.get("Volumes") or ()]
 
     def change_state(self, container_id, action, **options):
         """Do one of lifecycle.STATE_CHANGES: start, stop (timeout),
@@ -248,7 +284,7 @@ class DockerDriver:
         """
         with self._errors():
             raw = self.client.stats(container_id, stream=False)
-        return summarize_stats(raw)
+        return stats.summarize(raw)
 
     def get_archive(self, container_id, path):
         """(tar bytes, stat dict) of `path` in the container."""
@@ -328,6 +364,17 @@ def _stream_error(ref, event):
     return exception.DockerError(explanation=explanation)
 
 
+def _healthcheck(check):
+    """Docker's Healthcheck from ours (seconds; Docker counts in ns)."""
+    if not check:
+        return None
+    return {"test": ["CMD-SHELL", check["test"]],
+            **{key: check[key] * 10 ** 9 for key in ("interval", "timeout")
+               if check.get(key)},
+            **({"retries": check["retries"]} if check.get("retries")
+               else {})}
+
+
 def _status_from_list_state(state):
     """Our status from the one-word State of GET /containers/json."""
     return lifecycle.status_from_docker(state and {
@@ -376,43 +423,3 @@ class _PullProgress:
     def finish(self):
         if self.report:
             self.report(self.final or self.summary())
-
-
-def summarize_stats(raw):
-    """A flat summary of GET /containers/{id}/stats, like `docker stats`."""
-    cpu, precpu = raw.get("cpu_stats") or {}, raw.get("precpu_stats") or {}
-    cpu_delta = ((cpu.get("cpu_usage") or {}).get("total_usage", 0)
-                 - (precpu.get("cpu_usage") or {}).get("total_usage", 0))
-    system_delta = (cpu.get("system_cpu_usage", 0)
-                    - precpu.get("system_cpu_usage", 0))
-    online = cpu.get("online_cpus") or len(
-        (cpu.get("cpu_usage") or {}).get("percpu_usage") or ()) or 1
-    cpu_percent = 0.0
-    if cpu_delta > 0 and system_delta > 0:
-        cpu_percent = cpu_delta / system_delta * online * 100.0
-
-    memory = raw.get("memory_stats") or {}
-    detail = memory.get("stats") or {}
-    # Page cache is reclaimable; `docker stats` leaves it out (v1, then v2).
-    cache = detail.get("total_inactive_file", detail.get("inactive_file", 0))
-    usage = max(memory.get("usage", 0) - cache, 0)
-    limit = memory.get("limit", 0)
-    percent = usage / limit * 100.0 if limit else 0.0
-
-    io = {"read": 0, "write": 0}
-    for entry in (raw.get("blkio_stats") or {}).get(
-            "io_service_bytes_recursive") or ():
-        op = entry.get("op", "").lower()
-        if op in io:
-            io[op] += entry.get("value", 0)
-
-    networks = (raw.get("networks") or {}).values()
-    return {"cpu_percent": round(cpu_percent, 2),
-            "memory_usage": usage,
-            "memory_limit": limit,
-            "memory_percent": round(percent, 2),
-            "block_read": io["read"],
-            "block_write": io["write"],
-            "net_rx": sum(n.get("rx_bytes", 0) for n in networks),
-            "net_tx": sum(n.get("tx_bytes", 0) for n in networks),
-            "pids": (raw.get("pids_stats") or {}).get("current", 0)}

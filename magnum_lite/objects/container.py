@@ -14,7 +14,8 @@ class Container(base.MagnumLiteObject):
     # Version 1.2: idempotency_key (a retried create finds its record)
     # Version 1.3: registry_id (the project's registry it pulls from)
     # Version 1.4: entrypoint, privileged, runtime
-    VERSION = "1.4"
+    # Version 1.5: mounts, healthcheck, health, auto_heal
+    VERSION = "1.5"
 
     fields = {
         "id": fields.IntegerField(),
@@ -44,6 +45,10 @@ class Container(base.MagnumLiteObject):
         "entrypoint": fields.ListOfStringsField(nullable=True),
         "privileged": fields.BooleanField(default=False),
         "runtime": fields.StringField(nullable=True),
+        "mounts": fields.ListOfDictOfNullableStringsField(nullable=True),
+        "healthcheck": base.JsonField(nullable=True),
+        "health": fields.StringField(nullable=True),
+        "auto_heal": fields.BooleanField(default=False),
         "created_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
         "updated_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
     }
@@ -51,6 +56,9 @@ class Container(base.MagnumLiteObject):
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
         version = tuple(int(part) for part in target_version.split("."))
+        if version < (1, 5):
+            for name in ("mounts", "healthcheck", "health", "auto_heal"):
+                primitive.pop(name, None)
         if version < (1, 4):
             for name in ("entrypoint", "privileged", "runtime"):
                 primitive.pop(name, None)
@@ -136,7 +144,8 @@ class ContainerList(ovo_base.ObjectListBase, base.MagnumLiteObject):
     # Version 1.2: Container 1.2
     # Version 1.3: Container 1.3
     # Version 1.4: Container 1.4
-    VERSION = "1.4"
+    # Version 1.5: Container 1.5
+    VERSION = "1.5"
 
     fields = {"objects": fields.ListOfObjectsField("Container")}
 

@@ -105,6 +105,9 @@ class FakeConductor:
     def delete(self, context, container, force=False, stop=False):
         self._call("delete", container, force=force, stop=stop)
 
+    def rebuild(self, context, container, image=None, run=False):
+        self._call("rebuild", container, image=image, run=run)
+
     def update(self, context, container, patch):
         self._call("update", container, patch=patch)
         for key, value in patch.items():
@@ -165,6 +168,19 @@ class FakeConductor:
         self.calls.append(("image_delete", host, {"image": image}))
         if "image_delete" in self.fail:
             raise self.fail["image_delete"]
+
+    def image_search(self, context, host, term, exact=False):
+        self.calls.append(("image_search", host, {"term": term,
+                                                  "exact": exact}))
+        if "image_search" in self.fail:
+            raise self.fail["image_search"]
+        return [{"name": "127.0.0.1:5051/test/busybox", "tags": ["1.0"],
+                 "description": "", "metadata": {}}]
+
+    def volume_delete(self, context, host, name):
+        self.calls.append(("volume_delete", host, {"name": name}))
+        if "volume_delete" in self.fail:
+            raise self.fail["volume_delete"]
 
     def images(self, context, host):
         self.calls.append(("images", host, {}))

@@ -200,8 +200,22 @@ def test_good_image_references_are_accepted(api, image):
       "restart_policy": {"Name": "always"}}, "auto_remove cannot"),
     ({"image": "busybox", "nets": [{"network": "private"}]},
      "not supported"),
-    ({"image": "busybox", "mounts": [{"source": "v", "destination": "/d"}]},
-     "not supported"),
+    ({"image": "busybox", "mounts": [{"size": "1", "destination": "/d"}]},
+     "size cannot be set"),
+    ({"image": "busybox", "mounts": [{"type": "bind", "source": "a file",
+                                      "destination": "/d"}]},
+     "Injecting a file"),
+    ({"image": "busybox", "mounts": [{"source": "v", "destination": "d"}]},
+     "destination"),
+    ({"image": "busybox", "mounts": [{"source": "-v", "destination": "/d"}]},
+     "Volume name '-v'"),
+    ({"image": "busybox", "mounts": [{"source": "v", "destination": "/d"},
+                                     {"source": "w", "destination": "/d/"}]},
+     "Two mounts at /d/"),
+    ({"image": "busybox", "healthcheck": {"interval": 3}},
+     "healthcheck needs cmd"),
+    ({"image": "busybox", "healthcheck": {"cmd": "true", "retries": -1}},
+     "healthcheck/retries"),
     ({"image": "busybox", "interactive": True}, "not supported"),
     ({"image": "busybox", "image_pull_policy": "sometimes"},
      "image_pull_policy"),
@@ -283,9 +297,12 @@ def test_the_empty_nets_and_mounts_the_client_always_sends(api, version,
     mounts = [{"source": "v", "destination": "/d"}]
     response = client.post("/v1/containers", {"image": "busybox",
                                               "mounts": mounts})
-    assert response.status_int == 400
     if before_mounts:
+        assert response.status_int == 400
         assert "only empty before 1.11" in error_of(response)["detail"]
+    else:
+        assert response.status_int == 202, response.text
+        assert response.json["mounts"] == mounts
 
 
 def test_command_is_a_string_before_1_20_and_a_list_from_it(api):

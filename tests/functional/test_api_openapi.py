@@ -49,7 +49,8 @@ MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # valid base64, at a version that carries archives so.
 _ADMIN = {"X-Roles": "admin", "OpenStack-API-Version": "container latest"}
 _NAMED = {"host": HOST, "binary": "magnum-lite-conductor"}
-_LAST = {"DELETE /v1/registries/{registry_ident}"}
+_LAST = {"DELETE /v1/registries/{registry_ident}",
+         "DELETE /v1/volumes/{volume_ident}"}
 HINTS = {
     "POST /v1/containers/{container_ident}/put_archive": {
         "body": {"data": base64.b64encode(tar_of("hi.txt", b"hi")).decode()},
@@ -97,6 +98,9 @@ def world(database, conf, conductor_host, make_container):
                                 username="demo", project_id="demo",
                                 user_id="demo")
     registry.create()
+    volume = objects.Volume(context, name="data", project_id="demo",
+                            user_id="demo", host=conductor_host.host)
+    volume.create()
     # By uuid: rename and update would lose a container named by name.
     return {"container_ident": [c.uuid for c in (running, stopped, paused)],
             "request_id": ["req-in-the-log"],
@@ -104,6 +108,7 @@ def world(database, conf, conductor_host, make_container):
             "service_id": [str(conductor_host.id)],
             "project_id": ["demo"], "quota_class_name": ["default"],
             "registry_ident": [registry.uuid],
+            "volume_ident": [volume.uuid], "image": ["busybox"],
             "image_id": [_image_uuid(conductor_host.host)]}
 
 

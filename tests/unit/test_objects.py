@@ -11,12 +11,13 @@ from magnum_lite import rpc
 # Change a fingerprint only together with the object's VERSION (and its
 # version comment, and obj_make_compatible where a field was added).
 EXPECTED = {
-    "Container": "1.4-9eb112525405fb078a72b3df00efaceb",
+    "Container": "1.5-4c4a29e61b53c7606b1970cae7ba04d2",
     "ContainerAction": "1.1-3e4d259db1e7914c1857d987d360f87e",
     "ContainerActionList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "ContainerList": "1.4-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "ContainerList": "1.5-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Registry": "1.0-c0bbb2ed8912ee1ba5c6951088fe6b3f",
     "Service": "1.3-638448f24549aeb88525df9a883d2f4d",
+    "Volume": "1.0-41560df403d7e41d53d97a597953555b",
 }
 
 
@@ -51,6 +52,19 @@ def test_backport_to_1_0_drops_status_detail_too():
     assert primitive["magnum_lite_object.version"] == "1.0"
     assert "status_detail" not in data and "idempotency_key" not in data
     assert data["name"] == "web" and data["memory"] == 64
+
+
+def test_backport_to_1_4_drops_mounts_and_health():
+    container = _container()
+    container.mounts = [{"source": "data", "destination": "/data",
+                         "volume_id": "9b1c3c1e-8f5c-4a0e-9a51-0c1e2f3a4b5d"}]
+    container.healthcheck = {"test": "true"}
+    container.health = "healthy"
+    container.auto_heal = True
+    data = container.obj_to_primitive(
+        target_version="1.4")["magnum_lite_object.data"]
+    assert not {"mounts", "healthcheck", "health", "auto_heal"} & set(data)
+    assert data["status_detail"] == "pulling 1/2 layers"
 
 
 def test_rpc_serializer_round_trip_keeps_fields_and_context():

@@ -15,6 +15,7 @@ from magnum_lite.api import validation
 from magnum_lite.api import views
 from magnum_lite import exception
 from magnum_lite import lifecycle
+from magnum_lite import objects
 from magnum_lite import policy
 
 
@@ -69,6 +70,27 @@ def rename(request, container_ident):
     lifecycle.check("rename", container)
     container = request.conductor.rename(request.context, container, name)
     return util.respond(views.container(request, container))
+
+
+@util.spec(status=202, query=schemas.REBUILD_QUERY, errors=(404, 409))
+def rebuild(request, container_ident):
+    """Make the container's Docker container anew (from ?image=, if
+    given): same uuid, name, volumes and limits; it runs again if it ran.
+    """
+    container = util.container(request, container_ident,
+                               policy.CONTAINER_REBUILD)
+    params = request.query()
+    image = params.get("image")
+    if image is not None:
+        validation.image(image)
+        if container.registry_id is not None:
+            registry = objects.Registry.get(
+                request.context, container.registry_id, all_projects=True)
+            image = validation.image_on(image, registry.domain)
+    lifecycle.check("rebuild", container)
+    util.cast(request, container, "rebuild", mark="rebuild", image=image,
+              run=container.status == lifecycle.RUNNING)
+    return util.respond(status=202)
 
 
 @util.spec(status=202, query=schemas.COMMIT_QUERY, returns=answers.COMMIT,

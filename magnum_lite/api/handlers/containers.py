@@ -3,6 +3,7 @@ import random
 
 from magnum_lite import scheduler
 from magnum_lite.api import answers
+from magnum_lite.api import mounts as ml_mounts
 from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite.api import validation
@@ -88,14 +89,33 @@ def create(request):
     claim = scheduler.claim_for(request.conf, values["memory"],
                                 values["cpu"])
     hints = body.get("hints") or {}
-    placement = {"hints": hints, "forced": body.get("host") is not None}
+    parsed = ml_mounts.parse(body.get("mounts"))
     with objects.together():
-        hosts = scheduler.plan(context, request.conf, claim, hints,
-                               body.get("host"), body.get("runtime"))
+        values["mounts"], pinned, new_volumes = ml_mounts.resolve(
+            context, parsed)
+        requested = body.get("host")
+        if pinned is not None and requested not in (None, pinned):
+            raise exception.Conflict(
+                reason=f"The volumes live on host {pinned}, not on "
+                       f"{requested}.")
+        # A host asked for, or the one the volumes are on, is kept: the
+        # create is not placed elsewhere should that host fail it.
+        placement = {"hints": hints,
+                     "forced": (requested or pinned) is not None}
+        try:
+            hosts = scheduler.plan(context, request.conf, claim, hints,
+                                   requested or pinned, body.get("runtime"))
+        except (exception.HostNotFound, exception.NoConductor,
+                exception.NoValidHost) as error:
+            if pinned is None:
+                raise
+            raise ml_mounts.pinned_reason(error, values["mounts"], pinned)
         limits = objects.quota.limits(request.conf, context.project_id)
         container, new = _create_record(context, values, hosts, claim,
                                         limits, placement)
         if new:
+            ml_mounts.make(context, new_volumes, container.host,
+                           container.uuid)
             # The record of intent, before the cast: should the message be
             # lost, the host's conductor carries the create out from here.
             objects.ContainerAction.begin(context, container.uuid, "create",
@@ -107,6 +127,7 @@ def create(request):
             # Nobody took the work: leave no record a conductor never
             # builds (one that got the cast finds no record, does nothing).
             container.destroy()
+            ml_mounts.unmake(context, new_volumes)
             raise
     location = request.link("v1", "containers", container.uuid)
     return util.respond(views.container(request, container), status=202,
@@ -134,6 +155,8 @@ def _values(request, body):
         "entrypoint": body.get("entrypoint") or None,
         "privileged": bool(body.get("privileged")),
         "runtime": body.get("runtime"),
+        "healthcheck": validation.healthcheck(body.get("healthcheck")),
+        "auto_heal": bool(body.get("auto_heal")),
     }
 
 
@@ -165,7 +188,8 @@ def _create_record(context, values, hosts, claim, limits, placement,
 @util.spec(body=schemas.CONTAINER_UPDATE, returns=answers.CONTAINER,
            errors=(404, 409))
 def update(request, container_ident):
-    """Rename a container or change its memory and CPU, live."""
+    """Rename a container, change its memory and CPU (live) or whether
+    the conductor heals it (auto_heal)."""
     container = util.container(request, container_ident,
                                policy.CONTAINER_UPDATE)
     body = request.json()
@@ -179,6 +203,11 @@ def update(request, container_ident):
         lifecycle.check("rename", container)
     if limits:
         lifecycle.check("update", container)
+    if body.get("auto_heal") is not None:
+        # A field of the record alone, which the conductor reads when the
+        # container turns unhealthy or vanishes.
+        container.auto_heal = body["auto_heal"]
+        container.save()
     if rename:
         container = request.conductor.rename(request.context, container,
                                              name)

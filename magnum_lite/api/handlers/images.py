@@ -92,6 +92,28 @@ def delete(request, image_id):
     return util.respond(status=204)
 
 
+@util.spec(query=schemas.IMAGE_SEARCH_QUERY, returns=answers.IMAGE_SEARCH,
+           errors=(403, 404, 503))
+def search(request, image):
+    """Repositories whose name holds `image`: a private registry's
+    catalog when the name starts with its domain (with the project's
+    login for it), else Docker Hub's index; asked from a live host."""
+    request.authorize(policy.IMAGE_SEARCH)
+    exact = validation.flag(request.query().get("exact_match"))
+    validation.image(image)
+    live = [s.host for s in request.services()
+            if s.host not in request.losses()]
+    if not live:
+        raise exception.NoConductor(reason="no conductor is up to search "
+                                           "from")
+    found = request.conductor.image_search(request.context, live[0], image,
+                                           exact)
+    return util.respond([{"id": None, "name": f["name"], "tags": f["tags"],
+                          "status": None, "size": None,
+                          "description": f["description"],
+                          "metadata": f["metadata"]} for f in found])
+
+
 class _Row:
     def __init__(self, host, image, repo, tag):
         self.host, self.repo, self.tag = host, repo, tag

@@ -1,0 +1,85 @@
+"""Queries on volumes: a project's named volumes and who mounts them."""
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from magnum_lite.db import api as db
+from magnum_lite.db import models
+from magnum_lite import exception
+
+VOLUMES = models.Volume.__table__
+CONTAINERS = models.Container.__table__
+SORT_KEYS = ("id", "name", "host", "created_at")
+
+
+def volume_create(values):
+    """A new volume row; Conflict when the project has one of that name
+    (made by a create at the same moment)."""
+    try:
+        with db.transaction() as session:
+            row = models.Volume(created_at=db.now(), **values)
+            session.add(row)
+            session.flush()
+            return row
+    except sa_exc.IntegrityError:
+        raise exception.Conflict(
+            reason=f"Volume {values['name']} is being made by another "
+                   "create; try again.")
+
+
+def volumes_named(project_id, names):
+    """The project's volumes of these names, {name: row}."""
+    if not names:
+        return {}
+    rows = db.read(sa.select(VOLUMES).where(
+        VOLUMES.c.project_id == project_id, VOLUMES.c.name.in_(names)))
+    return {row.name: row for row in rows}
+
+
+def volume_get(ident, project_id=None, by_name=False):
+    column = VOLUMES.c.name if by_name else VOLUMES.c.uuid
+    query = sa.select(VOLUMES).where(column == ident)
+    if project_id is not None:
+        query = query.where(VOLUMES.c.project_id == project_id)
+    rows = db.read(query.limit(2))
+    if not rows:
+        raise exception.VolumeNotFound(volume=ident)
+    if len(rows) > 1:
+        raise exception.Conflict(
+            reason=f"Several volumes are named {ident}; use its uuid.")
+    return rows[0]
+
+
+def volume_list(filters=None, limit=None, marker=None, sort_key="id",
+                sort_dir="asc"):
+    query = sa.select(VOLUMES)
+    for name, value in (filters or {}).items():
+        query = query.where(VOLUMES.c[name] == value)
+    column = VOLUMES.c[sort_key]
+    if marker is not None:
+        after = volume_get(marker)
+        value = getattr(after, sort_key)
+        query = query.where(sa.or_(
+            column < value if sort_dir == "desc" else column > value,
+            sa.and_(column == value, VOLUMES.c.id > after.id)))
+    query = query.order_by(column.desc() if sort_dir == "desc"
+                           else column.asc(), VOLUMES.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return db.read(query)
+
+
+def volume_users(uuid, project_id, excluding=None):
+    """uuids of the project's containers that mount the volume (but
+    `excluding`). mounts is JSON text on every backend, and the volume's
+    uuid appears in it only as its volume_id."""
+    query = sa.select(CONTAINERS.c.uuid).where(
+        CONTAINERS.c.project_id == project_id,
+        sa.cast(CONTAINERS.c.mounts, sa.Text).like(f'%"{uuid}"%'))
+    if excluding is not None:
+        query = query.where(CONTAINERS.c.uuid != excluding)
+    return [row.uuid for row in db.read(query)]
+
+
+def volume_destroy(uuid):
+    with db.transaction() as session:
+        session.execute(sa.delete(VOLUMES).where(VOLUMES.c.uuid == uuid))
