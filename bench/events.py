@@ -1,11 +1,13 @@
 """Delay from a Docker event to the record showing it.
 
-    python -m bench.events [--count 30]
+    python -m bench.events [--count 30] [--kind die|health]
 
-Each round starts a container through the conductor, kills it from
-outside with docker-py, and measures from the `die` event's own time
-(timeNano, Docker's clock) to the moment the record's status reads
-Stopped (polled every 2 ms with a cheap query). For scale: kubelet
+Each round starts a container through the conductor, then from outside
+with docker-py either kills it (die) or makes its health check fail
+(health: it removes the file `test -f` checks), and measures from the
+event's own time (timeNano, Docker's clock: `die`, or `health_status:
+unhealthy`) to the moment the record reads Stopped, or its health
+unhealthy (polled every 2 ms with a cheap query). For scale: kubelet
 relists every second; Zun polls Docker every minute.
 """
 import argparse
@@ -24,7 +26,9 @@ from bench import common
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=30)
+    parser.add_argument("--kind", choices=("die", "health"), default="die")
     args = parser.parse_args(argv)
+    health = args.kind == "health"
     env = common.engine_env()
     url, image = env["MAGNUM_LITE_TEST_DOCKER_URL"], env[
         "MAGNUM_LITE_TEST_IMAGE"]
@@ -41,12 +45,13 @@ def main(argv=None):
     table = models.Container.__table__
     engine = db.get_engine()
     die_times = {}
-    events = client.events(decode=True, filters={"type": "container",
-                                                 "event": "die"})
+    wanted = "health_status: unhealthy" if health else "die"
+    events = client.events(decode=True, filters={"type": "container"})
 
     def watch():
         for event in events:
-            die_times[event["id"]] = int(event["timeNano"]) / 1e9
+            if event.get("Action") == wanted:
+                die_times[event["id"]] = int(event["timeNano"]) / 1e9
 
     threading.Thread(target=watch, daemon=True).start()
     delays = []
@@ -55,24 +60,38 @@ def main(argv=None):
             c = objects.Container(live.context,
                                   name="ev-" + uuid.uuid4().hex[:10],
                                   project_id="bench", user_id="bench",
-                                  image=image, command=["sleep", "300"],
+                                  image=image, command=[
+                                      "sh", "-c", "touch /ok; sleep 300"],
+                                  healthcheck={"test": "test -f /ok",
+                                               "interval": 1, "retries": 1,
+                                               "timeout": 1}
+                                  if health else None,
                                   status=lifecycle.CREATING,
                                   host=live.conf.host)
             c.create()
             live.api.create(live.context, c, run=True)
             query = sa.select(table.c.status, table.c.container_id,
-                              table.c.task_state).where(table.c.uuid == c.uuid)
+                              table.c.task_state, table.c.health).where(
+                table.c.uuid == c.uuid)
+            ready = "healthy" if health else None
             while True:
                 with engine.connect() as conn:
-                    status, container_id, task = conn.execute(query).one()
-                if status == lifecycle.RUNNING and task is None:
+                    status, container_id, task, now = conn.execute(
+                        query).one()
+                if (status == lifecycle.RUNNING and task is None and
+                        now == ready):
                     break
                 time.sleep(0.005)
-            client.kill(container_id)
+            if health:
+                run = client.exec_create(container_id, ["rm", "/ok"])
+                client.exec_start(run["Id"])
+            else:
+                client.kill(container_id)
             while True:
                 with engine.connect() as conn:
-                    status = conn.execute(query).one()[0]
-                if status == lifecycle.STOPPED:
+                    row = conn.execute(query).one()
+                if (row.health == "unhealthy" if health
+                        else row.status == lifecycle.STOPPED):
                     seen = time.time()
                     break
                 time.sleep(0.002)
@@ -89,7 +108,7 @@ def main(argv=None):
                 except docker.errors.NotFound:
                     pass
         live.stop()
-    print(common.summary("docker event -> record", delays))
+    print(common.summary("docker %s event -> record" % args.kind, delays))
     print("max %.1f ms" % (max(delays) * 1000))
     return 0
 

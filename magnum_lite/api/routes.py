@@ -81,8 +81,14 @@ ROUTES = {
 PUBLIC = ("/", "/v1", "/v1/openapi.json")
 
 
+# Path parameters that may hold slashes: an image is named as
+# registry/repository, and the clients put it in the path unquoted.
+_SLASHED = ("image",)
+
+
 def _compile(template):
-    pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+    pattern = re.sub(r"\{(\w+)\}", lambda m: "(?P<%s>%s)" % (
+        m[1], ".+" if m[1] in _SLASHED else "[^/]+"), template)
     return re.compile(pattern + r"\Z")
 
 

@@ -15,6 +15,8 @@ LOG = logging.getLogger(__name__)
 
 UNHEALTHY = "unhealthy"
 _RAN = (lifecycle.RUNNING, lifecycle.RESTARTING, lifecycle.PAUSED)
+_STATE_ASKED = ("create", "start", "stop", "kill", "reboot", "pause",
+                "unpause", "rebuild")
 
 
 def wanted(container, was):
@@ -29,6 +31,22 @@ def wanted(container, was):
             container.health == UNHEALTHY:
         return "reboot"
     return None
+
+
+def _meant_to_run(container, was):
+    """Whether a vanished container is made anew running: it ran when it
+    vanished, or (Docker stops a container it removes, so the record may
+    have read Stopped just before) the last state change asked of it was
+    not a stop."""
+    if was in _RAN:
+        return True
+    # The log lists the newest first.
+    last = next((a for a in objects.ContainerAction.list_for(
+        ml_context.admin_context(), container.uuid)
+        if a.action in _STATE_ASKED), None)
+    if last is None or last.action in ("create", "rebuild"):
+        return bool(last and (last.options or {}).get("run"))
+    return last.action not in ("stop", "kill", "pause")
 
 
 class Healer:
@@ -108,7 +126,8 @@ class Healer:
             if action == "reboot":
                 self._manager.reboot(context, container, why=why)
             else:
-                self._manager.rebuild(context, container, run=was in _RAN,
+                self._manager.rebuild(context, container,
+                                      run=_meant_to_run(container, was),
                                       why=why)
         except Exception as error:
             LOG.warning("auto_heal of %s failed: %s", container.uuid, error)
