@@ -27,6 +27,8 @@ PERSONAS = {
 READ, WRITE, ADMIN, FIELD = "read", "write", "admin-only", "admin-only field"
 QUOTA_READ = "read a project's quota"
 REGISTRY = "a project's registry record"
+VOLUME = "a project's volume"
+ANY_READER = "a reader of any project"
 OK = (200, 202, 204)
 # The expected policy, persona by persona. "other" is a member of another
 # project: it is not told that the container exists.
@@ -45,11 +47,16 @@ EXPECTED = {
     # member is not told it exists.
     REGISTRY: {"reader": 200, "member": OK + (201,), "other": 404,
                "admin": OK + (201,)},
+    # Alpha's volume, as its registry.
+    VOLUME: {"reader": 200, "member": OK, "other": 404, "admin": OK},
+    # Nothing of a project's: any project's reader may.
+    ANY_READER: {"reader": 200, "member": 200, "other": 200, "admin": 200},
 }
 # The reader's and the other project's answers to the writes.
 REGISTRY_WRITES = {"reader": 403, "other": 404}
 C = "/v1/containers/{container_ident}"
 R = "/v1/registries/{registry_ident}"
+V = "/v1/volumes/{volume_ident}"
 
 
 def _tar(name, data):
@@ -191,12 +198,23 @@ TABLE = {
     policy.REGISTRY_UPDATE: Probe("PATCH", R, REGISTRY, body={
         "registry": {"username": "{name}"}}),
     policy.REGISTRY_DELETE: Probe("DELETE", R, REGISTRY),
+    policy.CONTAINER_REBUILD: _action("rebuild"),
+    # In the stack's registry without a login (test_image_search_rule).
+    policy.IMAGE_SEARCH: Probe("GET", "/v1/images/{image}/search",
+                               ANY_READER),
+    policy.VOLUME_GET_ALL_ALL_PROJECTS: Probe(
+        "GET", "/v1/volumes", ADMIN, params={"all_projects": "true"}),
+    # On alpha's volume V (test_volume_rules).
+    policy.VOLUME_GET_ALL: Probe("GET", "/v1/volumes", VOLUME),
+    policy.VOLUME_GET_ONE: Probe("GET", V, VOLUME),
+    policy.VOLUME_DELETE: Probe("DELETE", V, VOLUME),
 }
 # Handed to the conductor: each is in the action log, which says when and
 # how it ended.
 CASTS = {policy.CONTAINER_STOP, policy.CONTAINER_START,
          policy.CONTAINER_PAUSE, policy.CONTAINER_UNPAUSE,
-         policy.CONTAINER_REBOOT, policy.CONTAINER_KILL}
+         policy.CONTAINER_REBOOT, policy.CONTAINER_KILL,
+         policy.CONTAINER_REBUILD}
 ON_A_CONTAINER = [name for name, probe in TABLE.items()
                   if "{container_ident}" in probe.path]
 
@@ -548,6 +566,8 @@ def _docker(aio, container):
 
 # rule: (status after, what Docker shows then)
 STEPS = {
+    # First: the files and names the later steps leave are checked after.
+    policy.CONTAINER_REBUILD: ("Running", lambda i: i["State"]["Running"]),
     policy.CONTAINER_UPDATE: (
         "Running", lambda i: i["HostConfig"]["Memory"] == 96 * MiB),
     policy.CONTAINER_RENAME: ("Running", None),
@@ -672,6 +692,56 @@ def test_registry_rules(aio, personas, rule, persona):
                                     else (wanted,)), response.text
     if response.status_code == 200 and "registry" in response.json():
         assert response.json()["registry"]["password"] == "***"
+
+
+# --- volumes and image search ----------------------------------------------
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("rule", _rules(VOLUME))
+def test_volume_rules(aio, personas, rule, persona):
+    member = personas["member"]
+    name = "vol-" + uuid.uuid4().hex[:8]
+    made = member.request("POST", "/v1/containers", json={
+        "image": aio.image, "command": ["true"],
+        "mounts": [{"source": name, "destination": "/data"}]})
+    assert made.status_code == 202, made.text
+    container = made.json()["uuid"]
+    _wait_status(member, container, "Created")
+    assert member.request("DELETE", "/v1/containers/" + container) \
+        .status_code == 204
+    deadline = time.monotonic() + 30
+    while _show(member, container).status_code != 404:
+        assert time.monotonic() < deadline, container
+        time.sleep(0.1)
+    [volume] = [v for v in member.get("/v1/volumes").json()["volumes"]
+                if v["name"] == name]
+    probe = TABLE[rule]
+    response = probe.send(personas[persona],
+                          dict(volume_ident=volume["uuid"]))
+    wanted = probe.expected(persona)
+    if probe.method != "GET" and persona == "reader":
+        wanted = 403
+    if rule == policy.VOLUME_GET_ALL:
+        listed = [v["uuid"] for v in response.json()["volumes"]]
+        assert (volume["uuid"] in listed) == (persona != "other")
+    else:
+        assert response.status_code in (wanted if isinstance(wanted, tuple)
+                                        else (wanted,)), response.text
+    if response.status_code != 204:
+        left = member.request("DELETE", "/v1/volumes/" + volume["uuid"])
+        assert left.status_code == 204, left.text
+    assert not [v for v in aio.docker.volumes()["Volumes"] or ()
+                if v["Name"].endswith(volume["uuid"])]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_image_search_rule(aio, personas, persona):
+    registry = shared.stack()["MAGNUM_LITE_TEST_REGISTRY"]
+    response = TABLE[policy.IMAGE_SEARCH].send(
+        personas[persona], dict(image=registry + "/test/busy"))
+    assert response.status_code == 200, response.text
+    assert registry + "/test/busybox" in [f["name"] for f in
+                                          response.json()]
 
 
 def test_cli_image_show_and_delete_as_admin(ks, aio):
