@@ -202,6 +202,42 @@ registries_opts = [
                     "Losing it makes the stored passwords unreadable."),
 ]
 
+websocket_proxy_opts = [
+    cfg.BoolOpt("enabled", default=True,
+                help="Serve interactive sessions (exec --interactive, "
+                     "attach, run --interactive) through a websocket proxy "
+                     "in each conductor, which bridges them to its Docker "
+                     "Engine."),
+    cfg.HostAddressOpt("wsproxy_host", default="127.0.0.1",
+                       help="Address the conductor's websocket proxy "
+                            "listens on."),
+    cfg.PortOpt("wsproxy_port", default=0,
+                help="Port it listens on; 0 picks a free one at start "
+                     "(several conductors may share a machine). Set one "
+                     "when a firewall or base_url needs to know it."),
+    cfg.StrOpt("base_url",
+               help="The URL clients are handed, without the query "
+                    "(ws://host:port/ or wss:// behind a TLS proxy). "
+                    "Unset: ws://<wsproxy_host>:<the port listened on>/. "
+                    "Scaled out, it must be reachable from the clients, "
+                    "for it is the conductor's host they connect to."),
+    cfg.ListOpt("allowed_origins", default=[],
+                help="Origins (scheme://host[:port]) a browser session may "
+                     "come from, besides the proxy's own address (which "
+                     "the CLI sends)."),
+    cfg.IntOpt("token_ttl", default=60, min=1,
+               help="Seconds a session's token may be used in; each token "
+                    "opens one session, for the container (and exec) it "
+                    "was made for."),
+    cfg.IntOpt("max_sessions", default=64, min=1,
+               help="Sessions one conductor's proxy holds open at once."),
+    cfg.IntOpt("max_sessions_per_container", default=4, min=1,
+               help="Sessions open at once on one container."),
+    cfg.IntOpt("idle_timeout", default=900, min=1,
+               help="Seconds without a byte either way after which a "
+                    "session is closed."),
+]
+
 GROUPS = (
     (None, default_opts),
     ("api", api_opts),
@@ -210,6 +246,7 @@ GROUPS = (
     ("database", database_opts),
     ("quota", quota_opts),
     ("registries", registries_opts),
+    ("websocket_proxy", websocket_proxy_opts),
 )
 
 

@@ -57,6 +57,9 @@ CONTAINER_COMMIT = "container:commit"
 CONTAINER_GET_ARCHIVE = "container:get_archive"
 CONTAINER_PUT_ARCHIVE = "container:put_archive"
 CONTAINER_REBUILD = "container:rebuild"
+CONTAINER_ATTACH = "container:attach"
+CONTAINER_RESIZE = "container:resize"
+CONTAINER_EXECUTE_RESIZE = "container:execute_resize"
 CONTAINER_ACTIONS = "container:actions"
 IMAGE_GET_ALL = "image:get_all"
 IMAGE_GET_ONE = "image:get_one"
@@ -184,6 +187,11 @@ def list_rules():
         _action("put_archive", "POST", "Copy files into a container."),
         _action("rebuild", "POST", "Make a container's Docker container "
                 "anew from its record (optionally from another image)."),
+        _action("attach", "GET", "Join a running container's stdin and "
+                "output, through the websocket proxy."),
+        _action("resize", "POST", "Set the size of a container's TTY."),
+        _action("execute_resize", "POST", "Set the size of an "
+                "interactive exec's TTY."),
         _rule(CONTAINER_ACTIONS, _READER,
               "Read the log of actions asked of a container.",
               "GET", _CONTAINER + "/container_actions"),

@@ -158,8 +158,12 @@ class Conductor:
         from magnum_lite.conductor import rpcapi
         # To hand a create it could not do to another conductor.
         others = rpcapi.ConductorAPI(transport, conf.conductor.topic)
+        self.proxy = None
+        if conf.websocket_proxy.enabled:
+            from magnum_lite.conductor import wsproxy
+            self.proxy = wsproxy.Proxy(conf, self.client)
         self.manager = manager.ConductorManager(conf, self.driver, recorder,
-                                                others)
+                                                others, proxy=self.proxy)
         self.backlog = backlog.Backlog(conf, self.manager, others)
         self.healer = heal.Healer(conf, self.manager)
         self.sync = sync.Sync(conf, self.driver, recorder, self.backlog,
@@ -181,6 +185,8 @@ class Conductor:
         objects.Service.report(ml_context.admin_context(), self.conf.host,
                                self.conf.conductor.topic, engine,
                                self.capacity)
+        if self.proxy is not None:
+            self.proxy.start()
         self.server.start()
         self.sync.start()  # its first pass carries out what was left
         self._heartbeat.start()
@@ -250,6 +256,8 @@ class Conductor:
         self.backlog.stop()
         self.sync.stop()
         self.healer.stop()
+        if self.proxy is not None:
+            self.proxy.stop()
         self.client.close()
 
 

@@ -87,8 +87,9 @@ _CONTAINER_FIELDS = {
     "ports": _always({"type": "array", "maxItems": 0}, "No port is exposed."),
     "security_groups": _always({"type": "array", "maxItems": 0},
                                "Not supported."),
-    "interactive": _always({"const": False}, "Not supported."),
-    "tty": _always({"const": False}, "Not supported."),
+    "interactive": {"type": "boolean",
+                    "description": "Stdin kept open, for attach."},
+    "tty": {"type": "boolean"},
     "privileged": {"type": "boolean",
                    "description": "Admin only, by policy."},
     "auto_heal": {"type": "boolean",
@@ -253,7 +254,14 @@ EXECUTE = _fixed({
     "exit_code": {"type": ["integer", "null"],
                   "description": "Null with run=false."},
     "exec_id": _STRING,
-})
+    "proxy_url": {"type": "string", "format": "uri",
+                  "description": "interactive=true: the websocket that "
+                                 "opens the exec, once."},
+}, optional=("proxy_url",))
+ATTACH_URL = {"type": "string", "format": "uri",
+              "description": "A websocket URL (ws:// or wss://) that opens "
+                             "one session, within [websocket_proxy] "
+                             "token_ttl seconds."}
 # Docker's own answers, passed on as the engine gives them.
 TOP = _resource({"Titles": {"type": "array", "items": _STRING},
                  "Processes": {"type": "array", "items": {

@@ -13,6 +13,7 @@ from magnum_lite.api.handlers import actions
 from magnum_lite.api.handlers import containers
 from magnum_lite.api.handlers import hosts
 from magnum_lite.api.handlers import images
+from magnum_lite.api.handlers import interactive
 from magnum_lite.api.handlers import quotas
 from magnum_lite.api.handlers import registries
 from magnum_lite.api.handlers import root
@@ -74,6 +75,9 @@ ROUTES = {
                                    "DELETE": volumes.delete},
     "/v1/images/{image}/search": {"GET": images.search},
     _CONTAINER + "/rebuild": {"POST": actions.rebuild},
+    _CONTAINER + "/attach": {"GET": interactive.attach},
+    _CONTAINER + "/resize": {"POST": interactive.resize},
+    _CONTAINER + "/execute_resize": {"POST": interactive.execute_resize},
     "/v1/services/{service_id}": {"GET": services.show},
 }
 

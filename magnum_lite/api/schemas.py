@@ -160,8 +160,11 @@ CREATE_FIELDS = {
     "entrypoint": {"type": ["array", "null"], "maxItems": 64,
                    "items": {"type": "string", "maxLength": 4096},
                    "description": "Replaces the image's entrypoint."},
-    "interactive": _unsupported(_FALSE, "An interactive container"),
-    "tty": _unsupported(_FALSE, "A TTY"),
+    "interactive": {"type": ["boolean", "null"],
+                    "description": "Keep stdin open, for attach."},
+    "tty": {"type": ["boolean", "null"],
+            "description": "Give it a TTY (with interactive, from 1.36; "
+                           "before, interactive brings one)."},
     "privileged": {"type": ["boolean", "null"],
                    "description": "Root on its host (admin)."},
     "auto_heal": {"type": ["boolean", "null"],
@@ -261,8 +264,16 @@ LOGS_QUERY = _object({
 EXECUTE_QUERY = _object({
     "command": {"type": "string", "minLength": 1, "maxLength": 65536},
     "run": _boolean("Run it now and return its output."),
-    "interactive": _boolean("Not supported: only false."),
+    "interactive": _boolean("Open a session with a TTY instead: the "
+                            "answer's proxy_url opens it (run=false)."),
 }, required=["command"])
+RESIZE_QUERY = _object({
+    "w": _digits("Columns.", 4), "h": _digits("Rows.", 4)},
+    required=["w", "h"])
+EXECUTE_RESIZE_QUERY = _object({
+    "exec_id": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    "w": _digits("Columns.", 4), "h": _digits("Rows.", 4)},
+    required=["exec_id", "w", "h"])
 TOP_QUERY = _object({"ps_args": {"type": "string", "maxLength": 255,
                                  "pattern": "^[a-zA-Z0-9 ,+=-]*$"}})
 RENAME_QUERY = _object({"name": NAME}, required=["name"])

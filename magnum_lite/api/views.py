@@ -21,7 +21,7 @@ _HOST_NAMESPACE = uuid.UUID("1f6a3f53-7b3e-4c37-9b8e-6f0c1f4b8a61")
 # containers run with network mode none, shared CPUs, no disk quota.
 _NOT_HERE = {
     "addresses": {}, "ports": [], "security_groups": [],
-    "interactive": False, "tty": False, "disk": 0,
+    "disk": 0,
     "cpu_policy": "shared", "image_driver": "docker",
 }
 
@@ -68,6 +68,8 @@ def container(request, c):
         # health check.
         health=v.get("health"),
         auto_heal=bool(v.get("auto_heal")),
+        interactive=bool(v.get("interactive")),
+        tty=bool(v.get("tty")),
         **_NOT_HERE)
     loss = request.losses().get(v.get("host")) if v.get("host") else None
     if loss is not None:

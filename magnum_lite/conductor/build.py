@@ -170,4 +170,6 @@ def spec(conf, container, image, run, mounts=()):
         "runtime": container.runtime,
         "mounts": mounts,
         "healthcheck": container.healthcheck,
+        "interactive": bool(container.interactive),
+        "tty": bool(container.tty),
     }

@@ -3,13 +3,15 @@ of a container, images (list, pull, delete, search) and volumes."""
 import base64
 
 from magnum_lite.conductor import build
+from magnum_lite.docker import streams
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
 
 
 class Calls:
-    """Mixed into ConductorManager, which gives it _conf and _driver."""
+    """Mixed into ConductorManager, which gives it _conf, _driver and
+    _proxy (the websocket proxy, or None)."""
 
     def _read(self, context, container, action):
         container = objects.Container.get(context.elevated(), container.uuid)
@@ -22,10 +24,46 @@ class Calls:
                                  stdout=stdout, stderr=stderr, tail=tail,
                                  since=since, timestamps=timestamps)
 
-    def execute(self, context, container, command, run=True):
-        return self._driver.execute(self._read(context, container, "execute"),
-                                    command, run=run,
-                                    timeout=self._conf.docker.execute_timeout)
+    def execute(self, context, container, command, run=True,
+                interactive=False):
+        docker_id = self._read(context, container, "execute")
+        if not interactive:
+            return self._driver.execute(
+                docker_id, command, run=run,
+                timeout=self._conf.docker.execute_timeout)
+        exec_id = streams.exec_create(self._driver.client, docker_id,
+                                      command)
+        return {"output": None, "exit_code": None, "exec_id": exec_id,
+                "proxy_url": self._proxy_of().url(
+                    container.uuid, container.project_id, docker_id,
+                    exec_id)}
+
+    def attach(self, context, container):
+        docker_id = self._read(context, container, "attach")
+        return self._proxy_of().url(container.uuid, container.project_id,
+                                    docker_id, tty=bool(container.tty))
+
+    def resize(self, context, container, height, width):
+        docker_id = self._read(context, container, "resize")
+        streams.resize(self._driver.client, docker_id, height, width)
+
+    def execute_resize(self, context, container, exec_id, height, width):
+        docker_id = self._read(context, container, "execute_resize")
+        found = streams.exec_inspect(self._driver.client, exec_id)
+        if found.get("ContainerID") != docker_id:
+            # An exec id is no secret of its container's: say nothing of
+            # another's.
+            raise exception.NotFound(
+                f"Exec {exec_id} could not be found in container "
+                f"{container.uuid}.")
+        streams.exec_resize(self._driver.client, exec_id, height, width)
+
+    def _proxy_of(self):
+        if self._proxy is None:
+            raise exception.Conflict(
+                reason=f"Host {self._conf.host} serves no interactive "
+                       "sessions ([websocket_proxy] enabled is false).")
+        return self._proxy
 
     def top(self, context, container, ps_args=None):
         return self._driver.top(self._read(context, container, "top"),

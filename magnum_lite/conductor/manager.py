@@ -70,9 +70,10 @@ class ConductorManager(calls.Calls):
                               version=rpcapi.VERSION)
 
     def __init__(self, conf, driver, status_recorder, others=None,
-                 incarnation=None):
+                 incarnation=None, proxy=None):
         self._conf = conf
         self._driver = driver
+        self._proxy = proxy  # wsproxy.Proxy, for interactive sessions
         self._status = status_recorder
         self._others = others  # ConductorAPI: creates we hand on
         # This process, as the action log names who took a request up.

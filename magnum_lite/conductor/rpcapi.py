@@ -15,6 +15,8 @@ API version history:
     1.3 - rebuild (cast): a new Docker container for the record.
           volume_delete, image_search (calls). Container 1.5 (mounts,
           healthcheck, health, auto_heal).
+    1.4 - attach, resize, execute_resize (calls); execute takes
+          interactive. Container 1.6 (interactive, tty).
 
 update and rename are calls, not casts: the tenant is shown the container
 as it is after the change, and Docker's refusal (e.g. memory below its
@@ -26,7 +28,7 @@ from magnum_lite import lifecycle
 from magnum_lite import rpc
 
 NAMESPACE = "magnum_lite.conductor"
-VERSION = "1.3"
+VERSION = "1.4"
 
 
 class ConductorAPI:
@@ -128,11 +130,33 @@ class ConductorAPI:
             context, "logs", container=container, stdout=stdout,
             stderr=stderr, tail=tail, since=since, timestamps=timestamps)
 
-    def execute(self, context, container, command, run=True):
-        """Returns {"output": str, "exit_code": int}."""
+    def execute(self, context, container, command, run=True,
+                interactive=False):
+        """Returns {"output": str, "exit_code": int}; interactive, an exec
+        with a TTY to open: {"exec_id", "proxy_url"}."""
+        if interactive:
+            return self._prepare(container, "1.4").call(
+                context, "execute", container=container, command=command,
+                run=False, interactive=True)
         return self._prepare(container).call(
             context, "execute", container=container, command=command,
             run=run)
+
+    def attach(self, context, container):
+        """The URL of one websocket session on the container's stdin and
+        output, at its host's proxy."""
+        return self._prepare(container, "1.4").call(
+            context, "attach", container=container)
+
+    def resize(self, context, container, height, width):
+        return self._prepare(container, "1.4").call(
+            context, "resize", container=container, height=height,
+            width=width)
+
+    def execute_resize(self, context, container, exec_id, height, width):
+        return self._prepare(container, "1.4").call(
+            context, "execute_resize", container=container,
+            exec_id=exec_id, height=height, width=width)
 
     def top(self, context, container, ps_args=None):
         return self._prepare(container).call(context, "top",

@@ -29,7 +29,7 @@ _JOINED = contextvars.ContextVar("magnum_lite_db_joined", default=None)
 # The schema revision this code reads and writes: the newest script in
 # alembic/versions (a test keeps the two equal). Serving processes check it
 # without loading alembic.
-SCHEMA_REVISION = "0009"
+SCHEMA_REVISION = "0010"
 
 CONTAINERS = models.Container.__table__
 SORT_KEYS = ("id", "uuid", "name", "image", "status", "host", "memory",
@@ -148,7 +148,8 @@ read = _read
 _INSERT_CONTAINER = sa.insert(CONTAINERS)
 _NEW_CONTAINER = dict({column.name: None for column in CONTAINERS.c
                        if column.name not in ("id", "created_at")},
-                      auto_remove=False, privileged=False, auto_heal=False)
+                      auto_remove=False, privileged=False, auto_heal=False,
+                      interactive=False, tty=False)
 
 
 def container_create(values, hosts=None, claim=None, limits=None,

@@ -82,6 +82,12 @@ class Container(TimestampMixin, Base):
     health: orm.Mapped[str | None] = orm.mapped_column(sa.String(20))
     auto_heal: orm.Mapped[bool] = orm.mapped_column(
         default=False, server_default=sa.false())
+    # Stdin kept open, and a TTY: what an attach or `run --interactive`
+    # needs.
+    interactive: orm.Mapped[bool] = orm.mapped_column(
+        default=False, server_default=sa.false())
+    tty: orm.Mapped[bool] = orm.mapped_column(
+        default=False, server_default=sa.false())
 
 
 class Volume(TimestampMixin, Base):

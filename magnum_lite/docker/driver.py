@@ -120,7 +120,8 @@ class DockerDriver:
         ({"Name": ..., "MaximumRetryCount": ...}), auto_remove,
         network_mode ("none" unless given), privileged and runtime (the
         engine's default when None), mounts ([(volume, path)]) and
-        healthcheck ({test, interval, timeout, retries}, seconds).
+        healthcheck ({test, interval, timeout, retries}, seconds),
+        interactive (stdin kept open) and tty.
         """
         cpu = spec.get("cpu")
         with self._errors():
@@ -141,6 +142,8 @@ class DockerDriver:
                 labels=spec.get("labels") or {},
                 working_dir=spec.get("workdir"),
                 hostname=spec.get("hostname"), host_config=host_config,
+                stdin_open=bool(spec.get("interactive")),
+                tty=bool(spec.get("tty")),
                 healthcheck=_healthcheck(spec.get("healthcheck")))
         for warning in created.get("Warnings") or ():
             LOG.warning("Docker warns about container %s: %s",

@@ -15,7 +15,8 @@ class Container(base.MagnumLiteObject):
     # Version 1.3: registry_id (the project's registry it pulls from)
     # Version 1.4: entrypoint, privileged, runtime
     # Version 1.5: mounts, healthcheck, health, auto_heal
-    VERSION = "1.5"
+    # Version 1.6: interactive, tty
+    VERSION = "1.6"
 
     fields = {
         "id": fields.IntegerField(),
@@ -49,6 +50,8 @@ class Container(base.MagnumLiteObject):
         "healthcheck": base.JsonField(nullable=True),
         "health": fields.StringField(nullable=True),
         "auto_heal": fields.BooleanField(default=False),
+        "interactive": fields.BooleanField(default=False),
+        "tty": fields.BooleanField(default=False),
         "created_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
         "updated_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
     }
@@ -56,6 +59,9 @@ class Container(base.MagnumLiteObject):
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
         version = tuple(int(part) for part in target_version.split("."))
+        if version < (1, 6):
+            for name in ("interactive", "tty"):
+                primitive.pop(name, None)
         if version < (1, 5):
             for name in ("mounts", "healthcheck", "health", "auto_heal"):
                 primitive.pop(name, None)
@@ -145,7 +151,8 @@ class ContainerList(ovo_base.ObjectListBase, base.MagnumLiteObject):
     # Version 1.3: Container 1.3
     # Version 1.4: Container 1.4
     # Version 1.5: Container 1.5
-    VERSION = "1.5"
+    # Version 1.6: Container 1.6
+    VERSION = "1.6"
 
     fields = {"objects": fields.ListOfObjectsField("Container")}
 

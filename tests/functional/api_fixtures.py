@@ -105,6 +105,17 @@ class FakeConductor:
     def delete(self, context, container, force=False, stop=False):
         self._call("delete", container, force=force, stop=stop)
 
+    def attach(self, context, container):
+        self._call("attach", container)
+        return "ws://127.0.0.1:6784/?token=t0k3n&uuid=" + container.uuid
+
+    def resize(self, context, container, height, width):
+        self._call("resize", container, height=height, width=width)
+
+    def execute_resize(self, context, container, exec_id, height, width):
+        self._call("execute_resize", container, exec_id=exec_id,
+                   height=height, width=width)
+
     def rebuild(self, context, container, image=None, run=False):
         self._call("rebuild", container, image=image, run=run)
 
@@ -127,7 +138,14 @@ class FakeConductor:
                    tail=tail, since=since, timestamps=timestamps)
         return "hello\nworld\n"
 
-    def execute(self, context, container, command, run=True):
+    def execute(self, context, container, command, run=True,
+                interactive=False):
+        if interactive:
+            self._call("execute", container, command=command, run=False,
+                       interactive=True)
+            return {"output": None, "exit_code": None, "exec_id": "e" * 64,
+                    "proxy_url": "ws://127.0.0.1:6784/?token=t0k3n&uuid="
+                                 + container.uuid}
         self._call("execute", container, command=command, run=run)
         return {"output": "hi\n", "exit_code": 3,
                 "exec_id": "e" * 64}

@@ -131,10 +131,12 @@ def test_execute_answers_output_and_exit_code(api, make_container):
                              "exec_id": "e" * 64}
     assert api.post(f"/v1/containers/{container.uuid}/execute"
                     ).status_int == 400
+    # Interactive: the exec's id and the URL that opens it, no output.
     response = api.post(f"/v1/containers/{container.uuid}/execute"
-                        "?command=sh&interactive=true")
-    assert response.status_int == 400
-    assert "Interactive" in error_of(response)["detail"]
+                        "?command=sh&interactive=true&run=false")
+    assert response.status_int == 200
+    assert response.json["output"] is None
+    assert response.json["proxy_url"].startswith("ws://")
 
 
 @pytest.mark.parametrize("signal, sent", [

@@ -216,7 +216,7 @@ def test_good_image_references_are_accepted(api, image):
      "healthcheck needs cmd"),
     ({"image": "busybox", "healthcheck": {"cmd": "true", "retries": -1}},
      "healthcheck/retries"),
-    ({"image": "busybox", "interactive": True}, "not supported"),
+    ({"image": "busybox", "interactive": "yes"}, "interactive"),
     ({"image": "busybox", "image_pull_policy": "sometimes"},
      "image_pull_policy"),
 ])

@@ -86,7 +86,8 @@ def world(database, conf, conductor_host, make_container):
     """Something to act on, in the statuses the actions need: the path
     values that name it."""
     report_host("host-empty")
-    running = make_container(name="web", project="demo")
+    running = make_container(name="web", project="demo", tty=True,
+                             interactive=True)
     stopped = make_container(name="idle", project="demo",
                              status=lifecycle.STOPPED)
     paused = make_container(name="napping", project="demo",

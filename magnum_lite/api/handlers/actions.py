@@ -9,6 +9,7 @@ is queued.
 """
 from magnum_lite.api import microversion
 from magnum_lite.api import answers
+from magnum_lite.api.handlers import interactive
 from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite.api import validation
@@ -138,8 +139,8 @@ def execute(request, container_ident):
                                policy.CONTAINER_EXECUTE)
     params = request.query()
     if validation.flag(params.get("interactive")):
-        raise exception.InvalidParameter(
-            reason="Interactive exec is not supported; use run=true.")
+        return interactive.execute_interactive(request, container,
+                                               params["command"])
     run = validation.flag(params.get("run"), True)
     lifecycle.check("execute", container)
     result = request.conductor.execute(request.context, container,

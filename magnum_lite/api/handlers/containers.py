@@ -157,6 +157,10 @@ def _values(request, body):
         "runtime": body.get("runtime"),
         "healthcheck": validation.healthcheck(body.get("healthcheck")),
         "auto_heal": bool(body.get("auto_heal")),
+        "interactive": bool(body.get("interactive")),
+        # Before 1.36 there is no tty field, and interactive brings one,
+        # as in Zun.
+        "tty": bool(body.get("tty", body.get("interactive"))),
     }
 
 

@@ -1,0 +1,78 @@
+"""Interactive streams of the Docker Engine: the hijacked connection of an
+attach or of a started exec, as a plain socket, and TTY resizes.
+
+docker-py hands a hijacked connection over as whatever its transport
+holds (a SocketIO over a unix socket, an SSL socket over TLS). raw_socket()
+reaches for the socket underneath, checked against docker-py 7.2.0;
+tests/integration/test_streams.py holds it to that.
+"""
+import socket
+
+from magnum_lite.docker import client as docker_client
+
+
+def raw_socket(hijacked):
+    """The socket.socket (or ssl.SSLSocket) under docker-py's answer."""
+    sock = getattr(hijacked, "_sock", hijacked)  # SocketIO wraps one
+    if not isinstance(sock, socket.socket):
+        raise TypeError("docker-py handed over a %s, not a socket; "
+                        "magnum_lite/docker/streams.py needs a look"
+                        % type(hijacked).__name__)
+    return sock
+
+
+def attach(client, container_id):
+    """A socket joined to the container's stdin, stdout and stderr."""
+    with docker_client.translate_errors(client.api_url):
+        hijacked = client.attach_socket(container_id, params={
+            "stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+    return raw_socket(hijacked)
+
+
+def exec_create(client, container_id, command, tty=True):
+    """An exec of `command` with stdin open (and a TTY); its id."""
+    with docker_client.translate_errors(client.api_url):
+        return client.exec_create(container_id, command, stdin=True,
+                                  tty=tty)["Id"]
+
+
+def exec_start(client, exec_id, tty=True):
+    """Start a created exec; a socket joined to its stdin and output."""
+    with docker_client.translate_errors(client.api_url):
+        hijacked = client.exec_start(exec_id, tty=tty, socket=True)
+    return raw_socket(hijacked)
+
+
+def exec_inspect(client, exec_id):
+    with docker_client.translate_errors(client.api_url):
+        return client.exec_inspect(exec_id)
+
+
+def resize(client, container_id, height, width):
+    with docker_client.translate_errors(client.api_url):
+        client.resize(container_id, height=height, width=width)
+
+
+def exec_resize(client, exec_id, height, width):
+    with docker_client.translate_errors(client.api_url):
+        client.exec_resize(exec_id, height=height, width=width)
+
+
+class Demux:
+    """Docker's framing of a stream without a TTY: 8-byte headers (stream,
+    0, 0, 0, big-endian size) before each chunk; feed() gives the
+    payload bytes, whatever the stream."""
+
+    def __init__(self):
+        self._buffer = b""
+
+    def feed(self, data):
+        self._buffer += data
+        out = []
+        while len(self._buffer) >= 8:
+            size = int.from_bytes(self._buffer[4:8], "big")
+            if len(self._buffer) < 8 + size:
+                break
+            out.append(self._buffer[8:8 + size])
+            self._buffer = self._buffer[8 + size:]
+        return b"".join(out)
