@@ -56,6 +56,11 @@ class Calls:
             raise exception.NotFound(
                 f"Exec {exec_id} could not be found in container "
                 f"{container.uuid}.")
+        if not found.get("Running"):
+            # Not started yet (the client resizes as it connects): the
+            # proxy sets the size when it starts the exec.
+            self._proxy_of().size_later(exec_id, height, width)
+            return
         streams.exec_resize(self._driver.client, exec_id, height, width)
 
     def _proxy_of(self):

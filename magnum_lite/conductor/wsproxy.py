@@ -38,9 +38,10 @@ class Proxy:
     def __init__(self, conf, client):
         self._conf = conf.websocket_proxy
         self._client = client
-        self.tokens = ml_tokens.Tokens(self._conf.token_ttl)
+        self.tokens = ml_tokens.Tokens(lambda: self._conf.token_ttl)
         self._guard = threading.Lock()
         self._open = collections.Counter()  # container uuid -> sessions
+        self._sizes = {}  # exec id -> (rows, columns), set at its start
         self._server = None
         self._thread = None
 
@@ -77,6 +78,11 @@ class Proxy:
                                  exec_id, tty)
         return self.base_url + "?" + urllib.parse.urlencode(
             {"token": token, "uuid": container_uuid})
+
+    def size_later(self, exec_id, height, width):
+        """The TTY size of an exec not started yet, set when it is."""
+        with self._guard:
+            self._sizes[exec_id] = (height, width)
 
     def sessions(self):
         with self._guard:
@@ -123,6 +129,10 @@ class Proxy:
             else:
                 sock = streams.exec_start(self._client, grant.exec_id,
                                           grant.tty)
+                with self._guard:
+                    size = self._sizes.pop(grant.exec_id, None)
+                if size is not None:
+                    streams.exec_resize(self._client, grant.exec_id, *size)
             LOG.info("websocket session on container %s (%s) opened",
                      grant.container_uuid, "exec " + grant.exec_id[:12]
                      if grant.exec_id else "attach")
