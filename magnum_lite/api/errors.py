@@ -16,7 +16,9 @@ import http
 import json
 import re
 
+import amqp.exceptions
 import jsonschema
+import kombu.exceptions
 from oslo_log import log as logging
 import oslo_messaging as messaging
 import webob
@@ -91,6 +93,12 @@ def _schema_detail(error):
     return detail
 
 
+# The bus's own failures that oslo.messaging does not wrap in one of its
+# exceptions, and its exceptions besides the two named above.
+_BUS_ERRORS = (messaging.MessagingException, kombu.exceptions.KombuError,
+               amqp.exceptions.AMQPError)
+
+
 def to_response(request, error):
     """The HTTP answer for `error` raised while serving `request`."""
     request_id = request.environ.get(REQUEST_ID_KEY)
@@ -100,6 +108,15 @@ def to_response(request, error):
     elif isinstance(error, messaging.MessageDeliveryFailure):
         error = exception.NoConductor(
             reason="the message bus cannot be reached; try again later")
+    elif isinstance(error, _BUS_ERRORS) and not isinstance(
+            error, messaging.RemoteError):  # a conductor's fault: a 500
+        # What the bus's client lets through while the broker goes away
+        # under a call (a forced close mid-publish): the request was not
+        # sent, and may be sent again.
+        LOG.warning("the message bus failed under %s %s: %r",
+                    request.method, request.path, error)
+        error = exception.NoConductor(
+            reason="the message bus failed; try again later")
     if isinstance(error, exception.MagnumLiteError):
         if error.code >= 500:
             LOG.warning("%s %s failed (request %s): %s", request.method,

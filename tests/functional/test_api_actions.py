@@ -3,6 +3,8 @@ query strings and status codes python-zunclient uses; the lifecycle table's
 409s; and the container's action log."""
 import base64
 
+import amqp.exceptions
+import kombu.exceptions
 import oslo_messaging as messaging
 import pytest
 
@@ -10,6 +12,7 @@ from magnum_lite import context as ml_context
 from magnum_lite import lifecycle
 from magnum_lite import objects
 
+from tests.functional.api_fixtures import container_rows
 from tests.functional.api_fixtures import error_of
 from tests.functional.api_fixtures import tar_of
 
@@ -282,6 +285,28 @@ def test_a_request_that_cannot_be_sent_ends_its_entry(api, conductor,
     assert [(a["action"], a["message"]) for a in listed] == [
         ("delete", "no broker"), ("stop", "no broker")]
     assert all(a["finish_time"] for a in listed)
+
+
+@pytest.mark.parametrize("error", [
+    kombu.exceptions.OperationalError("broker forced connection closure"),
+    amqp.exceptions.ConnectionForced("CONNECTION_FORCED")],
+    ids=["kombu", "amqp"])
+def test_a_bus_that_fails_mid_send_is_503_and_leaves_nothing(
+        api, conductor, conductor_host, make_container, error):
+    # What the bus's client lets through, unwrapped, when the broker
+    # stops under a publish.
+    conductor.fail["create"] = error
+    conductor.fail["stop"] = error
+    made = api.post("/v1/containers", {"image": "busybox"})
+    assert made.status_int == 503
+    assert "message bus failed" in error_of(made)["detail"]
+    assert [r.name for r in container_rows()] == []
+    container = make_container()
+    assert api.post(f"/v1/containers/{container.uuid}/stop"
+                    ).status_int == 503
+    [entry] = api.get(f"/v1/containers/{container.uuid}/container_actions"
+                      ).json["containerActions"]
+    assert entry["finish_time"] is not None
 
 
 def test_another_projects_action_log_is_not_found(api, make_container):

@@ -102,9 +102,11 @@ class Probe:
 
 
 def _create(kind, **extra):
+    # Interactive with a TTY: the attach and resize probes need them.
     return Probe("POST", "/v1/containers", kind, params={"run": "true"},
                  body=dict(name="{name}", image="{image}",
-                           command=["sleep", "300"], memory="64", **extra))
+                           command=["sleep", "300"], memory="64",
+                           interactive=True, tty=True, **extra))
 
 
 def _action(verb, kind=WRITE, method="POST", **params):
@@ -199,6 +201,11 @@ TABLE = {
         "registry": {"username": "{name}"}}),
     policy.REGISTRY_DELETE: Probe("DELETE", R, REGISTRY),
     policy.CONTAINER_REBUILD: _action("rebuild"),
+    policy.CONTAINER_ATTACH: _action("attach", method="GET"),
+    policy.CONTAINER_RESIZE: _action("resize", h="30", w="90"),
+    # The exec is the one test_member_and_admin_writes opens first.
+    policy.CONTAINER_EXECUTE_RESIZE: _action(
+        "execute_resize", exec_id="{exec_id}", h="30", w="90"),
     # In the stack's registry without a login (test_image_search_rule).
     policy.IMAGE_SEARCH: Probe("GET", "/v1/images/{image}/search",
                                ANY_READER),
@@ -247,7 +254,7 @@ def personas(ks, aio):
 
 def _values(aio, container=None, **extra):
     values = {"host": aio.host, "host_ident": aio.host, "image": aio.image,
-              "name": "ks-" + uuid.uuid4().hex[:10]}
+              "name": "ks-" + uuid.uuid4().hex[:10], "exec_id": "0" * 64}
     if container is not None:
         values.update(container_ident=container,
                       short=container.split("-")[0])
@@ -568,6 +575,9 @@ def _docker(aio, container):
 STEPS = {
     # First: the files and names the later steps leave are checked after.
     policy.CONTAINER_REBUILD: ("Running", lambda i: i["State"]["Running"]),
+    policy.CONTAINER_ATTACH: ("Running", None),
+    policy.CONTAINER_RESIZE: ("Running", None),
+    policy.CONTAINER_EXECUTE_RESIZE: ("Running", None),
     policy.CONTAINER_UPDATE: (
         "Running", lambda i: i["HostConfig"]["Memory"] == 96 * MiB),
     policy.CONTAINER_RENAME: ("Running", None),
@@ -584,6 +594,16 @@ STEPS = {
 }
 
 
+def _open_exec(client, container):
+    """An interactive exec's id (its session is never opened)."""
+    opened = client.request(
+        "POST", f"/v1/containers/{container}/execute",
+        params={"command": "sh", "interactive": "true", "run": "false"})
+    assert opened.status_code == 200, opened.text
+    assert opened.json()["proxy_url"].startswith("ws://")
+    return opened.json()["exec_id"]
+
+
 def test_member_and_admin_writes(aio, personas, containers):
     member, admin = personas["member"], personas["admin"]
     # The admin places a container on a host of its choosing.
@@ -595,7 +615,11 @@ def test_member_and_admin_writes(aio, personas, containers):
     for rule, (status, docker_shows) in STEPS.items():
         sent = []
         for client, container in pairs:
-            response = TABLE[rule].send(client, _values(aio, container))
+            exec_id = "0" * 64
+            if rule == policy.CONTAINER_EXECUTE_RESIZE:
+                exec_id = _open_exec(client, container)
+            response = TABLE[rule].send(client, _values(
+                aio, container, exec_id=exec_id))
             assert response.status_code in OK, (rule, response.text)
             sent.append(response)
         for (client, container), response in zip(pairs, sent):
