@@ -28,6 +28,10 @@ from magnum_lite.docker import streams
 LOG = logging.getLogger(__name__)
 
 CHUNK = 65536
+HOLD = 0.05  # seconds the start of a character waits for its end
+# A client's message may be up to 1 MiB, and a session buffers at most
+# QUEUE of them while Docker is slow to take them: 4 MiB at worst.
+MAX_MESSAGE, QUEUE = 1 << 20, 4
 POLL = 1.0  # seconds between two looks at the idle clock
 # Close codes (RFC 6455): normal, policy violation, try again later.
 NORMAL, POLICY, BUSY = 1000, 1008, 1013
@@ -51,7 +55,8 @@ class Proxy:
         self._server = ws_server.serve(
             self._session, self._conf.wsproxy_host, self._conf.wsproxy_port,
             process_request=self._admit, subprotocols=["binary"],
-            compression=None, max_size=CHUNK * 4, logger=LOG)
+            compression=None, max_size=MAX_MESSAGE, max_queue=QUEUE,
+            logger=LOG)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         name="wsproxy", daemon=True)
         self._thread.start()
@@ -175,7 +180,16 @@ def _bridge(connection, sock, tty, idle_timeout):
         held = b""
         try:
             while True:
-                data = sock.recv(CHUNK)
+                # The hijacked socket keeps the HTTP client's timeout: a
+                # shell may say nothing for longer. Only the first bytes
+                # of a character held back wait, and not for long.
+                sock.settimeout(HOLD if held else None)
+                try:
+                    data = sock.recv(CHUNK)
+                except TimeoutError:
+                    connection.send(held)
+                    held = b""
+                    continue
                 if not data:
                     break
                 last[0] = time.monotonic()
@@ -189,8 +203,8 @@ def _bridge(connection, sock, tty, idle_timeout):
             if held:
                 connection.send(held)
             connection.close(NORMAL, "the stream ended")
-        except (OSError, ws_errors.ConnectionClosed):
-            pass
+        except (OSError, ws_errors.ConnectionClosed) as error:
+            LOG.debug("session: Docker to client ended: %r", error)
         finally:
             ended.set()
 
@@ -208,8 +222,8 @@ def _bridge(connection, sock, tty, idle_timeout):
             last[0] = time.monotonic()
             sock.sendall(message.encode() if isinstance(message, str)
                          else message)
-    except (OSError, ws_errors.ConnectionClosed):
-        pass
+    except (OSError, ws_errors.ConnectionClosed) as error:
+        LOG.debug("session: client to Docker ended: %r", error)
     finally:
         try:
             sock.shutdown(2)  # wakes the pump
