@@ -1,6 +1,4 @@
 """What the conductor asks of one Docker Engine, answered with plain data."""
-import time
-
 from docker import types as docker_types
 from oslo_log import log as logging
 
@@ -8,6 +6,7 @@ from magnum_lite import conf as ml_conf
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite.docker import client as docker_client
+from magnum_lite.docker import progress as progress_of
 from magnum_lite.docker import stats
 
 LOG = logging.getLogger(__name__)
@@ -15,14 +14,9 @@ LOG = logging.getLogger(__name__)
 MANAGED_LABEL = "magnum_lite.uuid"  # ties a Docker container to its record
 HOST_LABEL = "magnum_lite.host"  # the conductor host that created it
 RUN_LABEL = "magnum_lite.run"  # "true": the create asked to start it too
-PROGRESS_INTERVAL = 0.5  # seconds between two progress reports of a pull
 # docker-py's call for each of lifecycle.STATE_CHANGES.
 _STATE_CALLS = {"start": "start", "stop": "stop", "reboot": "restart",
                 "pause": "pause", "unpause": "unpause", "kill": "kill"}
-_LAYER_DONE = ("Pull complete", "Already exists")
-_LAYER_STATUSES = _LAYER_DONE + (
-    "Pulling fs layer", "Waiting", "Downloading", "Verifying Checksum",
-    "Download complete", "Extracting")
 
 
 class DockerDriver:
@@ -65,7 +59,7 @@ class DockerDriver:
     def pull(self, ref, progress=None, auth=None):
         """Pull exactly ref's digest, or else its tag (never all tags),
         with auth ({username, password}) if given."""
-        tracker = _PullProgress(progress)
+        tracker = progress_of.PullProgress(progress)
         try:
             with self._errors(image=str(ref)):
                 stream = self.client.pull(
@@ -386,43 +380,3 @@ def _status_from_list_state(state):
         "Paused": state == "paused",
         "Restarting": state == "restarting",
     })
-
-
-class _PullProgress:
-    """Turns a pull's event stream into a short summary, now and then."""
-
-    def __init__(self, report):
-        self.report = report
-        self.layers = {}  # layer id -> [status, bytes done, bytes total]
-        self.last = None
-        self.final = None
-
-    def update(self, event):
-        layer, status = event.get("id"), event.get("status", "")
-        if layer and status in _LAYER_STATUSES:
-            entry = self.layers.setdefault(layer, [status, 0, 0])
-            entry[0] = status
-            detail = event.get("progressDetail") or {}
-            if status == "Downloading" and detail.get("total"):
-                entry[1], entry[2] = detail.get("current", 0), detail["total"]
-            elif status in ("Download complete", "Pull complete"):
-                entry[1] = entry[2]
-        elif status.startswith("Status:"):
-            self.final = status[len("Status:"):].strip()
-        now = time.monotonic()
-        # Nothing worth saying before the first layer is known.
-        if self.report and self.layers and (
-                self.last is None or now - self.last >= PROGRESS_INTERVAL):
-            self.last = now
-            self.report(self.summary())
-
-    def summary(self):
-        done = sum(1 for s, _, _ in self.layers.values() if s in _LAYER_DONE)
-        current = sum(c for _, c, _ in self.layers.values()) / 1e6
-        total = sum(t for _, _, t in self.layers.values()) / 1e6
-        return (f"pulling {done}/{len(self.layers)} layers, "
-                f"{current:.1f} of {total:.1f} MB")
-
-    def finish(self):
-        if self.report:
-            self.report(self.final or self.summary())

@@ -15,6 +15,7 @@ from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite.docker import client as docker_client
 from magnum_lite.docker import driver as docker_driver
+from magnum_lite.docker import progress as docker_progress
 from magnum_lite.docker import image
 from tests import conftest as shared
 
@@ -465,7 +466,7 @@ def test_ifnotpresent_pulls_a_missing_image_with_progress(driver, pushed):
     assert all(r.startswith("pulling ") for r in reports[:-1])
     # Throttled: no two reports closer than the interval, but the last.
     gaps = [b - a for a, b in itertools.pairwise(times[:-1])]
-    assert all(g >= docker_driver.PROGRESS_INTERVAL for g in gaps)
+    assert all(g >= docker_progress.PROGRESS_INTERVAL for g in gaps)
 
 
 def test_ifnotpresent_and_never_do_not_pull_a_present_image(driver, pushed):
