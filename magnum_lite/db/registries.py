@@ -3,6 +3,7 @@ pulls from and with which login."""
 import sqlalchemy as sa
 
 from magnum_lite.db import api as db
+from magnum_lite.db import lookup
 from magnum_lite.db import models
 from magnum_lite import exception
 
@@ -19,39 +20,20 @@ def registry_create(values):
         return row
 
 
+def _not_found(ident):
+    return exception.RegistryNotFound(registry=ident)
+
+
 def registry_get(ident, project_id=None, by_name=False):
     """One registry by uuid (or by name), within project_id if given;
     RegistryNotFound, or Conflict when a name is not unique."""
-    column = REGISTRIES.c.name if by_name else REGISTRIES.c.uuid
-    query = sa.select(REGISTRIES).where(column == ident)
-    if project_id is not None:
-        query = query.where(REGISTRIES.c.project_id == project_id)
-    rows = db.read(query.limit(2))
-    if not rows:
-        raise exception.RegistryNotFound(registry=ident)
-    if len(rows) > 1:
-        raise exception.Conflict(
-            reason=f"Several registries are named {ident}; use its uuid.")
-    return rows[0]
+    return lookup.one(REGISTRIES, _not_found, ident, project_id, by_name)
 
 
 def registry_list(filters=None, limit=None, marker=None, sort_key="id",
                   sort_dir="asc"):
-    query = sa.select(REGISTRIES)
-    for name, value in (filters or {}).items():
-        query = query.where(REGISTRIES.c[name] == value)
-    column = REGISTRIES.c[sort_key]
-    order = column.desc() if sort_dir == "desc" else column.asc()
-    if marker is not None:
-        after = registry_get(marker)
-        value = getattr(after, sort_key)
-        query = query.where(sa.or_(
-            column < value if sort_dir == "desc" else column > value,
-            sa.and_(column == value, REGISTRIES.c.id > after.id)))
-    query = query.order_by(order, REGISTRIES.c.id)
-    if limit is not None:
-        query = query.limit(limit)
-    return db.read(query)
+    return lookup.page(REGISTRIES, _not_found, filters, limit, marker,
+                       sort_key, sort_dir)
 
 
 def registry_for_domain(project_id, domain):

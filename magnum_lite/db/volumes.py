@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from magnum_lite.db import api as db
+from magnum_lite.db import lookup
 from magnum_lite.db import models
 from magnum_lite import exception
 
@@ -35,37 +36,18 @@ def volumes_named(project_id, names):
     return {row.name: row for row in rows}
 
 
+def _not_found(ident):
+    return exception.VolumeNotFound(volume=ident)
+
+
 def volume_get(ident, project_id=None, by_name=False):
-    column = VOLUMES.c.name if by_name else VOLUMES.c.uuid
-    query = sa.select(VOLUMES).where(column == ident)
-    if project_id is not None:
-        query = query.where(VOLUMES.c.project_id == project_id)
-    rows = db.read(query.limit(2))
-    if not rows:
-        raise exception.VolumeNotFound(volume=ident)
-    if len(rows) > 1:
-        raise exception.Conflict(
-            reason=f"Several volumes are named {ident}; use its uuid.")
-    return rows[0]
+    return lookup.one(VOLUMES, _not_found, ident, project_id, by_name)
 
 
 def volume_list(filters=None, limit=None, marker=None, sort_key="id",
                 sort_dir="asc"):
-    query = sa.select(VOLUMES)
-    for name, value in (filters or {}).items():
-        query = query.where(VOLUMES.c[name] == value)
-    column = VOLUMES.c[sort_key]
-    if marker is not None:
-        after = volume_get(marker)
-        value = getattr(after, sort_key)
-        query = query.where(sa.or_(
-            column < value if sort_dir == "desc" else column > value,
-            sa.and_(column == value, VOLUMES.c.id > after.id)))
-    query = query.order_by(column.desc() if sort_dir == "desc"
-                           else column.asc(), VOLUMES.c.id)
-    if limit is not None:
-        query = query.limit(limit)
-    return db.read(query)
+    return lookup.page(VOLUMES, _not_found, filters, limit, marker,
+                       sort_key, sort_dir)
 
 
 def volume_users(uuid, project_id, excluding=None):
