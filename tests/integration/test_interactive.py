@@ -213,6 +213,19 @@ def test_sessions_per_container_are_bounded(live, shell):
         ws.close()
 
 
+def test_sessions_per_host_are_bounded(live, shell):
+    live.conf.set_override("max_sessions", 1, group="websocket_proxy")
+    try:
+        held = _connect(live.api.attach(live.context, shell))
+        started = live.api.execute(live.context, shell, ["sh"], run=False,
+                                   interactive=True)
+        extra = _connect(started["proxy_url"])
+        assert _close_code(extra) == 1013
+        held.close()
+    finally:
+        live.conf.clear_override("max_sessions", group="websocket_proxy")
+
+
 def test_an_idle_session_is_closed(live, shell):
     live.conf.set_override("idle_timeout", 1, group="websocket_proxy")
     try:
