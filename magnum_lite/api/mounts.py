@@ -1,12 +1,15 @@
 """What a create mounts: each mount checked, named volumes of the project
 found (or made, on the host the container goes to) and the host they pin
 the container to."""
+import re
+
 from oslo_utils import uuidutils
 
+from magnum_lite.api import schemas
 from magnum_lite import exception
 from magnum_lite import objects
 
-# Docker's rule for volume names, which ours follow.
+# Docker's rule for names, which volume names follow too.
 _VOLUME_NAME = ("a letter or digit, then letters, digits, '_', '.' or "
                 "'-', up to 255")
 
@@ -32,7 +35,8 @@ def parse(mounts):
             raise exception.InvalidParameter(
                 reason=f"The mount at {destination} names no volume: "
                        "source=NAME,destination=/path.")
-        if not _volume_name(name):
+        if len(name) > 255 or not re.fullmatch(schemas.NAME_PATTERN,
+                                                name, re.ASCII):
             raise exception.InvalidParameter(
                 reason=f"Volume name {name!r} is not {_VOLUME_NAME} "
                        "characters.")
@@ -42,12 +46,6 @@ def parse(mounts):
         seen.add(destination.rstrip("/"))
         parsed.append((name, destination))
     return parsed
-
-
-def _volume_name(name):
-    return (len(name) <= 255 and name[0].isascii() and name[0].isalnum()
-            and all(ch.isascii() and (ch.isalnum() or ch in "_.-")
-                    for ch in name))
 
 
 def resolve(context, parsed):

@@ -25,7 +25,7 @@ class Refused(Exception):
 class Tokens:
 
     def __init__(self, ttl):
-        self._ttl = ttl  # seconds, or a callable that says how many
+        self._ttl = ttl  # a callable: seconds a new token lives
         self._guard = threading.Lock()
         self._grants = {}
 
@@ -33,8 +33,7 @@ class Tokens:
              tty=True):
         token = secrets.token_urlsafe(32)
         grant = Grant(container_uuid, project_id, docker_id, exec_id, tty,
-                      time.monotonic() + (self._ttl() if callable(self._ttl)
-                                          else self._ttl))
+                      time.monotonic() + self._ttl())
         with self._guard:
             self._drop_expired()
             self._grants[token] = grant

@@ -123,12 +123,23 @@ def test_python_client_lifecycle_on_docker(all_in_one):
         "name": "magnum-lite-" + c.uuid}) == []
 
 
-def _openstack(endpoint, *args):
-    run = subprocess.run(
+def _cli(endpoint, *args):
+    return subprocess.run(
         [OPENSTACK, "--os-auth-type", "none", "--os-endpoint", endpoint,
          "appcontainer", *args], capture_output=True, text=True, timeout=120)
+
+
+def _openstack(endpoint, *args):
+    run = _cli(endpoint, *args)
     assert run.returncode == 0, run.stdout + run.stderr
     return run.stdout
+
+
+def _openstack_fails(endpoint, *args):
+    """What the CLI printed for a request it was refused."""
+    run = _cli(endpoint, *args)
+    assert run.returncode != 0, run.stdout
+    return run.stdout + run.stderr
 
 
 def test_openstack_cli_lifecycle_on_docker(all_in_one):

@@ -10,6 +10,7 @@ import requests
 from magnum_lite.objects import volume as volume_object
 from tests import conftest as shared
 from tests.integration.test_clients_e2e import _openstack
+from tests.integration.test_clients_e2e import _openstack_fails
 from tests.integration.test_clients_e2e import _until
 from tests.integration.test_clients_e2e import all_in_one  # noqa: F401
 
@@ -126,16 +127,6 @@ def test_bad_mounts_are_refused_by_the_cli_request(all_in_one):  # noqa: F811
         run = _openstack_fails(endpoint, "run", "--mount", mount, image,
                                "true")
         assert says in run
-
-
-def _openstack_fails(endpoint, *args):
-    import subprocess
-    from tests.integration.test_clients_e2e import OPENSTACK
-    run = subprocess.run(
-        [OPENSTACK, "--os-auth-type", "none", "--os-endpoint", endpoint,
-         "appcontainer", *args], capture_output=True, text=True, timeout=120)
-    assert run.returncode != 0, run.stdout
-    return run.stdout + run.stderr
 
 
 def test_health_is_shown_and_auto_heal_restarts_then_rebuilds(

@@ -33,7 +33,7 @@ def test_a_frame_never_ends_inside_a_character(data, sent, held):
 
 
 def test_a_token_opens_once_and_only_its_container():
-    store = tokens.Tokens(60)
+    store = tokens.Tokens(lambda: 60)
     token = store.mint("c1", "p1", "docker-id")
     with pytest.raises(tokens.Refused, match="presented for c2"):
         store.redeem(token, "c2")
@@ -42,6 +42,7 @@ def test_a_token_opens_once_and_only_its_container():
     token = store.mint("c1", "p1", "docker-id", exec_id="e1")
     grant = store.redeem(token, "c1")
     assert (grant.project_id, grant.exec_id) == ("p1", "e1")
-    expired = tokens.Tokens(-1).mint("c1", "p1", "d")
-    with pytest.raises(tokens.Refused):
-        tokens.Tokens(-1).redeem(expired, "c1")
+    short = tokens.Tokens(lambda: -1)
+    expired = short.mint("c1", "p1", "d")
+    with pytest.raises(tokens.Refused, match="expired"):
+        short.redeem(expired, "c1")
