@@ -273,6 +273,22 @@ def test_sigkill_of_the_conductor_during_stops_and_deletes(deployment):
     deployment.kill("conductor")
     deployment.start("conductor")
     deployment.wait_ready()
+
+    # Every stop asked is in its container's action log, and ends there:
+    # done, interrupted by the kill, or never taken (after the
+    # request_timeout of 20 s); none stays open. A stop whose message the
+    # killed conductor had taken, before it marked the record, is done by
+    # the new one's backlog: the records are compared with Docker after.
+    def stop_entries():
+        entries = []
+        for uuid_ in accepted[:3]:
+            _, body = deployment.request(
+                "GET", "/v1/containers/%s/container_actions" % uuid_)
+            entries += [a for a in body["containerActions"]
+                        if a["action"] == "stop"]
+        return entries
+
+    _when(lambda: all(a["finish_time"] for a in stop_entries()), timeout=60)
     figures, records = deployment.census(accepted, deleted=accepted[3:])
     assert (figures["lost"], figures["stuck"], figures["orphans"],
             figures["usage off"]) == (0, 0, 0, 0)
@@ -294,19 +310,6 @@ def test_sigkill_of_the_conductor_during_stops_and_deletes(deployment):
                     lifecycle.status_from_docker(state)
     finally:
         client.close()
-    # Every stop asked is in its container's action log, and ends there:
-    # done, interrupted by the kill, or never taken (after the
-    # request_timeout of 20 s); none stays open.
-    def stop_entries():
-        entries = []
-        for uuid_ in accepted[:3]:
-            _, body = deployment.request(
-                "GET", "/v1/containers/%s/container_actions" % uuid_)
-            entries += [a for a in body["containerActions"]
-                        if a["action"] == "stop"]
-        return entries
-
-    _when(lambda: all(a["finish_time"] for a in stop_entries()), timeout=60)
     entries = stop_entries()
     assert len(entries) == 3, entries
     print("stopped: %d of 3; deleted: %d of 3; stop entries: %s" % (
