@@ -4,11 +4,15 @@ A request passes, outermost first:
     HTTPProxyToWSGI   scheme and host from a proxy's X-Forwarded-* headers
     RequestId         X-OpenStack-Request-Id on every answer
     OwnContext        log lines name this request, and nobody until auth
+    AccessLog         one INFO line per request: method, path, status, time
     /healthcheck      oslo.middleware's health check, before any auth
     Faults            any error still unformatted becomes an API-SIG body
     auth_token        only with [api] auth_strategy = keystone
     API               version, route, context, body size; then the handler
 """
+import time
+
+from oslo_log import log as logging
 from oslo_middleware import healthcheck
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import request_id
@@ -25,6 +29,7 @@ from magnum_lite import context as ml_context
 from magnum_lite import exception
 from magnum_lite import policy
 
+LOG = logging.getLogger(__name__)
 HEALTHCHECK_PATH = "/healthcheck"
 
 
@@ -90,6 +95,32 @@ class OwnContext:
             ml_context.forget_current()
 
 
+class AccessLog:
+    """One line per request, as OpenStack's APIs write it: who asked (the
+    line's context), what, the status, the body's length and the time to
+    the answer's headers (a streamed body goes on after)."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        started = time.monotonic()
+
+        def logged(status, headers, exc_info=None):
+            length = next((value for name, value in headers
+                           if name.lower() == "content-length"), "-")
+            query = environ.get("QUERY_STRING")
+            LOG.info('%s "%s %s%s" status: %s len: %s time: %.4f',
+                     environ.get("REMOTE_ADDR", "-"),
+                     environ.get("REQUEST_METHOD"),
+                     environ.get("PATH_INFO", ""),
+                     "?" + query if query else "", status.split(" ", 1)[0],
+                     length, time.monotonic() - started)
+            return start_response(status, headers, exc_info)
+
+        return self.application(environ, logged)
+
+
 class _Paths:
     """Send a few paths to their own application, the rest onwards."""
 
@@ -113,5 +144,5 @@ def build_app(conf, conductor_api):
     application = errors.Faults(application)
     application = _Paths(application, {
         HEALTHCHECK_PATH: healthcheck.Healthcheck(None, conf)})
-    application = request_id.RequestId(OwnContext(application))
+    application = request_id.RequestId(OwnContext(AccessLog(application)))
     return http_proxy_to_wsgi.HTTPProxyToWSGI(application, conf)

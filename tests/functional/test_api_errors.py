@@ -193,3 +193,16 @@ def test_log_lines_name_their_own_request_or_none(app, keystone_app):
     for message, stamp in stamps.stamps:
         assert stamp == (None, None, request_id), message
     assert oslo_context.get_current() is None
+
+
+def test_every_answer_is_in_the_access_log(api, make_container, caplog):
+    container = make_container()
+    with caplog.at_level(logging.INFO, logger="magnum_lite.api.app"):
+        api.get(f"/v1/containers/{container.uuid}")
+        api.get("/v1/containers/no-such-one")
+        api.get("/v1/containers?limit=x")
+    lines = [r.getMessage() for r in caplog.records]
+    assert f'"GET /v1/containers/{container.uuid}" status: 200' in lines[0]
+    assert '"GET /v1/containers/no-such-one" status: 404' in lines[1]
+    assert '"GET /v1/containers?limit=x" status: 400' in lines[2]
+    assert len(lines) == 3
