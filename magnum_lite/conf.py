@@ -23,6 +23,10 @@ default_opts = [
                sample_default="<hostname>",
                help="Name of this service's host. A conductor answers RPC "
                     "for the containers whose record names this host."),
+    cfg.StrOpt("default_availability_zone", default="nova",
+               help="The one availability zone: every host is in it. "
+                    "GET /v1/availability_zones lists it, and a create "
+                    "may name it (or none)."),
     cfg.StrOpt("state_path", default="/var/lib/magnum_lite",
                help="Top-level directory for the service's state "
                     "(the default SQLite database lives here)."),

@@ -82,6 +82,8 @@ VOLUME_GET_ONE = "volume:get_one"
 VOLUME_GET_ALL = "volume:get_all"
 VOLUME_GET_ALL_ALL_PROJECTS = "volume:get_all_all_projects"
 VOLUME_DELETE = "volume:delete"
+AVAILABILITY_ZONE_GET_ALL = "availability_zones:get_all"
+CAPSULE_GET_ALL = "capsule:get_all"
 QUOTA_GET = "quota:get"
 QUOTA_GET_DEFAULT = "quota:get_default"
 QUOTA_UPDATE = "quota:update"
@@ -223,6 +225,12 @@ def list_rules():
         _rule(SERVICE_DELETE, _ADMIN,
               "Forget a host's conductor (one with no containers).",
               "DELETE", "/v1/services"),
+        _rule(AVAILABILITY_ZONE_GET_ALL, _READER,
+              "List the availability zones.", "GET",
+              "/v1/availability_zones"),
+        _rule(CAPSULE_GET_ALL, _READER,
+              "List the project's capsules (there are none: capsules are "
+              "not made here).", "GET", "/v1/capsules"),
         _rule(QUOTA_GET, _READER, "Show a project's quota (and usage).",
               "GET", "/v1/quotas/{project_id}"),
         _rule(QUOTA_GET_DEFAULT, _READER, "Show the default quota.",

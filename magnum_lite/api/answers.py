@@ -201,9 +201,12 @@ SERVICE = _resource({
     "created_at": _TIME,
     "updated_at": _NULLABLE_TIME,
     "last_seen_up": _NULLABLE_TIME,
-    "availability_zone": {"type": "null"},
+    "availability_zone": _STRING,
 })
 SERVICE_LIST = _list("services", SERVICE)
+ZONE_LIST = _list("availability_zones", _fixed({
+    "availability_zone": _STRING}), paged=False)
+CAPSULE_LIST = _list("capsules", {"not": {}, "description": "none is made"})
 SERVICE_SHOW = _fixed({"service": SERVICE})
 
 IMAGE_ROW = _resource({

@@ -10,6 +10,7 @@ import re
 from magnum_lite.api import errors
 from magnum_lite.api.handlers import action_log
 from magnum_lite.api.handlers import actions
+from magnum_lite.api.handlers import capsules
 from magnum_lite.api.handlers import containers
 from magnum_lite.api.handlers import hosts
 from magnum_lite.api.handlers import images
@@ -19,6 +20,7 @@ from magnum_lite.api.handlers import registries
 from magnum_lite.api.handlers import root
 from magnum_lite.api.handlers import services
 from magnum_lite.api.handlers import volumes
+from magnum_lite.api.handlers import zones
 from magnum_lite import exception
 
 _CONTAINER = "/v1/containers/{container_ident}"
@@ -79,6 +81,8 @@ ROUTES = {
     _CONTAINER + "/resize": {"POST": interactive.resize},
     _CONTAINER + "/execute_resize": {"POST": interactive.execute_resize},
     "/v1/services/{service_id}": {"GET": services.show},
+    "/v1/availability_zones": {"GET": zones.list_zones},
+    "/v1/capsules": {"GET": capsules.list_capsules},
 }
 
 # Reachable without a token: what a client reads before it authenticates.

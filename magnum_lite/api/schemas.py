@@ -171,8 +171,10 @@ CREATE_FIELDS = {
                   "description": "Restart it when unhealthy, make it anew "
                                  "when its Docker container vanished."},
     "disk": _unsupported({"type": "null"}, "A disk quota"),
-    "availability_zone": _unsupported({"type": "null"},
-                                      "Choosing an availability zone"),
+    "availability_zone": {"type": ["string", "null"], "maxLength": 255,
+                          "description": "The availability zone: every "
+                                         "host is in the one that GET "
+                                         "/v1/availability_zones lists."},
     "registry": {"type": ["string", "null"], "minLength": 1,
                  "maxLength": 255,
                  "description": "The name or uuid of a registry of the "
@@ -239,6 +241,8 @@ CONTAINER_LIST_QUERY = _object(dict(
     all_projects=ALL_PROJECTS, **CONTAINER_FILTERS))
 PAGE_QUERY = _object(dict(PAGE, sort_key={"type": "string",
                                           "enum": ["id", "host"]}))
+CAPSULE_QUERY = _object(dict(PAGE, all_projects=ALL_PROJECTS,
+                             sort_key={"type": "string", "maxLength": 255}))
 CONTAINER_SHOW_QUERY = _object({"all_projects": ALL_PROJECTS})
 CONTAINER_CREATE_QUERY = _object({"run": _boolean("Start it once created.")})
 CONTAINER_DELETE_QUERY = _object({

@@ -161,7 +161,7 @@ def host(request, service):
     }
 
 
-def service(service, loss):
+def service(service, loss, zone):
     return {
         "id": service.id,
         "host": service.host,
@@ -175,7 +175,7 @@ def service(service, loss):
         "created_at": util.isotime(service.created_at),
         "updated_at": util.isotime(service.updated_at),
         "last_seen_up": util.isotime(service.updated_at),
-        "availability_zone": None,
+        "availability_zone": zone,
     }
 
 

@@ -220,3 +220,30 @@ def test_an_image_is_pulled_onto_a_host(admin, api, services, conductor):
     assert api.post("/v1/images", {"repo": "x", "host": "host-a"}
                     ).status_int == 403
     assert conductor.calls == []
+
+
+def test_every_host_is_in_the_one_availability_zone(api, admin, services,
+                                                    conf):
+    conf.set_override("default_availability_zone", "zone-1")
+    assert api.get("/v1/availability_zones").json == {
+        "availability_zones": [{"availability_zone": "zone-1"}]}
+    zones = {s["host"]: s["availability_zone"]
+             for s in admin.get("/v1/services").json["services"]}
+    assert zones == {"host-a": "zone-1", "host-b": "zone-1"}
+    # A create may name it, or none; another is refused before anything
+    # is recorded.
+    response = api.post("/v1/containers", {"image": "busybox",
+                                           "availability_zone": "zone-1"})
+    assert response.status_int == 202
+    refused = api.post("/v1/containers", {"image": "busybox",
+                                          "availability_zone": "nova"})
+    assert refused.status_int == 400
+    assert "'zone-1'" in error_of(refused)["detail"]
+    assert len(api.get("/v1/containers").json["containers"]) == 1
+
+
+def test_there_are_no_capsules_and_none_is_made(api):
+    assert api.get("/v1/capsules/").json == {"capsules": []}
+    refused = api.post("/v1/capsules/", {"template": {"kind": "capsule"}})
+    assert refused.status_int == 405
+    assert api.get("/v1/capsules/some-id").status_int == 404

@@ -209,6 +209,10 @@ TABLE = {
     # In the stack's registry without a login (test_image_search_rule).
     policy.IMAGE_SEARCH: Probe("GET", "/v1/images/{image}/search",
                                ANY_READER),
+    # Nothing of a project's (test_zone_and_capsule_rules).
+    policy.AVAILABILITY_ZONE_GET_ALL: Probe("GET", "/v1/availability_zones",
+                                            ANY_READER),
+    policy.CAPSULE_GET_ALL: Probe("GET", "/v1/capsules", ANY_READER),
     policy.VOLUME_GET_ALL_ALL_PROJECTS: Probe(
         "GET", "/v1/volumes", ADMIN, params={"all_projects": "true"}),
     # On alpha's volume V (test_volume_rules).
@@ -766,6 +770,17 @@ def test_image_search_rule(aio, personas, persona):
     assert response.status_code == 200, response.text
     assert registry + "/test/busybox" in [f["name"] for f in
                                           response.json()]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_zone_and_capsule_rules(aio, personas, persona):
+    zones = TABLE[policy.AVAILABILITY_ZONE_GET_ALL].send(personas[persona],
+                                                         {})
+    assert zones.status_code == 200, zones.text
+    assert zones.json() == {"availability_zones": [
+        {"availability_zone": "nova"}]}
+    capsules = TABLE[policy.CAPSULE_GET_ALL].send(personas[persona], {})
+    assert (capsules.status_code, capsules.json()) == (200, {"capsules": []})
 
 
 def test_cli_image_show_and_delete_as_admin(ks, aio):

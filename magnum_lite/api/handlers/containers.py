@@ -75,6 +75,11 @@ def create(request):
         request.authorize(policy.CONTAINER_CREATE_PRIVILEGED)
     if body.get("runtime") is not None:
         request.authorize(policy.CONTAINER_CREATE_RUNTIME)
+    zone = body.get("availability_zone")
+    if zone not in (None, request.conf.default_availability_zone):
+        raise exception.InvalidParameter(
+            reason=f"No availability zone is named {zone!r}; the one zone "
+                   f"is {request.conf.default_availability_zone!r}.")
     values = _values(request, body)
     if body.get("registry") is not None:
         # One of the caller's project's registries, never another's; an

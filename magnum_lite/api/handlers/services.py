@@ -12,7 +12,8 @@ from magnum_lite import policy
 
 
 def _view(request, service):
-    return views.service(service, request.losses().get(service.host))
+    return views.service(service, request.losses().get(service.host),
+                         request.conf.default_availability_zone)
 
 
 @util.spec(query=schemas.PAGE_QUERY, returns=answers.SERVICE_LIST)
