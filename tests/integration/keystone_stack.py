@@ -120,9 +120,9 @@ def keystone():
                 pytrace=False)
 
 
-def config(ks, state, host, docker_url):
+def config(ks, state, host, docker_url, extra=""):
     """The all-in-one's config: keystone auth on the port the catalog
-    names."""
+    names; `extra` is appended."""
     return f"""\
 [DEFAULT]
 state_path = {state}
@@ -154,7 +154,7 @@ include_service_catalog = false
 # it. Here a few seconds, so that revocation shows within the test while a
 # burst of requests with one token still asks Keystone once.
 token_cache_time = {TOKEN_CACHE_SECONDS}
-"""
+{extra}"""
 
 
 @dataclasses.dataclass
@@ -176,10 +176,10 @@ def _listening(port):
 
 
 @contextlib.contextmanager
-def all_in_one(ks, state):
+def all_in_one(ks, state, extra_config=""):
     """magnum-lite-all with [api] auth_strategy = keystone on the private
-    dockerd; afterwards every container and committed image it made is
-    removed."""
+    dockerd (and `extra_config`); afterwards every container and committed
+    image it made is removed."""
     env = shared.stack()
     if _listening(ks.api_port):
         pytest.fail("127.0.0.1:%d, the port Keystone's catalog names for "
@@ -188,7 +188,8 @@ def all_in_one(ks, state):
     host = "keystone-e2e-%s" % uuid.uuid4().hex[:8]
     conf = state / "aio.conf"
     conf.write_text(config(ks, state, host,
-                           env["MAGNUM_LITE_TEST_DOCKER_URL"]))
+                           env["MAGNUM_LITE_TEST_DOCKER_URL"],
+                           extra_config))
     log_path = state / "aio.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "magnum_lite.cmd.all",
