@@ -71,8 +71,10 @@ def _cloud_shell_image(client, base, name):
         client.remove_container(made["Id"], force=True)
 
 
-@pytest.fixture(scope="session")
-def aio(ks, horizon, tmp_path_factory):
+# Package-scoped: it holds the port Keystone's catalog names, which the
+# Keystone tests take after these.
+@pytest.fixture(scope="package")
+def aio(ks, horizon, tmp_path_factory, request):
     """The all-in-one behind Keystone; its websocket proxy lets Horizon's
     pages in (their Origin)."""
     state = tmp_path_factory.mktemp("dashboard-aio")
@@ -81,14 +83,23 @@ def aio(ks, horizon, tmp_path_factory):
     with keystone_stack.all_in_one(ks, state, extra) as aio:
         image = horizon["MAGNUM_LITE_TEST_CLOUDSHELL_IMAGE"]
         _cloud_shell_image(aio.docker, aio.image, image)
+        aio.cloud_shell_image = image
         aio.access = AccessLog(state / "aio.log")
+        request.config._ml_dashboard = ("aio",)
         yield aio
         FAILED.extend(aio.access.failed_since(0))
         aio.docker.remove_image(image, force=True)
 
 
-# Every 4xx or 5xx magnum_lite answered during the run, for the summary.
+# Every 4xx or 5xx magnum_lite answered during the run, and what the
+# browser saw fail (Horizon's own, such as its Neutron and Cinder calls
+# with neither in the catalog), for the summary.
 FAILED = []
+BROWSER_FAILED = []
+# Chromium's line for a failed request: 'URL - Failed to load resource:
+# the server responded with a status of 500 (Internal Server Error)'.
+FAILED_LOAD = re.compile(r"^(?P<url>\S+) - Failed to load resource: .* "
+                         r"status of (?P<status>\d+)")
 
 
 class AccessLog:
@@ -110,10 +121,13 @@ class AccessLog:
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not FAILED:
+    if "aio" not in getattr(terminalreporter.config, "_ml_dashboard", ()):
         return
     terminalreporter.section("magnum_lite's 4xx/5xx answers to the dashboard")
-    for line in FAILED:
+    for line in FAILED or ["(none)"]:
+        terminalreporter.write_line(line)
+    terminalreporter.section("requests that failed in the browser")
+    for line in sorted(set(BROWSER_FAILED)) or ["(none)"]:
         terminalreporter.write_line(line)
 
 
@@ -136,5 +150,10 @@ def browser(horizon):
     try:
         yield driver
     finally:
+        for entry in driver.get_log("browser"):
+            failed = FAILED_LOAD.match(entry["message"])
+            if failed:
+                BROWSER_FAILED.append("%s -> %s" % (failed["url"],
+                                                    failed["status"]))
         driver.quit()
         subprocess.run(["rm", "-rf", profile])
