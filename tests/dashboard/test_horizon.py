@@ -222,6 +222,27 @@ def _action(page, label, confirm=None):
                    "//button[normalize-space()='%s']" % confirm)
 
 
+def test_execute_from_the_action_menu(member, api, aio):
+    made = api.request("POST", "/v1/containers", params={"run": "true"},
+                       json={"name": "dash-exec", "image": aio.image,
+                             "command": ["sleep", "300"]})
+    assert made.status_code == 202, made.text
+    record = made.json()
+    _until(lambda: _record(api, "dash-exec")["status"] == "Running",
+           "Running record")
+    member.open("/ngdetails/OS::Zun::Container/" + record["uuid"])
+    member.until(lambda: "Running" in member.text(), "the detail page")
+    _action(member, "Execute Command")
+    member.until(lambda: member.find("//input[@id='command']"),
+                 "the execute form").send_keys("sh -c 'echo exec-$((6*7))'")
+    member.click("//div[contains(@class,'modal-footer')]"
+                 "//button[contains(., 'Execute')]")
+    # The output is the value of the form's text area.
+    member.until(lambda: "exec-42" in (member.find("//textarea").get_property(
+        "value") or ""), "the command's output")
+    member.shot("container-execute")
+
+
 def test_capsules_shows_its_empty_state(member):
     member.open("/project/container/capsules")
     member.until(lambda: "No items to display" in member.text(),
