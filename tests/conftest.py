@@ -31,17 +31,25 @@ DEFAULT_URLS = {
 }
 
 
-def stack():
-    """The stack's variables, bringing it up first when they are missing."""
-    if "MAGNUM_LITE_TEST_DOCKER_URL" not in os.environ:
-        run = subprocess.run(["bash", str(ROOT / ".ci" / "stack"), "up"],
-                             capture_output=True, text=True)
-        if run.returncode:
-            pytest.exit("the test stack did not come up (.ci/stack up): " +
-                        run.stderr.strip().splitlines()[-1], returncode=3)
+def up(script):
+    """Run `.ci/SCRIPT up` and, when it succeeds, put the variables it
+    exports into os.environ; its CompletedProcess."""
+    run = subprocess.run(["bash", str(ROOT / ".ci" / script), "up"],
+                         capture_output=True, text=True)
+    if not run.returncode:
         for line in run.stdout.splitlines():
             name, _, value = line.removeprefix("export ").partition("=")
             os.environ[name] = shlex.split(value)[0] if value else ""
+    return run
+
+
+def stack():
+    """The stack's variables, bringing it up first when they are missing."""
+    if "MAGNUM_LITE_TEST_DOCKER_URL" not in os.environ:
+        run = up("stack")
+        if run.returncode:
+            pytest.exit("the test stack did not come up (.ci/stack up): " +
+                        run.stderr.strip().splitlines()[-1], returncode=3)
     return os.environ
 
 

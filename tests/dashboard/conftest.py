@@ -5,8 +5,7 @@ import io
 import os
 import pathlib
 import re
-import shlex
-import subprocess
+import shutil
 import tarfile
 import tempfile
 
@@ -32,14 +31,10 @@ def horizon_env():
     """The variables of `.ci/horizon up`, run here when they are missing;
     the test fails, never skips, when Horizon does not come up."""
     if any(name not in os.environ for name in ENV_NAMES):
-        run = subprocess.run(["bash", str(shared.ROOT / ".ci" / "horizon"),
-                              "up"], capture_output=True, text=True)
+        run = shared.up("horizon")
         if run.returncode:
             pytest.fail("Horizon did not come up (.ci/horizon up): " +
                         run.stderr.strip()[-2000:], pytrace=False)
-        for line in run.stdout.splitlines():
-            name, _, value = line.removeprefix("export ").partition("=")
-            os.environ[name] = shlex.split(value)[0] if value else ""
     return {name: os.environ[name] for name in ENV_NAMES}
 
 
@@ -74,7 +69,7 @@ def _cloud_shell_image(client, base, name):
 # Package-scoped: it holds the port Keystone's catalog names, which the
 # Keystone tests take after these.
 @pytest.fixture(scope="package")
-def aio(ks, horizon, tmp_path_factory, request):
+def aio(ks, horizon, tmp_path_factory):
     """The all-in-one behind Keystone; its websocket proxy lets Horizon's
     pages in (their Origin)."""
     state = tmp_path_factory.mktemp("dashboard-aio")
@@ -85,7 +80,7 @@ def aio(ks, horizon, tmp_path_factory, request):
         _cloud_shell_image(aio.docker, aio.image, image)
         aio.cloud_shell_image = image
         aio.access = AccessLog(state / "aio.log")
-        request.config._ml_dashboard = ("aio",)
+        DRIVEN.append(aio.host)
         yield aio
         FAILED.extend(aio.access.failed_since(0))
         aio.docker.remove_image(image, force=True)
@@ -96,6 +91,7 @@ def aio(ks, horizon, tmp_path_factory, request):
 # with neither in the catalog), for the summary.
 FAILED = []
 BROWSER_FAILED = []
+DRIVEN = []  # the all-in-ones the dashboard drove: none, no summary
 # Chromium's line for a failed request: 'URL - Failed to load resource:
 # the server responded with a status of 500 (Internal Server Error)'.
 FAILED_LOAD = re.compile(r"^(?P<url>\S+) - Failed to load resource: .* "
@@ -121,7 +117,7 @@ class AccessLog:
 
 
 def pytest_terminal_summary(terminalreporter):
-    if "aio" not in getattr(terminalreporter.config, "_ml_dashboard", ()):
+    if not DRIVEN:
         return
     terminalreporter.section("magnum_lite's 4xx/5xx answers to the dashboard")
     for line in FAILED or ["(none)"]:
@@ -156,4 +152,4 @@ def browser(horizon):
                 BROWSER_FAILED.append("%s -> %s" % (failed["url"],
                                                     failed["status"]))
         driver.quit()
-        subprocess.run(["rm", "-rf", profile])
+        shutil.rmtree(profile, ignore_errors=True)

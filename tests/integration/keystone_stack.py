@@ -3,7 +3,6 @@ import contextlib
 import dataclasses
 import datetime
 import os
-import shlex
 import socket
 import subprocess
 import sys
@@ -94,14 +93,10 @@ def keystone():
     """The test Keystone (`.ci/keystone up`, run here when its variables
     are missing); the test fails, never skips, when it does not answer."""
     if any(name not in os.environ for name in ENV_NAMES):
-        run = subprocess.run(["bash", str(shared.ROOT / ".ci" / "keystone"),
-                              "up"], capture_output=True, text=True)
+        run = shared.up("keystone")
         if run.returncode:
             pytest.fail("Keystone did not come up (.ci/keystone up): " +
                         run.stderr.strip(), pytrace=False)
-        for line in run.stdout.splitlines():
-            name, _, value = line.removeprefix("export ").partition("=")
-            os.environ[name] = shlex.split(value)[0] if value else ""
     env = os.environ
     ks = Keystone(env["MAGNUM_LITE_TEST_KEYSTONE_URL"],
                   int(env["MAGNUM_LITE_TEST_KEYSTONE_API_PORT"]),
