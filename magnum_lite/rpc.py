@@ -5,7 +5,10 @@ import queue
 import socket
 import threading
 import time
+from urllib import parse
 
+import amqp.exceptions
+import kombu
 from kombu import transport as kombu_transport
 from kombu.transport import memory as kombu_memory
 import oslo_messaging as messaging
@@ -99,6 +102,55 @@ def get_transport(conf):
         logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     return messaging.get_rpc_transport(conf,
                                        allowed_remote_exmods=ALLOWED_EXMODS)
+
+
+def check_broker(conf, connect_timeout=10):
+    """None when the broker answers and takes the control exchange as this
+    process declares it; else one line naming the option to look at.
+
+    oslo.messaging retries a refused declaration forever, logging a
+    traceback each time, and an API whose broker is away starts anyway and
+    fails each request later. RabbitMQ refuses to declare an exchange
+    again with another `durable` or `auto_delete` flag (406), which is
+    what one deployment meets on a broker where another, configured
+    otherwise, declared the same exchange first.
+    """
+    url = messaging.TransportURL.parse(conf, conf.transport_url)
+    if url.transport != "rabbit":
+        return None
+    rabbit = conf.oslo_messaging_rabbit
+    hosts = ";".join(
+        "amqp://%s:%s@%s:%s/%s" % (
+            parse.quote(h.username or "guest", safe=""),
+            parse.quote(h.password or "guest", safe=""),
+            h.hostname, h.port or 5672,
+            parse.quote(url.virtual_host or "", safe=""))
+        for h in url.hosts)
+    exchange = kombu.Exchange(conf.control_exchange, "topic",
+                              durable=rabbit.amqp_durable_queues,
+                              auto_delete=rabbit.amqp_auto_delete)
+    where = ", ".join("%s:%s" % (h.hostname, h.port or 5672)
+                      for h in url.hosts)
+    try:
+        with kombu.Connection(hosts, connect_timeout=connect_timeout,
+                              ssl=rabbit.ssl) as conn:
+            conn.ensure_connection(max_retries=1)
+            exchange(conn.channel()).declare()
+    except amqp.exceptions.PreconditionFailed as e:
+        return ("[oslo_messaging_rabbit] amqp_durable_queues = %s and "
+                "amqp_auto_delete = %s do not match how exchange %r was "
+                "declared on the broker at %s (%s). Every process of one "
+                "deployment must agree on them; a deployment configured "
+                "otherwise needs a [DEFAULT] control_exchange of its own."
+                % (rabbit.amqp_durable_queues, rabbit.amqp_auto_delete,
+                   conf.control_exchange, where,
+                   getattr(e, "reply_text", e)))
+    except (OSError, kombu.exceptions.KombuError,
+            amqp.exceptions.AMQPError) as e:
+        return ("[DEFAULT] transport_url: the message broker at %s does "
+                "not answer: %s" % (where, str(e).splitlines()[0] or
+                                    type(e).__name__))
+    return None
 
 
 def get_client(transport, target, timeout=None):

@@ -72,6 +72,15 @@ def setup(argv, binary):
     return conf
 
 
+def transport(conf, binary):
+    """The message bus, once the broker was seen to answer and to take our
+    exchange as configured; else exit with one line."""
+    problem = rpc.check_broker(conf)
+    if problem:
+        sys.exit("%s: %s" % (binary, problem))
+    return rpc.get_transport(conf)
+
+
 def limit_malloc_arenas(arenas=2):
     """Cap glibc's malloc arenas for this threaded process.
 

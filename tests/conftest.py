@@ -11,10 +11,12 @@ import json
 import os
 import pathlib
 import shlex
+import socket
 import subprocess
 import tempfile
 import uuid
 
+import kombu
 from oslo_config import cfg
 import pytest
 import sqlalchemy as sa
@@ -51,6 +53,26 @@ def stack():
             pytest.exit("the test stack did not come up (.ci/stack up): " +
                         run.stderr.strip().splitlines()[-1], returncode=3)
     return os.environ
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nobody listened on a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def forget_on_broker(rabbit_url, exchanges=(), queues=()):
+    """Delete what a test deployment declared on the shared RabbitMQ: its
+    queues outlive the processes (they are not auto-delete) and would pile
+    up, with any cast still in them. Deleting an absent one is no error."""
+    url = rabbit_url.replace("rabbit://", "amqp://", 1)
+    with kombu.Connection(url, connect_timeout=10) as conn:
+        channel = conn.channel()
+        for queue in queues:
+            channel.queue_delete(queue)
+        for exchange in exchanges:
+            channel.exchange_delete(exchange)
 
 
 def make_conf(**groups):

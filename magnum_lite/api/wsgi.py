@@ -6,7 +6,6 @@ oslo.config's default search for magnum_lite.conf.
 import os
 
 from magnum_lite.cmd import api
-from magnum_lite import rpc
 from magnum_lite import service
 
 
@@ -17,7 +16,7 @@ def init_application():
         argv += ["--config-file", path]
     conf = service.setup(argv, "magnum-lite-api")
     service.require_schema("magnum-lite-api")
-    app = api.build(conf, rpc.get_transport(conf))
+    app = api.build(conf, service.transport(conf, "magnum-lite-api"))
     service.started()
     return app
 

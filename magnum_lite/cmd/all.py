@@ -8,7 +8,6 @@ upgrade` run as a child process.
 import sys
 
 from magnum_lite.cmd import api
-from magnum_lite import rpc
 from magnum_lite import service
 
 BINARY = "magnum-lite-all"
@@ -18,7 +17,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     conf = service.setup(argv, BINARY)
     service.require_schema(BINARY, upgrade_argv=argv)
-    transport = rpc.get_transport(conf)
+    transport = service.transport(conf, BINARY)
     conductor = service.start_conductor(conf, transport, BINARY)
 
     def stop():

@@ -7,7 +7,6 @@ from oslo_log import log as logging
 
 from magnum_lite.api import app as api_app
 from magnum_lite.conductor import rpcapi
-from magnum_lite import rpc
 from magnum_lite import service
 
 LOG = logging.getLogger(__name__)
@@ -51,7 +50,7 @@ def serve(conf, app, on_stop=None):
 def main(argv=None):
     conf = service.setup(sys.argv[1:] if argv is None else argv, BINARY)
     service.require_schema(BINARY)
-    transport = rpc.get_transport(conf)
+    transport = service.transport(conf, BINARY)
     serve(conf, build(conf, transport), on_stop=transport.cleanup)
 
 

@@ -3,7 +3,6 @@ import signal
 import sys
 import threading
 
-from magnum_lite import rpc
 from magnum_lite import service
 
 BINARY = "magnum-lite-conductor"
@@ -12,7 +11,7 @@ BINARY = "magnum-lite-conductor"
 def main(argv=None):
     conf = service.setup(sys.argv[1:] if argv is None else argv, BINARY)
     service.require_schema(BINARY)
-    transport = rpc.get_transport(conf)
+    transport = service.transport(conf, BINARY)
     conductor = service.start_conductor(conf, transport, BINARY)
     done = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -3,7 +3,6 @@
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,12 +17,6 @@ SERVE_ONE_REQUEST = """if True:
                                        application)
     server.handle_request()
 """
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _config(tmp_path):
@@ -58,7 +51,7 @@ def test_wsgi_module_serves_the_api(tmp_path):
     subprocess.run([sys.executable, "-m", "magnum_lite.cmd.manage",
                     "--config-file", str(config), "db", "upgrade"],
                    check=True, capture_output=True)
-    port = _free_port()
+    port = conftest.free_port()
     server = _start(config, port)
     try:
         status, body = _get(port, "/", time.monotonic() + 30)
@@ -70,7 +63,7 @@ def test_wsgi_module_serves_the_api(tmp_path):
 
 
 def test_wsgi_module_refuses_a_database_it_cannot_use(tmp_path):
-    server = _start(_config(tmp_path), _free_port())
+    server = _start(_config(tmp_path), conftest.free_port())
     _, stderr = server.communicate(timeout=60)
 
     assert server.returncode != 0

@@ -97,7 +97,10 @@ def live(request, tmp_path_factory):
     tag = uuid.uuid4().hex[:8]
     with shared.migrated_database(kind, tmp_path_factory.mktemp("db")) as url:
         conf = shared.make_conf(
-            DEFAULT={"host": "test-host-" + tag, "transport_url": bus},
+            # A topic and exchange of its own: on the shared broker, a test
+            # never meets what another deployment declared.
+            DEFAULT={"host": "test-host-" + tag, "transport_url": bus,
+                     "control_exchange": "ml-test-" + tag},
             docker={"api_url": env["MAGNUM_LITE_TEST_DOCKER_URL"]},
             conductor={"topic": "ml-test-" + tag},
             database={"connection": url})
@@ -113,6 +116,11 @@ def live(request, tmp_path_factory):
             conductor, client, env)
         conductor.stop()
         transport.cleanup()
+        if bus.startswith("rabbit"):
+            topic = conf.conductor.topic
+            shared.forget_on_broker(
+                bus, exchanges=(conf.control_exchange, topic + "_fanout"),
+                queues=(topic, "%s.%s" % (topic, conf.host)))
         # Leave the daemon as we found it: remove what this host made.
         for row in objects.ContainerList.on_host(ctx, conf.host):
             for found in client.containers(

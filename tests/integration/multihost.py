@@ -13,7 +13,6 @@ import time
 import uuid
 
 import docker
-import kombu
 import pytest
 
 from magnum_lite.docker import driver as docker_driver
@@ -101,12 +100,6 @@ def _answers(url):
         client.close()
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def merge(*layers):
     """Sections -> options dicts merged left to right (later wins)."""
     merged = {}
@@ -165,7 +158,7 @@ class MultiHost:
         self.hosts = ["mh-%s-%d" % (self.tag, i + 1)
                       for i in range(len(urls))]
         self.engines = dict(zip(self.hosts, urls))
-        self.port = _free_port()
+        self.port = shared.free_port()
         self.dir = workdir
         self.rabbit_url = rabbit_url
         self.processes = {}
@@ -205,7 +198,7 @@ class MultiHost:
     def start_api(self, name):
         """One more API process beside the first, on a port of its own
         (same database and bus); its port, once it answers."""
-        port = _free_port()
+        port = shared.free_port()
         self.confs[name] = self.dir / (name + ".conf")
         self.confs[name].write_text(self.confs[API].read_text().replace(
             "port = %d" % self.port, "port = %d" % port))
@@ -448,17 +441,10 @@ class MultiHost:
                 done.result()
 
     def _delete_queues(self):
-        # Our topic's queues outlive the processes (they are not
-        # auto-delete) and would pile up on the shared broker, with any
-        # cast still in them. Deleting one that is absent is no error.
-        url = self.rabbit_url.replace("rabbit://", "amqp://", 1)
-        with kombu.Connection(url, connect_timeout=10) as conn:
-            channel = conn.channel()
-            for queue in [self.topic] + ["%s.%s" % (self.topic, h)
-                                         for h in self.hosts]:
-                channel.queue_delete(queue)
-            for exchange in (self.topic, self.topic + "_fanout"):
-                channel.exchange_delete(exchange)
+        shared.forget_on_broker(
+            self.rabbit_url, exchanges=(self.topic, self.topic + "_fanout"),
+            queues=[self.topic] + ["%s.%s" % (self.topic, h)
+                                   for h in self.hosts])
 
 
 @contextlib.contextmanager

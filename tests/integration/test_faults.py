@@ -15,7 +15,6 @@ and asserts all three are zero. The figures are printed (pytest -s).
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,19 +32,13 @@ HEADERS = {"Content-Type": "application/json",
            "X-Project-Id": "faults", "X-User-Id": "tester"}
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Deployment:
     """magnum-lite-api and magnum-lite-conductor as real processes."""
 
     def __init__(self, tmp_path, database, docker_url, rabbit_url):
         self.tag = uuid.uuid4().hex[:8]
         self.host = "fault-" + self.tag
-        self.port = _free_port()
+        self.port = shared.free_port()
         self.docker_url = docker_url
         self.logs = tmp_path
         self.conf = tmp_path / "ml.conf"

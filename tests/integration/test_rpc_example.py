@@ -13,9 +13,11 @@ def test_example_client_talks_to_live_conductor(live, tmp_path):
     live.api.create(live.context, c, run=True)
     live.wait(c, lifecycle.RUNNING)
     conf = tmp_path / "client.conf"
-    conf.write_text("[DEFAULT]\ntransport_url = %s\n[conductor]\ntopic = %s\n"
+    conf.write_text("[DEFAULT]\ntransport_url = %s\ncontrol_exchange = %s\n"
+                    "[conductor]\ntopic = %s\n"
                     "[database]\nconnection = %s\n" % (
-                        live.conf.transport_url, live.conf.conductor.topic,
+                        live.conf.transport_url, live.conf.control_exchange,
+                        live.conf.conductor.topic,
                         live.conf.database.connection))
     run = subprocess.run([sys.executable, "docs/examples/rpc_client.py",
                           "--config-file", str(conf), c.name],

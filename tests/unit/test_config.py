@@ -1,11 +1,8 @@
 """Operators' side: the generated sample is current, and a wrong value stops
 a process at start with one line naming the option."""
-import os
 import pathlib
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -66,43 +63,6 @@ def test_no_docker_engine_is_one_clear_line(tmp_path):
     assert run.returncode != 0
     assert "[docker] api_url: no Docker Engine answers" in run.stderr
     assert "Traceback" not in run.stderr
-
-
-def test_sighup_rereads_mutable_options(tmp_path):
-    """debug is mutable: SIGHUP turns it on without a restart."""
-    env = shared.stack()
-    log = tmp_path / "ml.log"
-    conf = tmp_path / "ml.conf"
-
-    def write(debug):
-        conf.write_text(
-            "[DEFAULT]\nstate_path = %s\nlog_file = %s\ndebug = %s\n"
-            "[api]\nport = 0\n[docker]\napi_url = %s\n" % (
-                tmp_path, log, debug, env["MAGNUM_LITE_TEST_DOCKER_URL"]))
-
-    write(False)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "magnum_lite.cmd.all", "--config-file",
-         str(conf)], cwd=ROOT, stderr=subprocess.PIPE)
-    try:
-        _wait_for_line(log, "API listening")
-        assert "DEBUG" not in log.read_text()
-        write(True)
-        proc.send_signal(signal.SIGHUP)
-        _wait_for_line(log, "DEBUG")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def _wait_for_line(path, text, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(path) and text in path.read_text():
-            return
-        time.sleep(0.1)
-    raise AssertionError("%r never appeared in %s:\n%s" % (
-        text, path, path.read_text() if path.exists() else "(no file)"))
 
 
 def test_policy_sample_is_current(tmp_path):
