@@ -55,6 +55,17 @@ api_opts = [
                     "(put_archive sends whole tar files)."),
     cfg.IntOpt("max_container_memory_mb", default=64 * 1024, min=6,
                help="Largest memory limit a container may ask for, in MiB."),
+    cfg.IntOpt("max_output_bytes", default=4 * 1024 * 1024, min=1024,
+               help="Most bytes of one logs or exec answer that any process "
+                    "holds: a longer one is cut to its newest part (the "
+                    "answer says so in a header). A get_archive larger "
+                    "than this is refused (413)."),
+    cfg.BoolOpt("noauth_on_network", default=False,
+                help="Let the API serve with auth_strategy noauth on an "
+                     "address other than loopback. Without Keystone anyone "
+                     "who reaches the port acts as any project, admin "
+                     "included: the API refuses to start so unless this "
+                     "says the operator means it."),
 ]
 
 conductor_opts = [
@@ -114,7 +125,12 @@ conductor_opts = [
                       "all at once)."),
     cfg.IntOpt("default_memory_mb", default=512, min=6,
                help="MiB a container created without a memory limit "
-                    "counts for in placement."),
+                    "counts for in placement, and the limit Docker "
+                    "enforces on it."),
+    cfg.FloatOpt("default_cpus", default=1.0, min=0.01,
+                 help="CPUs a container created without a cpu limit "
+                      "counts for in placement, and the CFS quota Docker "
+                      "enforces on it."),
     cfg.DictOpt("labels", default={},
                 help="This host's labels (key:value,...), matched against "
                      "a create's hints {\"label:KEY\": \"VALUE\"}."),
@@ -168,6 +184,26 @@ docker_opts = [
                     "none. Unset means Docker's own default."),
     cfg.StrOpt("network_mode", default="none",
                help="Network mode of the containers created."),
+    cfg.IntOpt("pids_limit", default=1024, min=0,
+               help="Processes one container may have at once (a fork "
+                    "bomb stops there, not at the host's limit). 0 is no "
+                    "limit: an operator's explicit choice."),
+    cfg.IntOpt("log_max_size", default=10, min=1,
+               help="MiB of a container's stdout/stderr log file before "
+                    "Docker rotates it (json-file driver)."),
+    cfg.IntOpt("log_max_files", default=5, min=1,
+               help="Log files Docker keeps per container: its log on "
+                    "disk never exceeds log_max_size times this."),
+    cfg.BoolOpt("no_new_privileges", default=True,
+                help="Run containers with no-new-privileges (a setuid "
+                     "binary cannot raise a process's privileges), unless "
+                     "an admin asked for a privileged one."),
+    cfg.StrOpt("commit_namespace", default="committed.magnum-lite.invalid",
+               help="Where a commit puts its image: "
+                    "<commit_namespace>/<project id>/<repository>:<tag>. "
+                    "A registry-like name under the reserved .invalid "
+                    "domain, so that it is never pulled from anywhere, "
+                    "and no other project's reference can name it."),
 ]
 
 database_opts = [
@@ -190,7 +226,7 @@ quota_opts = [
                     "default_memory_mb)."),
     cfg.IntOpt("cpu", default=20, min=-1,
                help="CPUs a project's containers may claim (one without a "
-                    "limit counts 1)."),
+                    "limit counts [conductor] default_cpus)."),
     cfg.IntOpt("disk", default=100, min=-1,
                help="GiB of disk a project may claim (no container asks "
                     "for disk yet)."),
@@ -204,6 +240,26 @@ registries_opts = [
                     "conductor process must read the same file; the first "
                     "that needs one and finds none writes it (mode 0600). "
                     "Losing it makes the stored passwords unreadable."),
+    cfg.ListOpt("disallowed_hosts",
+                default=["127.0.0.0/8", "::1/128", "0.0.0.0/8", "::/128",
+                         "169.254.0.0/16", "fe80::/10"],
+                help="Networks (CIDR) a registry may not be in: the "
+                     "service and its engines never connect to a registry "
+                     "whose name resolves into one (loopback, "
+                     "unspecified, and link-local, where the cloud's "
+                     "metadata address 169.254.169.254 is). Registry "
+                     "records, image references and searches that name "
+                     "one are refused (400)."),
+    cfg.ListOpt("allowed_hosts", default=[],
+                help="host:port entries allowed even if they resolve into "
+                     "disallowed_hosts (a registry the operator runs on "
+                     "loopback, say)."),
+    cfg.BoolOpt("check_cached_images", default=True,
+                help="Before a project's create uses an image that only "
+                     "other projects pulled, and with a registry login, "
+                     "ask the registry (a manifest request through the "
+                     "engine, no download) whether this project may read "
+                     "it, with its own login or none."),
 ]
 
 websocket_proxy_opts = [

@@ -5,6 +5,7 @@
     |   +-- InvalidImageReference
     |   +-- InvalidParameter
     |   +-- DockerInvalid             Docker refused the arguments (400)
+    |   +-- RegistryHostRefused       [registries] disallowed_hosts
     +-- Forbidden                403  policy said no
     |   +-- QuotaExceeded             the project's quota has no room
     +-- NotFound                 404
@@ -22,6 +23,7 @@
     |   +-- NoValidHost               no host can take a new container now
     |   +-- HostHasContainers         a service deleted while it has some
     +-- RequestTooLarge          413
+    |   +-- AnswerTooLarge            [api] max_output_bytes
     +-- NoConductor              503  no conductor service is alive
     +-- DockerUnavailable        503  the engine does not answer
     +-- ExecuteTimeout           504  a command run in a container goes on
@@ -69,6 +71,12 @@ class InvalidParameter(Invalid):
 
 class DockerInvalid(Invalid):
     msg_fmt = "Docker refused the request: %(explanation)s"
+
+
+class RegistryHostRefused(Invalid):
+    msg_fmt = ("The registry host %(host)s is refused: %(reason)s (the "
+               "operator's [registries] disallowed_hosts and "
+               "allowed_hosts).")
 
 
 class Forbidden(MagnumLiteError):
@@ -195,6 +203,11 @@ class RequestTooLarge(MagnumLiteError):
     code = 413
     title = "Request Entity Too Large"
     msg_fmt = "%(reason)s"
+
+
+class AnswerTooLarge(RequestTooLarge):
+    msg_fmt = ("%(what)s is larger than the %(limit)s bytes an answer may "
+               "carry ([api] max_output_bytes)%(size)s.")
 
 
 class NoConductor(MagnumLiteError):

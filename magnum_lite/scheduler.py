@@ -16,9 +16,10 @@ LABEL_HINT = "label:"
 
 def claim_for(conf, memory_mb, cpu):
     """What a container holds of its host: (MiB, CPUs); a container without
-    limits counts as [conductor] default_memory_mb and one CPU."""
+    limits counts as [conductor] default_memory_mb and default_cpus, the
+    limits Docker then enforces on it."""
     return (memory_mb or conf.conductor.default_memory_mb,
-            1.0 if cpu is None else cpu)
+            conf.conductor.default_cpus if cpu is None else cpu)
 
 
 def plan(context, conf, claim, hints=None, requested=None, runtime=None):

@@ -259,13 +259,3 @@ def base64_data(value):
         raise exception.InvalidParameter(
             reason="data must be base64 of a tar archive.")
     return value
-
-
-def commit_target(repository, tag):
-    """repository[:tag] must name an image Docker can tag."""
-    reference = f"{repository}:{tag}" if tag else repository
-    parsed = image_ref.parse(reference)
-    if parsed.digest:
-        raise exception.InvalidParameter(
-            reason="commit needs a repository and tag, not a digest.")
-    return repository, tag

@@ -160,8 +160,15 @@ def spec(conf, container, image, run, mounts=()):
         "labels": labels,
         "workdir": container.workdir,
         "hostname": container.hostname,
-        "memory": container.memory * MiB if container.memory else None,
-        "cpu": container.cpu,
+        # What placement counted is what Docker enforces.
+        "memory": (container.memory or
+                   conf.conductor.default_memory_mb) * MiB,
+        "cpu": container.cpu or conf.conductor.default_cpus,
+        "pids_limit": conf.docker.pids_limit,
+        "log_max_size": conf.docker.log_max_size * MiB,
+        "log_max_files": conf.docker.log_max_files,
+        "no_new_privileges": (conf.docker.no_new_privileges and
+                              not container.privileged),
         "restart_policy": container.restart_policy,
         "auto_remove": container.auto_remove,
         "network_mode": conf.docker.network_mode,

@@ -80,6 +80,23 @@ class DockerDriver:
                 explanation=e.kwargs.get("explanation")) from e
         tracker.finish()
 
+    def readable(self, ref, auth=None):
+        """Whether the registry lets `auth` ({username, password}, or None
+        for anonymous) read ref's manifest: asked through the engine
+        (GET /distribution/{name}/json), nothing is downloaded.
+        RegistryAuthFailed when it refuses; other errors as themselves."""
+        try:
+            with self._errors(image=str(ref)):
+                self.client.inspect_distribution(str(ref), auth_config=auth)
+        except exception.DockerError as e:
+            explanation = e.kwargs.get("explanation", "")
+            if not _refused_login(explanation) and e.code != 401:
+                raise
+            raise exception.RegistryAuthFailed(
+                image=str(ref), domain=ref.registry or "docker.io",
+                how="with the login given" if auth else "without a login",
+                explanation=explanation) from e
+
     def remove_image(self, image):
         """Untag `image` (repo:tag), or remove it (an id); DockerConflict
         while a container uses it, DockerNotFound when it is not there."""
@@ -115,13 +132,28 @@ class DockerDriver:
         network_mode ("none" unless given), privileged and runtime (the
         engine's default when None), mounts ([(volume, path)]) and
         healthcheck ({test, interval, timeout, retries}, seconds),
-        interactive (stdin kept open) and tty.
+        interactive (stdin kept open) and tty; pids_limit (0: none),
+        log_max_size (bytes) and log_max_files for json-file's rotation,
+        no_new_privileges.
         """
         cpu = spec.get("cpu")
+        log_config = None
+        if spec.get("log_max_size"):
+            log_config = docker_types.LogConfig(
+                type=docker_types.LogConfig.types.JSON, config={
+                    "max-size": str(spec["log_max_size"]),
+                    "max-file": str(spec.get("log_max_files") or 1)})
         with self._errors():
             host_config = self.client.create_host_config(
                 mem_limit=spec.get("memory"),
+                # Swap as Docker's default (twice the limit), set
+                # explicitly so that update() moves both together.
+                memswap_limit=spec.get("memory") and 2 * spec["memory"],
                 nano_cpus=None if cpu is None else round(cpu * 1e9),
+                pids_limit=spec.get("pids_limit") or None,
+                log_config=log_config,
+                security_opt=["no-new-privileges"]
+                if spec.get("no_new_privileges") else None,
                 restart_policy=spec.get("restart_policy"),
                 auto_remove=bool(spec.get("auto_remove")),
                 network_mode=spec.get("network_mode") or "none",

@@ -1,5 +1,6 @@
 """Image references parsed the way Docker's reference grammar reads them."""
 import dataclasses
+import hashlib
 import re
 
 from magnum_lite import exception
@@ -96,6 +97,48 @@ def parse(reference, default_registry=None):
     if tag is None and not digest:
         tag = DEFAULT_TAG
     return ImageReference(registry, repository, tag, digest or None)
+
+
+def project_namespace(namespace, project_id):
+    """Where a project's commits go: <namespace>/<project component>. A
+    project id that is no repository component (Docker's grammar: lower
+    case, ...) is replaced by a digest of it, so no two projects meet."""
+    component = project_id
+    if not _PATH_COMPONENT.match(project_id or ""):
+        component = hashlib.sha256(project_id.encode()).hexdigest()[:32]
+    return f"{namespace}/{component}"
+
+
+def committed(namespace, project_id, repository, tag=None):
+    """(repository, tag) a project's commit of `repository[:tag]` is given:
+    inside the project's namespace. InvalidParameter for a repository that
+    names a registry (the commit is only ever on the host), or another
+    project's namespace."""
+    ref = parse(f"{repository}:{tag}" if tag else repository)
+    if ref.digest:
+        raise exception.InvalidParameter(
+            reason="commit needs a repository and tag, not a digest.")
+    own = project_namespace(namespace, project_id)
+    if ref.registry == namespace:
+        if not ref.name.startswith(own + "/"):
+            raise exception.InvalidParameter(
+                reason=f"{ref.name} is not in this project's namespace "
+                       f"{own}/.")
+        return ref.name, ref.tag
+    if ref.registry is not None:
+        raise exception.InvalidParameter(
+            reason=f"a commit stays on its host: name a repository without "
+                   f"a registry (it is made {own}/<repository>), not one "
+                   f"on {ref.registry}.")
+    return f"{own}/{ref.repository}", ref.tag
+
+
+def readable_by(ref, namespace, project_id):
+    """Whether a project may use `ref` as far as commits go: anything
+    outside the commit namespace, and its own project's part of it."""
+    if ref.registry != namespace:
+        return True
+    return ref.name.startswith(project_namespace(namespace, project_id) + "/")
 
 
 def _split_registry(name):

@@ -44,7 +44,8 @@ ACTIONS = {
     "rename": ("POST", "rename?name=renamed", None, 200,
                ("rename", {"name": "renamed"})),
     "commit": ("POST", "commit?repository=team/app&tag=v1", None, 202,
-               ("commit", {"repository": "team/app", "tag": "v1"})),
+               ("commit", {"repository": "committed.magnum-lite.invalid/"
+                                         "project-a/team/app", "tag": "v1"})),
     "get_archive": ("GET", "get_archive?path=/etc", None, 200,
                     ("get_archive", {"path": "/etc"})),
     "put_archive": ("POST", "put_archive?path=/tmp", {"data": TAR}, 200,
@@ -196,7 +197,10 @@ def test_commit_answers_the_new_image(api, make_container):
     assert response.status_int == 202
     assert response.json == {"uuid": "sha256:" + "ab" * 32}
     for bad in ("repository=UPPER", "repository=app&tag=bad%20tag",
-                "tag=v1"):
+                "tag=v1",
+                # Another registry, another project's namespace.
+                "repository=127.0.0.1:5050/team/app",
+                "repository=committed.magnum-lite.invalid/project-b/app"):
         assert api.post(f"/v1/containers/{container.uuid}/commit?{bad}"
                         ).status_int == 400
 

@@ -14,6 +14,7 @@ from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite.api import validation
 from magnum_lite.api import views
+from magnum_lite.docker import image as image_ref
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
@@ -101,8 +102,11 @@ def commit(request, container_ident):
     container = util.container(request, container_ident,
                                policy.CONTAINER_COMMIT)
     params = request.query()
-    repository, tag = validation.commit_target(params["repository"],
-                                               params.get("tag"))
+    # Into the project's own namespace: a commit never changes what
+    # another project's reference means (docs/security.md).
+    repository, tag = image_ref.committed(
+        request.conf.docker.commit_namespace, container.project_id,
+        params["repository"], params.get("tag"))
     lifecycle.check("commit", container)
     image = request.conductor.commit(request.context, container,
                                      repository, tag)
