@@ -11,6 +11,7 @@ A request passes, outermost first:
     API               version, route, context, body size; then the handler
 """
 import time
+from urllib import parse
 
 from oslo_log import log as logging
 from oslo_middleware import healthcheck
@@ -31,6 +32,9 @@ from magnum_lite import policy
 
 LOG = logging.getLogger(__name__)
 HEALTHCHECK_PATH = "/healthcheck"
+# Query parameters whose values stay out of the access log: an executed
+# command may carry a secret (docs/security.md).
+UNLOGGED_PARAMETERS = frozenset({"command", "password"})
 
 
 class API:
@@ -109,7 +113,7 @@ class AccessLog:
         def logged(status, headers, exc_info=None):
             length = next((value for name, value in headers
                            if name.lower() == "content-length"), "-")
-            query = environ.get("QUERY_STRING")
+            query = _loggable(environ.get("QUERY_STRING"))
             LOG.info('%s "%s %s%s" status: %s len: %s time: %.4f',
                      environ.get("REMOTE_ADDR", "-"),
                      environ.get("REQUEST_METHOD"),
@@ -119,6 +123,16 @@ class AccessLog:
             return start_response(status, headers, exc_info)
 
         return self.application(environ, logged)
+
+
+def _loggable(query):
+    """The query string with the values of UNLOGGED_PARAMETERS masked."""
+    if not query or not any(name in query for name in UNLOGGED_PARAMETERS):
+        return query
+    pairs = parse.parse_qsl(query, keep_blank_values=True)
+    return parse.urlencode(
+        [(name, "***" if name in UNLOGGED_PARAMETERS else value)
+         for name, value in pairs], safe="*")
 
 
 class _Paths:

@@ -16,6 +16,7 @@ BINARY = "magnum-lite-all"
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     conf = service.setup(argv, BINARY)
+    api.refuse_open_noauth(conf, BINARY)
     service.require_schema(BINARY, upgrade_argv=argv)
     transport = service.transport(conf, BINARY)
     conductor = service.start_conductor(conf, transport, BINARY)

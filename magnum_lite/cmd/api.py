@@ -1,5 +1,7 @@
 """magnum-lite-api: the REST API, served by a multi-threaded WSGI server."""
+import ipaddress
 import signal
+import socket
 import sys
 
 from cheroot import wsgi
@@ -17,6 +19,38 @@ def build(conf, transport):
     conductor_api = rpcapi.ConductorAPI(transport, conf.conductor.topic,
                                         timeout=conf.conductor.call_timeout)
     return api_app.build_app(conf, conductor_api)
+
+
+def refuse_open_noauth(conf, binary):
+    """Exit with one line if serving as configured would let anyone who
+    reaches the port act as any project (docs/security.md)."""
+    problem = _open_to_anyone(conf)
+    if problem:
+        sys.exit("%s: %s" % (binary, problem))
+
+
+def _open_to_anyone(conf):
+    """Why serving as configured would let anyone who reaches the port act
+    as any project (noauth on an address that is not loopback), or None."""
+    if conf.api.auth_strategy != "noauth" or conf.api.noauth_on_network:
+        return None
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(
+            conf.api.host, None, type=socket.SOCK_STREAM)}
+    except socket.gaierror:
+        found = {conf.api.host}
+    for address in found:
+        try:
+            if ipaddress.ip_address(address.split("%")[0]).is_loopback:
+                continue
+        except ValueError:
+            pass
+        return ("[api] auth_strategy = noauth on %s, which is not a "
+                "loopback address: anyone who reaches it acts as any "
+                "project, admin included. Use auth_strategy = keystone, "
+                "listen on 127.0.0.1, or set [api] noauth_on_network = true "
+                "if that is meant." % conf.api.host)
+    return None
 
 
 def serve(conf, app, on_stop=None):
@@ -49,6 +83,7 @@ def serve(conf, app, on_stop=None):
 
 def main(argv=None):
     conf = service.setup(sys.argv[1:] if argv is None else argv, BINARY)
+    refuse_open_noauth(conf, BINARY)
     service.require_schema(BINARY)
     transport = service.transport(conf, BINARY)
     serve(conf, build(conf, transport), on_stop=transport.cleanup)

@@ -206,3 +206,17 @@ def test_every_answer_is_in_the_access_log(api, make_container, caplog):
     assert '"GET /v1/containers/no-such-one" status: 404' in lines[1]
     assert '"GET /v1/containers?limit=x" status: 400' in lines[2]
     assert len(lines) == 3
+
+
+def test_the_access_log_leaves_out_an_executed_command(api, make_container,
+                                                       caplog):
+    """A command may carry a secret: its text never reaches the log."""
+    container = make_container()
+    with caplog.at_level(logging.DEBUG, logger="magnum_lite"):
+        answer = api.post(f"/v1/containers/{container.uuid}/execute"
+                          "?run=true&command=echo%20s3cret-token")
+    assert answer.status_int == 200
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "s3cret-token" not in logged
+    assert (f'"POST /v1/containers/{container.uuid}/execute'
+            '?run=true&command=***" status: 200') in logged

@@ -77,3 +77,16 @@ def test_policy_sample_is_current(tmp_path):
     assert out.read_text() == committed.read_text(), (
         "etc/magnum_lite/policy.yaml.sample is out of date: "
         "run `tox -e genpolicy`")
+
+
+@pytest.mark.parametrize("binary", ["api", "all"])
+def test_noauth_on_a_network_address_is_refused(tmp_path, binary):
+    """Without Keystone, anyone who reaches the port is any project: the
+    API only serves so on loopback, unless the operator says otherwise."""
+    run = _start(tmp_path, "[api]\nhost = 0.0.0.0\n", binary=binary)
+    assert run.returncode != 0
+    assert run.stderr.strip().splitlines() == [
+        "magnum-lite-%s: [api] auth_strategy = noauth on 0.0.0.0, which is "
+        "not a loopback address: anyone who reaches it acts as any project, "
+        "admin included. Use auth_strategy = keystone, listen on 127.0.0.1, "
+        "or set [api] noauth_on_network = true if that is meant." % binary]
