@@ -16,6 +16,14 @@ def attach(request, container_ident):
     container = util.container(request, container_ident,
                                policy.CONTAINER_ATTACH)
     lifecycle.check("attach", container)
+    if not container.interactive:
+        # Its stdin was never opened: an attach would only wait for it to
+        # exit (Zun's client shows nothing until then).
+        raise exception.Conflict(
+            reason=f"Container {container.uuid} was not created "
+                   "interactive, so it has no stdin to attach to; run a "
+                   "shell in it with `openstack appcontainer exec "
+                   "--interactive <container> sh`.")
     return util.respond(request.conductor.attach(request.context,
                                                  container))
 
