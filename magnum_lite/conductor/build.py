@@ -3,12 +3,14 @@ the project's registry login, its volumes, and the container's spec (its
 name, labels, limits, mounts and health check)."""
 from oslo_log import log as logging
 
+from magnum_lite import conf as ml_conf
 from magnum_lite import context as ml_context
 from magnum_lite.docker import catalog
 from magnum_lite.docker import driver as docker_driver
 from magnum_lite.docker import image as image_ref
 from magnum_lite import exception
 from magnum_lite import objects
+from magnum_lite import registry_hosts
 
 LOG = logging.getLogger(__name__)
 MiB = 1024 * 1024
@@ -26,34 +28,178 @@ def docker_name(container):
 def pull(conf, driver, container, steps):
     """The image's inspect dict, pulled if the policy says so (its
     progress saved in status_detail as it goes); what was done goes to
-    `steps`, for the action log."""
+    `steps`, for the action log.
+
+    A copy already on the host is the project's to use only if it may
+    read it where it came from (may_use); a commit is only ever on its
+    host, and only its project's to name."""
     ref = image_ref.parse(container.image, conf.docker.default_registry)
     policy = container.image_pull_policy or conf.docker.image_pull_policy
-    pulled = []
+    if policy not in ml_conf.PULL_POLICIES:
+        raise exception.InvalidParameter(
+            reason=f"unknown image pull policy {policy!r}")
+    namespace = conf.docker.commit_namespace
+    if ref.registry == namespace:
+        if not image_ref.readable_by(ref, namespace, container.project_id):
+            raise _absent(ref)  # the same words as for one not there
+        policy = "never"
+    registry = registry_for(container, ref)
+    auth = registry and registry.login(conf)
+    image = None
+    if policy != "always":
+        try:
+            image = driver.inspect_image(ref)
+        except exception.NotFound:
+            if policy == "never":
+                raise _absent(ref) from None
+    if image is None:
+        image = _download(conf, driver, container, ref, auth)
+        done = "pulled"
+    else:
+        done = "found" + may_use(conf, driver, container, ref, image)
+    steps.append("%s %s (pull policy %s%s)" % (
+        done, ref, policy, ", login of registry %s" % (
+            registry.name or registry.uuid) if auth else ""))
+    return image
+
+
+def _absent(ref):
+    return exception.ImageNotFound(
+        image=str(ref),
+        reason="not present locally and the pull policy is never")
+
+
+def _download(conf, driver, container, ref, auth):
+    """Pull ref with `auth` and record who did: the project when it
+    logged in (the copy is then private to it), else nobody (shared)."""
 
     def progress(text):
-        pulled.append(text)
         container.status_detail = text[:255]
         container.save()
 
-    registry = registry_for(container, ref)
-    image = driver.ensure_image(ref, policy, progress=progress,
-                                auth=registry and registry.login(conf))
-    steps.append("%s %s (pull policy %s%s)" % (
-        "pulled" if pulled else "found", ref, policy,
-        ", login of registry %s" % (registry.name or registry.uuid)
-        if registry and registry.username else ""))
+    registry_hosts.check(conf, ref.registry)
+    driver.pull(ref, progress, auth)
+    image = driver.inspect_image(ref)
+    objects.image_pull.record(conf.host, image["Id"], _plain(ref.name),
+                              container.project_id if auth else None)
     return image
+
+
+def may_use(conf, driver, container, ref, image):
+    """Raise unless the container's project may use `image`, a copy on
+    this host that `ref` found; what was asked of a registry to know, for
+    the action log ("" when nothing was).
+
+    A copy another project pulled with its login (and no one without)
+    needs this project's own right to read it, asked of the registry
+    with its login for that domain or anonymously: a manifest request,
+    then recorded so it is asked once. Whatever else names the same
+    image (a tag the operator loaded, an anonymous pull) makes it
+    shared. Asked by the image's Id, so no reference form skips it."""
+    names = _names(image)
+    namespace = conf.docker.commit_namespace
+    if not any(image_ref.readable_by(n, namespace, container.project_id)
+               for n in names.values()):
+        # Only another project's commits name it, or nothing does (found
+        # by its id): as if it were not there.
+        raise _absent(ref)
+    if not conf.registries.check_cached_images:
+        return ""
+    pulls = objects.image_pull.pulls_of(conf.host, image["Id"])
+    owners = {project for _, project in pulls}
+    private = {repository for repository, _ in pulls}
+    if (not pulls or None in owners or container.project_id in owners or
+            set(names) - private):
+        return ""
+    refused = None
+    for repository in sorted(private, key=lambda r: r != _plain(ref.name)):
+        asked = _as_pulled(repository, ref, image, names)
+        if asked is None:
+            continue
+        registry_hosts.check(conf, asked.registry)
+        auth = _login(conf, container, asked)
+        try:
+            driver.readable(asked, auth)
+        except exception.RegistryAuthFailed as error:
+            refused = refused or (asked, auth, error)
+            continue
+        objects.image_pull.record(conf.host, image["Id"], repository,
+                                  container.project_id)
+        return f"; {asked.registry or 'docker.io'} lets this project read it"
+    if refused is None:
+        # No tag or digest of it is left to ask about: as if not there.
+        raise _absent(ref)
+    asked, auth, error = refused
+    # What the pull itself would have been told.
+    raise exception.RegistryAuthFailed(
+        image=str(ref), domain=asked.registry or "docker.io",
+        how="with the login given" if auth else
+        "without a login (name a registry of the project on the create, "
+        "or record one for this domain)",
+        explanation=error.kwargs.get("explanation"))
+
+
+def _plain(name):
+    """A repository's name as Docker lists it: Docker Hub's without its
+    domain and library/."""
+    for prefix in ("docker.io/", "index.docker.io/"):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    return name[len("library/"):] if name.startswith("library/") else name
+
+
+def _names(image):
+    """{plain repository name: its reference} of every tag and digest
+    the image goes by on the host."""
+    found = {}
+    for text in (image.get("RepoTags") or []) + (
+            image.get("RepoDigests") or []):
+        try:
+            parsed = image_ref.parse(text)
+        except exception.InvalidImageReference:
+            continue  # "<none>:<none>"
+        found.setdefault(_plain(parsed.name), parsed)
+    return found
+
+
+def _as_pulled(repository, ref, image, names):
+    """The reference to ask the registry about for a pull from
+    `repository`: the image's digest there, else its tag; None when the
+    host no longer names it there."""
+    for text in image.get("RepoDigests") or []:
+        name, _, digest = text.partition("@")
+        if _plain(name) == repository:
+            return image_ref.parse(text)
+    if _plain(ref.name) == repository:
+        return ref
+    return names.get(repository)
+
+
+def _login(conf, container, ref):
+    """The project's login for ref's domain: the registry the create
+    named if it is that domain's, else its record for the domain."""
+    registry = registry_for(container, ref)
+    if registry is not None and ref.registry and \
+            registry.domain != ref.registry:
+        registry = objects.Registry.for_domain(
+            ml_context.admin_context(), container.project_id, ref.registry)
+    return registry and registry.login(conf)
 
 
 def pull_image(conf, driver, context, image):
     """Pull `image` (always) with the caller's project's login for its
-    domain, if it records one; the image as driver.images() lists it."""
+    domain, if it records one; the image as driver.images() lists it.
+    An admin's pull (the policy's default) is recorded as shared."""
     ref = image_ref.parse(image, conf.docker.default_registry)
     registry = ref.registry and objects.Registry.for_domain(
         ml_context.admin_context(), context.project_id, ref.registry)
-    driver.pull(ref, auth=registry and registry.login(conf))
+    auth = registry and registry.login(conf)
+    registry_hosts.check(conf, ref.registry)
+    driver.pull(ref, auth=auth)
     image_id = driver.inspect_image(ref)["Id"]
+    objects.image_pull.record(
+        conf.host, image_id, _plain(ref.name),
+        None if context.is_admin or not auth else context.project_id)
     return next(i for i in driver.images() if i["id"] == image_id)
 
 
@@ -103,7 +249,7 @@ def search(conf, driver, context, term, exact=False):
         registry = objects.Registry.for_domain(
             ml_context.admin_context(), context.project_id, ref.registry)
         found = catalog.search(ref.registry, ref.repository, exact,
-                               registry and registry.login(conf))
+                               registry and registry.login(conf), conf=conf)
         return [{"name": f["name"], "tags": f["tags"], "description": "",
                  "metadata": {}} for f in found]
     try:

@@ -248,3 +248,25 @@ class ProjectUsage(Base):
     containers: orm.Mapped[int] = orm.mapped_column(default=0)
     memory_mb: orm.Mapped[int] = orm.mapped_column(default=0)
     cpu: orm.Mapped[float] = orm.mapped_column(sa.Double, default=0.0)
+
+
+class ImagePull(Base):
+    """An image a host holds because a project pulled it: with a registry
+    login (project_id set), or anonymously or by an admin (NULL, shared).
+    Another project's create uses a privately pulled image only after the
+    registry said that project may read it (conductor/build.py)."""
+    __tablename__ = "image_pulls"
+    __table_args__ = (
+        sa.UniqueConstraint("host", "image_id", "project_id",
+                            name="uniq_image_pulls0host0image_id0project_id"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    host: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    # Docker's image Id (sha256:...), whatever names it goes by.
+    image_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    # [registry/]repository it was pulled from: what a check asks about.
+    repository: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    project_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=_now)
