@@ -249,7 +249,16 @@ OPENAPI = _resource({
 }, description="An OpenAPI 3.1 document: this one.")
 
 LOGS = {"type": "string",
-        "description": "The logs asked for, as one JSON string."}
+        "description": "The logs asked for, as one JSON string: their "
+                       "newest [api] max_output_bytes (see the "
+                       "Magnum-Lite-Output-Cut header)."}
+# The header of a logs or execute answer whose output was longer than
+# [api] max_output_bytes: the body carries its newest part only.
+OUTPUT_CUT = "Magnum-Lite-Output-Cut"
+OUTPUT_CUT_HEADERS = {OUTPUT_CUT: {
+    "description": "Present when the output was cut to its newest [api] "
+                   "max_output_bytes bytes: how many bytes it had.",
+    "schema": {"type": "integer", "minimum": 0}}}
 EXECUTE = _fixed({
     "output": dict(_NULLABLE_STRING,
                    description="Standard output and error; null with "

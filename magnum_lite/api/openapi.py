@@ -36,7 +36,8 @@ ERRORS = {
     409: ("Conflict", "The container's status does not allow it now, or "
                       "a name conflicts."),
     413: ("RequestTooLarge", "The request body is over [api] "
-                             "max_request_body_size."),
+                             "max_request_body_size, or the archive asked "
+                             "for is over [api] max_output_bytes."),
     415: ("UnsupportedMediaType", "The request body is not "
                                   "application/json."),
     500: ("InternalServerError", "The server failed; the request id "
@@ -49,6 +50,10 @@ ERRORS = {
                             "execute_timeout; it goes on in the "
                             "container."),
 }
+
+# operationId -> the headers its success answer may carry.
+ANSWER_HEADERS = {"actions.logs": answers.OUTPUT_CUT_HEADERS,
+                  "actions.execute": answers.OUTPUT_CUT_HEADERS}
 
 _PATH_EXAMPLES = {"container_ident": "web", "host_ident": "host-a",
                   "service_id": "1", "request_id": "req-0f6a8d4e",
@@ -103,6 +108,8 @@ def _operation(template, handler, public):
         operation["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": schema}}}
     answer = {"description": http.HTTPStatus(spec["status"]).phrase + "."}
+    if operation["operationId"] in ANSWER_HEADERS:
+        answer["headers"] = ANSWER_HEADERS[operation["operationId"]]
     if spec["returns"] is not None:
         answer["content"] = {"application/json": {
             "schema": spec["returns"]}}

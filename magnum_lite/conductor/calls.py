@@ -19,10 +19,13 @@ class Calls:
         return container.container_id
 
     def logs(self, context, container, stdout=True, stderr=True, tail="all",
-             since=None, timestamps=False):
+             since=None, timestamps=False, with_cut=False):
+        # A caller at 1.5 asks with_cut: {"output", "cut"}; before, text.
         return self._driver.logs(self._read(context, container, "logs"),
                                  stdout=stdout, stderr=stderr, tail=tail,
-                                 since=since, timestamps=timestamps)
+                                 since=since, timestamps=timestamps,
+                                 limit=self._conf.api.max_output_bytes,
+                                 with_cut=with_cut)
 
     def execute(self, context, container, command, run=True,
                 interactive=False):
@@ -30,7 +33,8 @@ class Calls:
         if not interactive:
             return self._driver.execute(
                 docker_id, command, run=run,
-                timeout=self._conf.docker.execute_timeout)
+                timeout=self._conf.docker.execute_timeout,
+                limit=self._conf.api.max_output_bytes)
         exec_id = streams.exec_create(self._driver.client, docker_id,
                                       command)
         return {"output": None, "exit_code": None, "exec_id": exec_id,
@@ -79,8 +83,10 @@ class Calls:
 
     def get_archive(self, context, container, path):
         data, stat = self._driver.get_archive(
-            self._read(context, container, "get_archive"), path)
-        return {"data": base64.b64encode(data).decode("ascii"), "stat": stat}
+            self._read(context, container, "get_archive"), path,
+            limit=self._conf.api.max_output_bytes)
+        data = base64.b64encode(data)  # let the tar go before the text
+        return {"data": data.decode("ascii"), "stat": stat}
 
     def put_archive(self, context, container, path, data):
         try:

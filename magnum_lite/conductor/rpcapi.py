@@ -17,6 +17,11 @@ API version history:
           healthcheck, health, auto_heal).
     1.4 - attach, resize, execute_resize (calls); execute takes
           interactive. Container 1.6 (interactive, tty).
+    1.5 - Answers bounded by [api] max_output_bytes: logs takes with_cut
+          and then returns {"output": text, "cut": bytes the log had, or
+          None}; execute's answer gains "cut" alike (a conductor at 1.5
+          adds it whatever the version asked). Both keep the newest part
+          of a longer output. get_archive raises AnswerTooLarge (413).
 
 update and rename are calls, not casts: the tenant is shown the container
 as it is after the change, and Docker's refusal (e.g. memory below its
@@ -28,7 +33,7 @@ from magnum_lite import lifecycle
 from magnum_lite import rpc
 
 NAMESPACE = "magnum_lite.conductor"
-VERSION = "1.4"
+VERSION = "1.5"
 
 
 class ConductorAPI:
@@ -125,15 +130,26 @@ class ConductorAPI:
                                              container=container, name=name)
 
     def logs(self, context, container, stdout=True, stderr=True, tail="all",
-             since=None, timestamps=False):
+             since=None, timestamps=False, with_cut=False):
+        """The log's newest [api] max_output_bytes, as text; with_cut
+        (1.5), {"output": that text, "cut": how many bytes the log had
+        when it was cut, else None}."""
+        options = dict(stdout=stdout, stderr=stderr, tail=tail, since=since,
+                       timestamps=timestamps)
+        if with_cut:
+            return self._prepare(container, "1.5").call(
+                context, "logs", container=container, with_cut=True,
+                **options)
         return self._prepare(container).call(
-            context, "logs", container=container, stdout=stdout,
-            stderr=stderr, tail=tail, since=since, timestamps=timestamps)
+            context, "logs", container=container, **options)
 
     def execute(self, context, container, command, run=True,
                 interactive=False):
-        """Returns {"output": str, "exit_code": int}; interactive, an exec
-        with a TTY to open: {"exec_id", "proxy_url"}."""
+        """Returns {"output": str, "exit_code": int, "exec_id", "cut"}:
+        the output's newest [api] max_output_bytes, and cut, how many
+        bytes it had when it was cut, else None (from a conductor at 1.5;
+        absent before). interactive, an exec with a TTY to open:
+        {"exec_id", "proxy_url"}."""
         if interactive:
             return self._prepare(container, "1.4").call(
                 context, "execute", container=container, command=command,
@@ -168,7 +184,8 @@ class ConductorAPI:
                                              container=container)
 
     def get_archive(self, context, container, path):
-        """Returns {"data": base64 of a tar, "stat": {...}}."""
+        """Returns {"data": base64 of a tar, "stat": {...}};
+        AnswerTooLarge when the tar is over [api] max_output_bytes."""
         return self._prepare(container).call(context, "get_archive",
                                              container=container, path=path)
 

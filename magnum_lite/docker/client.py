@@ -1,11 +1,14 @@
 """One Docker Engine's HTTP client, and where its errors become ours."""
 import contextlib
+import functools
 import threading
 
 import docker
 from docker import transport
+from docker.utils import socket as docker_socket
 import requests
 
+from magnum_lite.docker import bounded
 from magnum_lite import exception
 
 # A broken or silent connection: the engine is not there to answer.
@@ -49,20 +52,24 @@ class DockerHTTPClient(docker.APIClient):
                        # re-readers and the reconcile pass.
                        max_pool_size=conf.conductor.workers + 6)
 
-    def exec_output(self, exec_id, timeout):
-        """Start a created exec (no tty) and return its stdout and stderr
-        as they came; ExecuteTimeout when it has not ended in `timeout`
-        seconds (the command goes on: Docker cannot stop an exec).
+    def exec_output(self, exec_id, timeout, limit):
+        """Start a created exec (no tty); a bounded.Tail of its stdout and
+        stderr as they came, keeping the newest `limit` bytes. ExecuteTimeout
+        when it has not ended in `timeout` seconds (the command goes on:
+        Docker cannot stop an exec).
 
         docker-py's exec_start() waits for the end with no limit, which
-        would hold a conductor worker for as long as the command runs.
+        would hold a conductor worker for as long as the command runs, and
+        holds all the output.
         """
         response = self._post_json(
             self._url("/exec/{0}/start", exec_id),
             headers={"Connection": "Upgrade", "Upgrade": "tcp"},
             data={"Tty": False, "Detach": False}, stream=True)
+        sock = self._get_raw_response_socket(response)
         frames = docker.types.CancellableStream(
-            self._read_from_socket(response, True, tty=False), response)
+            bounded.frames(functools.partial(docker_socket.read, sock)),
+            response)
         expired = threading.Event()
 
         def end_stream():
@@ -78,7 +85,12 @@ class DockerHTTPClient(docker.APIClient):
         timer = threading.Timer(timeout, expire)
         timer.start()
         try:
-            output = b"".join(frames)
+            output = bounded.tail_of(frames, limit)
+        except (OSError, ValueError):
+            # A read on the socket expire() closed (ValueError: polling
+            # a closed one).
+            if not expired.is_set():
+                raise
         finally:
             timer.cancel()
             end_stream()
@@ -86,6 +98,60 @@ class DockerHTTPClient(docker.APIClient):
         if expired.is_set():
             raise exception.ExecuteTimeout(timeout=timeout)
         return output
+
+    def logs_tail(self, container, limit, stdout=True, stderr=True,
+                  tail="all", since=None, timestamps=False):
+        """A bounded.Tail of the container's log (not followed), read in
+        chunks: its newest `limit` bytes. docker-py's logs() holds the
+        whole log, or with stream=True reads a TTY's one byte at a time."""
+        tty = self.inspect_container(container)["Config"].get("Tty")
+        if tail != "all" and (not isinstance(tail, int) or tail < 0):
+            tail = "all"
+        params = {"stdout": int(stdout), "stderr": int(stderr),
+                  "timestamps": int(timestamps), "follow": 0, "tail": tail}
+        if since is not None:
+            params["since"] = since
+        with contextlib.closing(self._open(
+                self._url("/containers/{0}/logs", container),
+                params)) as response:
+            read = response.raw.read
+            return bounded.tail_of(
+                bounded.raw(read) if tty else bounded.frames(read), limit)
+
+    def archive_at_most(self, container, path, limit):
+        """(tar of `path` as a bytearray, Docker's stat of it); or
+        AnswerTooLarge when the tar is over `limit` bytes: before reading
+        when the stat gives a file larger than that, else as soon as more
+        has come (the rest is not read)."""
+        with contextlib.closing(self._open(
+                self._url("/containers/{0}/archive", container),
+                {"path": path})) as response:
+            stat = response.headers.get("x-docker-container-path-stat")
+            stat = docker.utils.decode_json_header(stat) if stat else {}
+            size = None
+            if bounded.is_regular(stat) and stat.get("size", 0) > limit:
+                size = f" (the file has {stat['size']} bytes)"
+            else:
+                data = bounded.at_most(bounded.raw(response.raw.read), limit)
+                if data is None:
+                    size = f" (it has more than {limit} bytes)"
+        if size is not None:
+            raise exception.AnswerTooLarge(what=f"The archive of {path}",
+                                           limit=limit, size=size)
+        return data, stat
+
+    def _open(self, url, params):
+        """GET url, its body not read yet. Uncompressed: the engine gzips
+        an archive for a client that accepts it, and a few KiB of gzip can
+        be gigabytes of tar."""
+        response = self._get(url, params=params, stream=True,
+                             headers={"Accept-Encoding": "identity"})
+        try:
+            self._raise_for_status(response)
+        except docker.errors.APIError:
+            response.close()
+            raise
+        return response
 
     def update_resources(self, container, resources):
         """POST /containers/{id}/update with Engine field names.

@@ -5,6 +5,7 @@ from oslo_log import log as logging
 from magnum_lite import conf as ml_conf
 from magnum_lite import exception
 from magnum_lite import lifecycle
+from magnum_lite.docker import bounded
 from magnum_lite.docker import client as docker_client
 from magnum_lite.docker import progress as progress_of
 from magnum_lite.docker import stats
@@ -276,30 +277,39 @@ class DockerDriver:
     # Inside a container
 
     def logs(self, container_id, stdout=True, stderr=True, tail="all",
-             since=None, timestamps=False):
+             since=None, timestamps=False, limit=bounded.DEFAULT_LIMIT,
+             with_cut=False):
+        """The log's newest `limit` bytes, as text; with_cut, {"output":
+        that text, "cut": how many bytes the log had, or None when it was
+        not cut}. Read in chunks: no more than the limit is held."""
         with self._errors():
-            raw = self.client.logs(container_id, stdout=stdout, stderr=stderr,
-                                   tail=tail, since=since,
-                                   timestamps=timestamps)
-        return raw.decode("utf-8", "replace")
+            kept = self.client.logs_tail(
+                container_id, limit, stdout=stdout, stderr=stderr, tail=tail,
+                since=since, timestamps=timestamps)
+        text = kept.text()
+        return {"output": text, "cut": kept.cut} if with_cut else text
 
-    def execute(self, container_id, command, run=True, timeout=30):
-        """Run `command`; its output and exit code.
+    def execute(self, container_id, command, run=True, timeout=30,
+                limit=bounded.DEFAULT_LIMIT):
+        """Run `command`; its output (the newest `limit` bytes), exit code,
+        exec id, and cut: how many bytes the output had when more than
+        `limit`, else None.
 
         ExecuteTimeout when it has not finished within `timeout` seconds
         (it goes on in the container: Docker cannot stop an exec). With
         run=False the exec is only created: its id is returned for a later
-        start, and output and exit_code are None.
+        start, and output, exit_code and cut are None.
         """
         with self._errors():
             exec_id = self.client.exec_create(container_id, command,
                                               stdout=True, stderr=True)["Id"]
             if not run:
-                return {"output": None, "exit_code": None, "exec_id": exec_id}
-            output = self.client.exec_output(exec_id, timeout)
+                return {"output": None, "exit_code": None, "exec_id": exec_id,
+                        "cut": None}
+            kept = self.client.exec_output(exec_id, timeout, limit)
             exit_code = self.client.exec_inspect(exec_id)["ExitCode"]
-        return {"output": output.decode("utf-8", "replace"),
-                "exit_code": exit_code, "exec_id": exec_id}
+        return {"output": kept.text(), "exit_code": exit_code,
+                "exec_id": exec_id, "cut": kept.cut}
 
     def top(self, container_id, ps_args=None):
         with self._errors():
@@ -315,11 +325,12 @@ class DockerDriver:
             raw = self.client.stats(container_id, stream=False)
         return stats.summarize(raw)
 
-    def get_archive(self, container_id, path):
-        """(tar bytes, stat dict) of `path` in the container."""
+    def get_archive(self, container_id, path, limit=bounded.DEFAULT_LIMIT):
+        """(tar as a bytearray, stat dict) of `path` in the container;
+        AnswerTooLarge when the tar is over `limit` bytes (read no
+        further)."""
         with self._errors():
-            chunks, stat = self.client.get_archive(container_id, path)
-            return b"".join(chunks), stat
+            return self.client.archive_at_most(container_id, path, limit)
 
     def put_archive(self, container_id, path, data):
         """Extract the tar `data` into directory `path` of the container."""

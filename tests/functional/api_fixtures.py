@@ -53,8 +53,11 @@ def database(api_database):
 def conf():
     # No quota unless a test sets one: most tests are about something else.
     # No conductor beats here: a report_host() stays fresh for the test.
-    return conftest.make_conf(api={"max_limit": 50}, quota=NO_QUOTA,
-                              conductor={"service_down_time": 600})
+    # The stack's registries are allowed, as in every test deployment.
+    return conftest.make_conf(
+        api={"max_limit": 50}, quota=NO_QUOTA,
+        conductor={"service_down_time": 600},
+        registries={"allowed_hosts": conftest.allowed_registries()})
 
 
 NO_QUOTA = {"containers": -1, "memory": -1, "cpu": -1}
@@ -133,10 +136,11 @@ class FakeConductor:
         return container
 
     def logs(self, context, container, stdout=True, stderr=True, tail="all",
-             since=None, timestamps=False):
+             since=None, timestamps=False, with_cut=False):
         self._call("logs", container, stdout=stdout, stderr=stderr,
                    tail=tail, since=since, timestamps=timestamps)
-        return "hello\nworld\n"
+        text = "hello\nworld\n"
+        return {"output": text, "cut": None} if with_cut else text
 
     def execute(self, context, container, command, run=True,
                 interactive=False):
@@ -148,7 +152,7 @@ class FakeConductor:
                                  + container.uuid}
         self._call("execute", container, command=command, run=run)
         return {"output": "hi\n", "exit_code": 3,
-                "exec_id": "e" * 64}
+                "exec_id": "e" * 64, "cut": None}
 
     def top(self, context, container, ps_args=None):
         self._call("top", container, ps_args=ps_args)

@@ -1,0 +1,115 @@
+"""The bounded buffer that logs, exec output and archives are read into."""
+import io
+import struct
+
+from magnum_lite.docker import bounded
+
+
+def _fed(limit, pieces):
+    return bounded.tail_of(pieces, limit)
+
+
+def test_a_short_stream_is_kept_whole_and_not_cut():
+    tail = _fed(10, [b"ab", b"", b"cde"])
+    assert (tail.total, tail.cut) == (5, None)
+    assert tail.take() == b"abcde"
+
+
+def test_exactly_the_limit_is_not_cut():
+    tail = _fed(4, [b"ab", b"cd"])
+    assert tail.cut is None and tail.take() == b"abcd"
+
+
+def test_a_long_stream_keeps_its_newest_bytes_and_its_length():
+    data = bytes(range(256)) * 40
+    pieces = [data[i:i + 7] for i in range(0, len(data), 7)]
+    tail = _fed(1000, pieces)
+    assert tail.cut == len(data) == tail.total
+    assert tail.take() == data[-1000:]
+
+
+def test_it_never_holds_more_than_the_limit_and_one_piece():
+    tail = bounded.Tail(100)
+    for n in range(1, 500):
+        tail.add(b"x" * (n % 37 + 1))
+        assert tail._held <= 100 + 37
+        assert tail._held >= min(tail.total, 100)
+
+
+def test_a_piece_longer_than_the_limit_is_trimmed_at_once():
+    tail = _fed(4, [b"abc", b"0123456789"])
+    assert tail._held == 4
+    assert (tail.cut, bytes(tail.take())) == (13, b"6789")
+
+
+def test_take_empties_it():
+    tail = _fed(4, [b"abcdef"])
+    assert tail.take() == b"cdef"
+    assert tail.take() == b""
+
+
+def test_text_starts_at_a_characters_first_byte_after_a_cut():
+    # "é" is 2 bytes, "€" 3, "😀" 4: a cut through any of them drops its
+    # tail bytes rather than decoding them as U+FFFD.
+    for char in "é€😀":
+        encoded = char.encode()
+        for inside in range(1, len(encoded)):
+            tail = _fed(len(encoded) - inside + 3,
+                        [b"ab" + encoded + b"xyz"])
+            assert tail.cut is not None
+            assert tail.text() == "xyz"
+    assert _fed(5, [b"ab" + "€".encode() + b"xy"]).text() == "€xy"
+
+
+def test_text_replaces_bytes_that_are_not_utf8_and_keeps_an_uncut_start():
+    assert _fed(10, [b"\x80a\xffb"]).text() == "\ufffda\ufffdb"
+
+
+def test_at_most_gives_all_or_none_and_stops_reading():
+    read = []
+
+    def pieces():
+        for piece in (b"abc", b"def", b"ghi", b"jkl"):
+            read.append(piece)
+            yield piece
+    assert bounded.at_most(pieces(), 12) == b"abcdefghijkl"
+    read.clear()
+    assert bounded.at_most(pieces(), 5) is None
+    assert read == [b"abc", b"def"]
+
+
+def _framed(*payloads):
+    return b"".join(struct.pack(">BxxxL", 1 + i % 2, len(p)) + p
+                    for i, p in enumerate(payloads))
+
+
+def test_frames_gives_payloads_in_pieces_of_at_most_a_chunk():
+    big = b"y" * (bounded.CHUNK * 2 + 5)
+    stream = io.BytesIO(_framed(b"out\n", b"", b"err\n", big))
+    pieces = list(bounded.frames(stream.read))
+    assert b"".join(pieces) == b"out\nerr\n" + big
+    assert max(map(len, pieces)) <= bounded.CHUNK
+
+
+def test_frames_survive_reads_shorter_than_asked():
+    data = _framed(b"hello", b"world")
+    stream = io.BytesIO(data)
+    assert b"".join(bounded.frames(lambda n: stream.read(1))) == \
+        b"helloworld"
+
+
+def test_frames_end_at_a_truncated_stream():
+    stream = io.BytesIO(_framed(b"hello")[:10])
+    assert b"".join(bounded.frames(stream.read)) == b"he"
+
+
+def test_raw_reads_a_chunk_at_a_time():
+    stream = io.BytesIO(b"z" * (bounded.CHUNK + 1))
+    assert [len(p) for p in bounded.raw(stream.read)] == [bounded.CHUNK, 1]
+
+
+def test_only_a_regular_files_stat_is_regular():
+    assert bounded.is_regular({"mode": 0o644, "size": 5})
+    assert not bounded.is_regular({"mode": (1 << 31) | 0o755})  # a dir
+    assert not bounded.is_regular({"mode": (1 << 27) | 0o777})  # a link
+    assert not bounded.is_regular({})
