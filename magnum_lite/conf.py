@@ -242,12 +242,15 @@ registries_opts = [
                     "Losing it makes the stored passwords unreadable."),
     cfg.ListOpt("disallowed_hosts",
                 default=["127.0.0.0/8", "::1/128", "0.0.0.0/8", "::/128",
-                         "169.254.0.0/16", "fe80::/10"],
+                         "169.254.0.0/16", "fe80::/10", "::/96",
+                         "100.100.100.200/32", "fd00:ec2::254/128"],
                 help="Networks (CIDR) a registry may not be in: the "
                      "service and its engines never connect to a registry "
                      "whose name resolves into one (loopback, "
-                     "unspecified, and link-local, where the cloud's "
-                     "metadata address 169.254.169.254 is). Registry "
+                     "unspecified, link-local, where the cloud's "
+                     "metadata address 169.254.169.254 is, IPv4-compatible "
+                     "IPv6, and two clouds' other metadata addresses). Add "
+                     "the control plane's own networks. Registry "
                      "records, image references and searches that name "
                      "one are refused (400)."),
     cfg.ListOpt("allowed_hosts", default=[],

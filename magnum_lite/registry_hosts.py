@@ -35,7 +35,9 @@ def _addresses(host):
     except ValueError:
         pass
     try:
-        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        # "localhost." is "localhost" to Docker's resolver, if not to ours.
+        found = socket.getaddrinfo(host.rstrip("."), None,
+                                   type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         return []
     return [ipaddress.ip_address(info[4][0].split("%")[0])

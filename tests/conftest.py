@@ -75,10 +75,25 @@ def forget_on_broker(rabbit_url, exchanges=(), queues=()):
             channel.exchange_delete(exchange)
 
 
+def allowed_registries():
+    """The stack's registries, host:port each, for [registries]
+    allowed_hosts: they listen on loopback, which a deployment refuses by
+    default. Every config a test writes for a service sets it."""
+    return stack()["MAGNUM_LITE_TEST_ALLOWED_REGISTRIES"].split(",")
+
+
 def make_conf(**groups):
-    """A parsed ConfigOpts with overrides: make_conf(docker={"api_url": u})."""
+    """A parsed ConfigOpts with overrides: make_conf(docker={"api_url": u}).
+
+    With the stack up (its variables set), the stack's registries are in
+    [registries] allowed_hosts unless overridden; the unit tier, which
+    may run without the stack (.ci/constraints latest), reaches none.
+    """
     conf = ml_conf.register_opts(cfg.ConfigOpts())
     conf([], project="magnum_lite", default_config_files=[])
+    if "MAGNUM_LITE_TEST_DOCKER_URL" in os.environ:
+        conf.set_override("allowed_hosts", allowed_registries(),
+                          group="registries")
     for group, values in groups.items():
         for name, value in values.items():
             conf.set_override(name, value,

@@ -16,6 +16,7 @@ from oslo_utils import uuidutils
 from magnum_lite.api import errors
 from magnum_lite.docker import image as image_ref
 from magnum_lite import exception
+from magnum_lite import registry_hosts
 
 MIN_MEMORY_MB = 6  # Docker refuses less.
 MIN_CPU, MAX_CPU = 0.01, 1024  # Docker counts CPUs in hundredths.
@@ -169,6 +170,26 @@ def command(value):
 
 def image(value):
     image_ref.parse(value)
+    return value
+
+
+def registry_host(conf, domain):
+    """The registry domain (host[:port]) a tenant named, if the service
+    and its engines may connect there; RegistryHostRefused (400) if it is
+    in [registries] disallowed_hosts and not in allowed_hosts. Checked
+    before anything is written or cast."""
+    registry_hosts.check(conf, domain)
+    return domain
+
+
+def image_host(conf, value):
+    """The image reference `value`, if the registry it is pulled from (as
+    the conductor reads it: the one it names, else [docker]
+    default_registry, if any) may be reached; see registry_host. For
+    every handler that has a conductor pull or search: create, rebuild,
+    image pull, image search."""
+    registry_host(conf, image_ref.parse(
+        value, conf.docker.default_registry).registry)
     return value
 
 

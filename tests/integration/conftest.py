@@ -103,7 +103,8 @@ def live(request, tmp_path_factory):
                      "control_exchange": "ml-test-" + tag},
             docker={"api_url": env["MAGNUM_LITE_TEST_DOCKER_URL"]},
             conductor={"topic": "ml-test-" + tag},
-            database={"connection": url})
+            database={"connection": url},
+            registries={"allowed_hosts": shared.allowed_registries()})
         transport = rpc.get_transport(conf)
         conductor = ml_service.Conductor(conf, transport)
         conductor.start()

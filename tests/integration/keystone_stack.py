@@ -130,6 +130,9 @@ auth_strategy = keystone
 [docker]
 api_url = {docker_url}
 
+[registries]
+allowed_hosts = {",".join(shared.allowed_registries())}
+
 [keystone_authtoken]
 auth_type = password
 auth_url = {ks.url}

@@ -169,6 +169,7 @@ class MultiHost:
                         "control_exchange": self.topic},
             "conductor": {"topic": self.topic},
             "database": {"connection": database},
+            "registries": {"allowed_hosts": shared.allowed_registries()},
         }, options)
         self.confs = {API: write_conf(workdir / "api.conf", merge(
             common, {"DEFAULT": {"host": self.topic + "-api",

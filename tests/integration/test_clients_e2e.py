@@ -30,9 +30,11 @@ def all_in_one(tmp_path_factory):
     host = "e2e-%d" % port
     conf = state / "aio.conf"
     conf.write_text("[DEFAULT]\nstate_path = %s\nhost = %s\n[api]\nport = %d\n"
-                    "[docker]\napi_url = %s\n" % (
+                    "[docker]\napi_url = %s\n"
+                    "[registries]\nallowed_hosts = %s\n" % (
                         state, host, port,
-                        env["MAGNUM_LITE_TEST_DOCKER_URL"]))
+                        env["MAGNUM_LITE_TEST_DOCKER_URL"],
+                        ",".join(shared.allowed_registries())))
     log = open(state / "aio.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "magnum_lite.cmd.all",
                              "--config-file", str(conf)], stdout=log,

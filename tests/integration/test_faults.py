@@ -52,10 +52,11 @@ class Deployment:
             "request_timeout = 20\nheartbeat_interval = 1\n"
             # Many creates of one project: these runs are not about quotas.
             "[quota]\ncontainers = -1\nmemory = -1\ncpu = -1\n"
-            "[docker]\napi_url = %s\n[database]\nconnection = %s\n" % (
+            "[docker]\napi_url = %s\n[database]\nconnection = %s\n"
+            "[registries]\nallowed_hosts = %s\n" % (
                 self.host, rabbit_url, self.tag, self.port, self.tag,
                 docker_url,
-                database))
+                database, ",".join(shared.allowed_registries())))
         self.processes = {}
 
     def start(self, binary):

@@ -20,9 +20,11 @@ def test_sighup_rereads_mutable_options(tmp_path):
     def write(debug):
         conf.write_text(
             "[DEFAULT]\nstate_path = %s\nlog_file = %s\ndebug = %s\n"
-            "host = %s\n[api]\nport = 0\n[docker]\napi_url = %s\n" % (
+            "host = %s\n[api]\nport = 0\n[docker]\napi_url = %s\n"
+            "[registries]\nallowed_hosts = %s\n" % (
                 tmp_path, log, debug, host,
-                env["MAGNUM_LITE_TEST_DOCKER_URL"]))
+                env["MAGNUM_LITE_TEST_DOCKER_URL"],
+                ",".join(shared.allowed_registries())))
 
     write(False)
     proc = subprocess.Popen(

@@ -89,6 +89,7 @@ def rebuild(request, container_ident):
             registry = objects.Registry.get(
                 request.context, container.registry_id, all_projects=True)
             image = validation.image_on(image, registry.domain)
+        validation.image_host(request.conf, image)
     lifecycle.check("rebuild", container)
     util.cast(request, container, "rebuild", mark="rebuild", image=image,
               run=container.status == lifecycle.RUNNING)
@@ -116,7 +117,8 @@ def commit(request, container_ident):
 @util.spec(query=schemas.LOGS_QUERY, returns=answers.LOGS,
            errors=(404, 409))
 def logs(request, container_ident):
-    """A container's logs, as one JSON string."""
+    """A container's logs, as one JSON string: the newest [api]
+    max_output_bytes of them (a header says when they were cut)."""
     container = util.container(request, container_ident,
                                policy.CONTAINER_LOGS)
     params = request.query()
@@ -131,14 +133,17 @@ def logs(request, container_ident):
         # As python-zunclient does: asking for neither means both.
         options["stdout"] = options["stderr"] = True
     lifecycle.check("logs", container)
-    text = request.conductor.logs(request.context, container, **options)
-    return util.respond(text)
+    answer = request.conductor.logs(request.context, container,
+                                    with_cut=True, **options)
+    return util.respond(answer["output"], headers=_cut(answer["cut"]))
 
 
 @util.spec(query=schemas.EXECUTE_QUERY, returns=answers.EXECUTE,
            errors=(404, 409, 504))
 def execute(request, container_ident):
-    """Run ?command= in a running container: its output and exit code."""
+    """Run ?command= in a running container: its output (the newest
+    [api] max_output_bytes; a header says when it was cut) and exit code.
+    """
     container = util.container(request, container_ident,
                                policy.CONTAINER_EXECUTE)
     params = request.query()
@@ -149,7 +154,14 @@ def execute(request, container_ident):
     lifecycle.check("execute", container)
     result = request.conductor.execute(request.context, container,
                                        params["command"], run=run)
-    return util.respond(result)
+    # The body keeps Zun's shape; "cut" (RPC 1.5) travels as a header.
+    cut = result.pop("cut", None)
+    return util.respond(result, headers=_cut(cut))
+
+
+def _cut(total):
+    """The header saying an output of `total` bytes was cut, if it was."""
+    return {answers.OUTPUT_CUT: str(total)} if total is not None else {}
 
 
 @util.spec(query=schemas.TOP_QUERY, returns=answers.TOP,
@@ -183,9 +195,10 @@ def _archives_are_base64(request):
 
 
 @util.spec(query=schemas.ARCHIVE_QUERY, returns=answers.ARCHIVE,
-           errors=(404, 409))
+           errors=(404, 409, 413))
 def get_archive(request, container_ident):
-    """A tar of ?path= in the container: {"data": base64, "stat": {...}}."""
+    """A tar of ?path= in the container: {"data": base64, "stat": {...}};
+    413 when the tar is over [api] max_output_bytes."""
     container = util.container(request, container_ident,
                                policy.CONTAINER_GET_ARCHIVE)
     _archives_are_base64(request)

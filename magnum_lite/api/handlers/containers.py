@@ -88,6 +88,9 @@ def create(request):
         values["registry_id"] = registry.uuid
         values["image"] = validation.image_on(values["image"],
                                               registry.domain)
+    # The registry the image is pulled from (the record's, or the one it
+    # names) must be one the engine may reach: refused before any record.
+    validation.image_host(request.conf, values["image"])
     values["idempotency_key"] = validation.idempotency_key(
         request.headers.get(IDEMPOTENCY_HEADER))
     context = request.context

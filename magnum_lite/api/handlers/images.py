@@ -62,7 +62,7 @@ def pull(request):
     the image as the list shows it."""
     request.authorize(policy.IMAGE_PULL)
     body = request.json()
-    repo = validation.image(body["repo"])
+    repo = validation.image_host(request.conf, body["repo"])
     host = body["host"]
     if host not in {s.host for s in request.services()}:
         raise exception.HostNotFound(host=host)
@@ -100,7 +100,8 @@ def search(request, image):
     login for it), else Docker Hub's index; asked from a live host."""
     request.authorize(policy.IMAGE_SEARCH)
     exact = validation.flag(request.query().get("exact_match"))
-    validation.image(image)
+    # The catalog of the registry it names is read from a conductor.
+    validation.image_host(request.conf, image)
     live = [s.host for s in request.services()
             if s.host not in request.losses()]
     if not live:

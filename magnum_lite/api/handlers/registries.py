@@ -99,6 +99,9 @@ def delete(request, registry_ident):
 
 def _fields(request):
     fields = dict(request.json()["registry"])
+    if "domain" in fields:
+        # A pull or a search connects there: refused before it is kept.
+        validation.registry_host(request.conf, fields["domain"])
     if "password" in fields:
         fields["password"] = secret.encrypt(request.conf,
                                             fields["password"])
