@@ -2,6 +2,7 @@
 and the conductor service with its heartbeat."""
 import gc
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import threading
 
 from oslo_config import cfg
 from oslo_log import log as logging
+from oslo_utils import timeutils
 
 from magnum_lite import conf as ml_conf
 from magnum_lite import context as ml_context
@@ -24,12 +26,47 @@ class StartupError(Exception):
     """A configuration the process cannot run with; one line for the user."""
 
 
-def load_config(argv, default_config_files=None):
+# Sections that other libraries register on our ConfigOpts only when they
+# start (keystonemiddleware's, oslo.policy's): never warned about.
+LATE_SECTIONS = frozenset({"keystone_authtoken", "oslo_policy"})
+
+
+def load_config(argv, default_config_files=None, description=None):
     """Parse the command line and config files into a new ConfigOpts."""
     conf = ml_conf.register_opts(cfg.ConfigOpts())
     conf(argv, project="magnum_lite",
-         default_config_files=default_config_files)
+         default_config_files=default_config_files, description=description)
     return conf
+
+
+def _readable(error):
+    """oslo.config's words for a bad value, without its internals (it
+    names the file as "LocationInfo(location=<...>, detail='F')")."""
+    return re.sub(r"from LocationInfo\(.*?detail='([^']*)'\)", r"in \1",
+                  str(error))
+
+
+def unknown_options(conf):
+    """["[section] option", ...] set in the config files that nothing
+    reads: a misspelling, usually."""
+    found = []
+    for path in conf.config_file:
+        sections = {}
+        try:
+            cfg.ConfigParser(path, sections).parse()
+        except (OSError, cfg.ParseError):
+            continue  # oslo.config has said so already
+        for section, options in sections.items():
+            if section in LATE_SECTIONS:
+                continue
+            group = None if section == "DEFAULT" else section
+            if group is not None and group not in conf:
+                found.append("[%s]" % section)
+                continue
+            for name in options:
+                if name not in (conf[group] if group else conf):
+                    found.append("[%s] %s" % (section, name))
+    return found
 
 
 def check_config(conf):
@@ -41,23 +78,26 @@ def check_config(conf):
                 getattr(section, opt.dest)
             except (cfg.Error, ValueError) as e:
                 raise StartupError("[%s] %s: %s" % (
-                    group or "DEFAULT", opt.name, e))
+                    group or "DEFAULT", opt.name, _readable(e)))
     for name in ("ca_file", "cert_file", "key_file"):
         path = conf.docker[name]
         if path and not os.access(path, os.R_OK):
             raise StartupError("[docker] %s: cannot read %s" % (name, path))
 
 
-def setup(argv, binary):
+def setup(argv, binary, description=None):
     """Config, logging, SIGHUP reload and the database: the common start of
     every process. Exits with one clear line when the setup is wrong."""
     limit_malloc_arenas()
     try:
-        conf = load_config(argv)
+        conf = load_config(argv, description=description)
         check_config(conf)
     except (cfg.Error, StartupError) as e:
-        sys.exit("%s: %s" % (binary, e))
+        sys.exit("%s: %s" % (binary, _readable(e)))
     logging.setup(conf, "magnum_lite")
+    for unknown in unknown_options(conf):
+        LOG.warning("%s in the config files is not an option of "
+                    "magnum_lite: ignored (misspelled?)", unknown)
     _reload_on_sighup(conf)
     url = ml_conf.database_url(conf)
     if url.startswith("sqlite:///"):
@@ -67,9 +107,22 @@ def setup(argv, binary):
         db.configure(url, max_pool_size=conf.database.max_pool_size,
                      sqlite_busy_timeout=conf.database.sqlite_busy_timeout)
     except Exception as e:
-        sys.exit("%s: [database] connection: cannot connect: %s" % (
-            binary, str(e).splitlines()[0]))
+        sys.exit("%s: [database] connection: %s" % (
+            binary, db.connection_error(e)))
     return conf
+
+
+def in_process_bus(conf, binary):
+    """Exit with one line when a process that serves only one side of the
+    bus (the API or a conductor) is on the in-process bus, which reaches
+    nothing outside this process: every request would wait for a
+    conductor that cannot hear it."""
+    if conf.transport_url.startswith("kombu+memory:"):
+        sys.exit("%s: [DEFAULT] transport_url is the in-process bus (%s), "
+                 "which reaches no other process: run magnum-lite-all for "
+                 "the API and a conductor in one process, or give every "
+                 "process the same rabbit:// URL" % (
+                     binary, conf.transport_url))
 
 
 def transport(conf, binary):
@@ -114,7 +167,7 @@ def started():
     gc.freeze()
 
 
-def require_schema(binary, upgrade_argv=None):
+def require_schema(conf, binary, upgrade_argv=None):
     """Stop unless the schema is the one this code needs.
 
     With upgrade_argv (this process's command line), bring it there first
@@ -125,9 +178,11 @@ def require_schema(binary, upgrade_argv=None):
     if db.schema_revision() == db.SCHEMA_REVISION:
         return
     if upgrade_argv is None:
+        files = " ".join("--config-file %s" % f for f in conf.config_file)
         sys.exit("%s: the database schema is not at revision %s; run "
-                 "`magnum-lite-manage db upgrade`" % (binary,
-                                                     db.SCHEMA_REVISION))
+                 "`magnum-lite-manage %s db upgrade`" % (
+                     binary, db.SCHEMA_REVISION, files or
+                     "--config-file <this config>"))
     done = subprocess.run(
         [sys.executable, "-m", "magnum_lite.cmd.manage", *upgrade_argv,
          "db", "upgrade"], stdout=subprocess.DEVNULL)
@@ -190,6 +245,7 @@ class Conductor:
 
     def start(self):
         engine = self.driver.info()  # fails early when the engine is away
+        self._refuse_a_twin()
         self.capacity = capacity(self.conf, engine)
         objects.Service.report(ml_context.admin_context(), self.conf.host,
                                self.conf.conductor.topic, engine,
@@ -204,6 +260,32 @@ class Conductor:
         LOG.info("conductor for %s on %s (Docker %s) listening on topic %s",
                  self.conf.host, self.conf.docker.api_url,
                  engine.get("version"), self.conf.conductor.topic)
+
+    def _refuse_a_twin(self):
+        """StartupError if another conductor is alive under this host's
+        name (two started with one config, a misconfiguration: they would
+        take each other's messages and containers). A conductor restarted
+        after a crash is never refused: its predecessor's heartbeat has
+        stopped, which this tells by watching it for one and a half
+        intervals when it was recent."""
+        c = self.conf.conductor
+
+        def report_count():
+            for s in objects.Service.list(ml_context.admin_context()):
+                if s.host == self.conf.host and s.updated_at and (
+                        timeutils.utcnow() - s.updated_at).total_seconds() \
+                        < c.service_down_time:
+                    return s.report_count
+            return None
+
+        before = report_count()
+        if before is None or self._stopping.wait(1.5 * c.heartbeat_interval):
+            return
+        if report_count() not in (None, before):
+            raise StartupError(
+                "[DEFAULT] host: another conductor is running as host %s "
+                "(its heartbeat goes on); give each conductor a host name "
+                "of its own" % self.conf.host)
 
     def _beat(self):
         """Report every heartbeat_interval, and at once when the engine's
@@ -288,9 +370,13 @@ def capacity(conf, engine_info):
 
 
 def docker_unavailable_message(conf, error):
-    return ("[docker] api_url: no Docker Engine answers at %s (%s). Start "
-            "one, or run `bash .ci/stack engine` for a private engine."
-            % (conf.docker.api_url, error))
+    hint = "Start dockerd, or point [docker] api_url at an engine"
+    source = os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), ".ci", "stack")
+    if os.path.exists(source):  # a source checkout, not an installed copy
+        hint += ", or run `bash .ci/stack engine` for a private one"
+    return ("[docker] api_url: no Docker Engine answers at %s (%s). %s."
+            % (conf.docker.api_url, error, hint))
 
 
 def start_conductor(conf, transport, binary):
@@ -301,4 +387,6 @@ def start_conductor(conf, transport, binary):
         conductor.start()
     except exception.DockerUnavailable as e:
         sys.exit("%s: %s" % (binary, docker_unavailable_message(conf, e)))
+    except StartupError as e:
+        sys.exit("%s: %s" % (binary, e))
     return conductor

@@ -15,7 +15,7 @@ def init_application():
     for path in filter(None, (files or "").split(",")):
         argv += ["--config-file", path]
     conf = service.setup(argv, "magnum-lite-api")
-    service.require_schema("magnum-lite-api")
+    service.require_schema(conf, "magnum-lite-api")
     app = api.build(conf, service.transport(conf, "magnum-lite-api"))
     service.started()
     return app

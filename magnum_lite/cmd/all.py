@@ -11,13 +11,18 @@ from magnum_lite.cmd import api
 from magnum_lite import service
 
 BINARY = "magnum-lite-all"
+DESCRIPTION = ("magnum-lite-all: the all-in-one, the REST API and a conductor "
+               "in one process, on [api] host:port (127.0.0.1:9517 unless "
+               "configured) and the Docker Engine at [docker] api_url; "
+               "SQLite under [DEFAULT] state_path and the in-process bus "
+               "by default.")
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    conf = service.setup(argv, BINARY)
+    conf = service.setup(argv, BINARY, DESCRIPTION)
     api.refuse_open_noauth(conf, BINARY)
-    service.require_schema(BINARY, upgrade_argv=argv)
+    service.require_schema(conf, BINARY, upgrade_argv=argv)
     transport = service.transport(conf, BINARY)
     conductor = service.start_conductor(conf, transport, BINARY)
 

@@ -13,6 +13,10 @@ from magnum_lite import service
 
 LOG = logging.getLogger(__name__)
 BINARY = "magnum-lite-api"
+DESCRIPTION = ("magnum-lite-api: the REST API (OpenStack Zun's v1 containers "
+               "API), served on [api] host:port (127.0.0.1:9517 unless "
+               "configured); it hands the work to the conductors over "
+               "[DEFAULT] transport_url.")
 
 
 def build(conf, transport):
@@ -82,9 +86,11 @@ def serve(conf, app, on_stop=None):
 
 
 def main(argv=None):
-    conf = service.setup(sys.argv[1:] if argv is None else argv, BINARY)
+    conf = service.setup(sys.argv[1:] if argv is None else argv, BINARY,
+                         DESCRIPTION)
     refuse_open_noauth(conf, BINARY)
-    service.require_schema(BINARY)
+    service.in_process_bus(conf, BINARY)
+    service.require_schema(conf, BINARY)
     transport = service.transport(conf, BINARY)
     serve(conf, build(conf, transport), on_stop=transport.cleanup)
 

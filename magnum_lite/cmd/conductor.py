@@ -6,11 +6,17 @@ import threading
 from magnum_lite import service
 
 BINARY = "magnum-lite-conductor"
+DESCRIPTION = ("magnum-lite-conductor: does the container work on one Docker "
+               "host ([docker] api_url), answering RPC for [DEFAULT] host on "
+               "[conductor] topic over [DEFAULT] transport_url; run one per "
+               "Docker host.")
 
 
 def main(argv=None):
-    conf = service.setup(sys.argv[1:] if argv is None else argv, BINARY)
-    service.require_schema(BINARY)
+    conf = service.setup(sys.argv[1:] if argv is None else argv, BINARY,
+                         DESCRIPTION)
+    service.in_process_bus(conf, BINARY)
+    service.require_schema(conf, BINARY)
     transport = service.transport(conf, BINARY)
     conductor = service.start_conductor(conf, transport, BINARY)
     done = threading.Event()

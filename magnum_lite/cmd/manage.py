@@ -41,8 +41,8 @@ def db_stamp(conf):
 
 
 def _report():
-    print("database at revision %s (head is %s)" % (migration.version(),
-                                                   migration.head()))
+    print("database %s at revision %s (head is %s)" % (
+        migration.database(), migration.version(), migration.head()))
 
 
 def _add_commands(subparsers):
@@ -82,9 +82,8 @@ def _connect(conf):
         db.configure(url, max_pool_size=conf.database.max_pool_size,
                      sqlite_busy_timeout=conf.database.sqlite_busy_timeout)
     except Exception as e:
-        raise SystemExit("%s: [database] connection: cannot connect to %s: %s"
-                         % (BINARY, parsed.render_as_string(),
-                            str(e).splitlines()[0]))
+        raise SystemExit("%s: [database] connection: %s: %s" % (
+            BINARY, parsed.render_as_string(), db.connection_error(e)))
 
 
 def main(argv=None):
@@ -92,7 +91,10 @@ def main(argv=None):
     conf.register_cli_opt(cfg.SubCommandOpt(
         "command", title="Commands", handler=_add_commands))
     try:
-        conf(sys.argv[1:] if argv is None else argv, project="magnum_lite")
+        conf(sys.argv[1:] if argv is None else argv, project="magnum_lite",
+             description="magnum-lite-manage: operator commands; `db "
+             "upgrade` brings the database of [database] connection to the "
+             "schema this code needs.")
         logging.setup(conf, "magnum_lite")
         if not conf.debug:
             # alembic narrates each step at INFO; _report() says the outcome.

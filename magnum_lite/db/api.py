@@ -401,3 +401,15 @@ def container_destroy(uuid):
             models.Container.uuid == uuid))
         session.execute(sa.delete(models.ContainerAction).where(
             models.ContainerAction.container_uuid == uuid))
+
+
+def connection_error(error):
+    """One line on why the database cannot be used, naming the extra to
+    install when its driver is missing."""
+    if isinstance(error, ModuleNotFoundError):
+        extra = {"psycopg": "postgresql", "pymysql": "mysql"}.get(
+            error.name)
+        if extra:
+            return ("the driver %s is not installed: pip install "
+                    "'magnum_lite[%s]'" % (error.name, extra))
+    return "cannot connect: %s" % str(error).splitlines()[0]

@@ -65,6 +65,11 @@ def version():
         return context.get_current_revision()
 
 
+def database():
+    """The database's URL, without its password."""
+    return db.get_engine().url.render_as_string(hide_password=True)
+
+
 def head():
     """The newest revision in migrations/versions."""
     script = alembic_script.ScriptDirectory.from_config(_config())

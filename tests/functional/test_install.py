@@ -61,15 +61,17 @@ def _upgrade(venv, workdir):
 
 def test_wheel_then_sdist_migrate_a_database(dists, venv, tmp_path):
     wheel, sdist = dists
-    upgraded = "database at revision %s (head is %s)" % (HEAD, HEAD)
+    upgraded = "database sqlite:///%s at revision %s (head is %s)"
     pip = (venv / "bin" / "pip", "install", "-q",
            "--disable-pip-version-check")
 
     _run(*pip, wheel)  # with its dependencies, from the index
-    assert _upgrade(venv, tmp_path / "wheel") == upgraded
+    assert _upgrade(venv, tmp_path / "wheel") == upgraded % (
+        tmp_path / "wheel" / "ml.sqlite", HEAD, HEAD)
 
     _run(*pip, "--no-deps", "--force-reinstall", sdist)
-    assert _upgrade(venv, tmp_path / "sdist") == upgraded
+    assert _upgrade(venv, tmp_path / "sdist") == upgraded % (
+        tmp_path / "sdist" / "ml.sqlite", HEAD, HEAD)
 
     where = _run(venv / "bin" / "python", "-c",
                  "import magnum_lite; print(magnum_lite.__file__)",

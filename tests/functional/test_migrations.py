@@ -187,7 +187,8 @@ def test_manage_db_commands(tmp_path):
     assert _tables(check) == TABLES | {"alembic_version"}
 
     out = _ok(_manage(conf, "db", "downgrade"))  # to base by default
-    assert out == "database at revision None (head is %s)" % HEAD
+    assert out == "database sqlite:///%s at revision None (head is %s)" % (
+        database, HEAD)
     assert _tables(check) == {"alembic_version"}
 
     _ok(_manage(conf, "db", "stamp", "head"))
@@ -228,13 +229,13 @@ def test_serving_processes_upgrade_in_a_child_and_never_load_alembic(
         from magnum_lite import service
         from magnum_lite.cmd import all, api, conductor
         argv = ["--config-file", sys.argv[1]]
-        service.setup(argv, "magnum-lite-all")
+        conf = service.setup(argv, "magnum-lite-all")
         try:
-            service.require_schema("magnum-lite-api")
+            service.require_schema(conf, "magnum-lite-api")
         except SystemExit as e:
             print(e)
-        service.require_schema("magnum-lite-all", upgrade_argv=argv)
-        service.require_schema("magnum-lite-api")
+        service.require_schema(conf, "magnum-lite-all", upgrade_argv=argv)
+        service.require_schema(conf, "magnum-lite-api")
         print("alembic loaded:", "alembic" in sys.modules)
     """
     result = subprocess.run([sys.executable, "-c", script, str(conf)],
@@ -243,6 +244,6 @@ def test_serving_processes_upgrade_in_a_child_and_never_load_alembic(
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "magnum-lite-api: the database schema is not at revision %s; run "
-        "`magnum-lite-manage db upgrade`" % HEAD,
+        "`magnum-lite-manage --config-file %s db upgrade`" % (HEAD, conf),
         "alembic loaded: False"]
     assert _ok(_manage(conf, "db", "version")) == HEAD

@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from magnum_lite.db import api as db
+from magnum_lite import service
 from tests import conftest as shared
 
 ROOT = shared.ROOT
@@ -90,3 +92,38 @@ def test_noauth_on_a_network_address_is_refused(tmp_path, binary):
         "not a loopback address: anyone who reaches it acts as any project, "
         "admin included. Use auth_strategy = keystone, listen on 127.0.0.1, "
         "or set [api] noauth_on_network = true if that is meant." % binary]
+
+
+def test_a_bad_choice_names_the_option_the_value_and_the_choices(tmp_path):
+    run = _start(tmp_path, "[docker]\nimage_pull_policy = sometimes\n")
+    assert run.stderr.strip().splitlines() == [
+        "magnum-lite-conductor: [docker] image_pull_policy: Value for "
+        "option image_pull_policy in %s is not valid: Valid values are "
+        "[always, ifnotpresent, never], but found 'sometimes'"
+        % (tmp_path / "bad.conf")]
+
+
+def test_a_misspelled_option_or_section_is_warned_about(tmp_path):
+    conf = tmp_path / "typo.conf"
+    conf.write_text("[DEFAULT]\nhots = x\n[api]\nprot = 1\nport = 1\n"
+                    "[dockr]\napi_url = x\n[keystone_authtoken]\nfoo = 1\n")
+    loaded = service.load_config(["--config-file", str(conf)])
+    assert service.unknown_options(loaded) == [
+        "[DEFAULT] hots", "[api] prot", "[dockr]"]
+
+
+@pytest.mark.parametrize("binary", ["api", "conductor"])
+def test_one_side_of_the_in_process_bus_alone_is_refused(tmp_path, binary):
+    run = _start(tmp_path, "", binary=binary)
+    assert run.stderr.strip().splitlines() == [
+        "magnum-lite-%s: [DEFAULT] transport_url is the in-process bus "
+        "(kombu+memory:////), which reaches no other process: run "
+        "magnum-lite-all for the API and a conductor in one process, or "
+        "give every process the same rabbit:// URL" % binary]
+
+
+def test_a_missing_database_driver_names_the_extra():
+    assert db.connection_error(ModuleNotFoundError(
+        "No module named 'psycopg'", name="psycopg")) == (
+        "the driver psycopg is not installed: pip install "
+        "'magnum_lite[postgresql]'")

@@ -17,4 +17,6 @@ def test_help_prints_usage_and_no_warning(binary):
                          cwd=shared.ROOT, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("usage:")
+    # What the program is comes first after the usage.
+    assert ("magnum-lite-%s: " % binary) in run.stdout.split("options:")[0]
     assert run.stderr == ""
