@@ -217,7 +217,8 @@ class Conductor:
 
         self.conf = conf
         self.client = docker_client.DockerHTTPClient.from_conf(conf)
-        self.driver = docker_driver.DockerDriver(self.client)
+        self.driver = docker_driver.DockerDriver(
+            self.client, deployment=objects.deployment.identity())
         recorder = status.StatusRecorder(self.driver)
         from magnum_lite.conductor import rpcapi
         # To hand a create it could not do to another conductor.

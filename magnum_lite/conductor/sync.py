@@ -184,6 +184,8 @@ class Sync:
                 else:
                     found.pop(record.uuid, None)  # in flight: not orphan
         for orphan in found.values():
+            if orphan["deployment"] != self._driver.deployment:
+                continue  # another deployment's, on a shared engine
             with self._status.locks.hold(orphan["uuid"], timeout=1) as got:
                 where = got and _placed_on(self._context, orphan["uuid"])
                 if got and where != self._conf.host:
@@ -266,10 +268,9 @@ class Sync:
                 LOG.warning("reconcile: cannot start %s: %s",
                             container.uuid, e)
         self._status.record(container)
+        # As Zun, a success has no message; the log below tells it.
         objects.ContainerAction.end_unfinished(
-            self._context, container.uuid, "adopted Docker container %s, "
-            "which the create had made before its conductor stopped" %
-            docker["id"][:12], action="create",
+            self._context, container.uuid, None, action="create",
             result=objects.container_action.SUCCESS)
         LOG.info("reconcile: adopted Docker container %s for %s",
                  docker["id"], container.uuid)

@@ -29,7 +29,7 @@ _JOINED = contextvars.ContextVar("magnum_lite_db_joined", default=None)
 # The schema revision this code reads and writes: the newest script in
 # alembic/versions (a test keeps the two equal). Serving processes check it
 # without loading alembic.
-SCHEMA_REVISION = "0011"
+SCHEMA_REVISION = "0012"
 
 CONTAINERS = models.Container.__table__
 SORT_KEYS = ("id", "uuid", "name", "image", "status", "host", "memory",

@@ -270,3 +270,13 @@ class ImagePull(Base):
     project_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         sa.DateTime, default=_now)
+
+
+class Deployment(Base):
+    """This deployment's identity, one row made by the migration that
+    created the table: the label its conductors put on what they make."""
+    __tablename__ = "deployment"
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=_now)

@@ -15,6 +15,9 @@ LOG = logging.getLogger(__name__)
 MANAGED_LABEL = "magnum_lite.uuid"  # ties a Docker container to its record
 HOST_LABEL = "magnum_lite.host"  # the conductor host that created it
 RUN_LABEL = "magnum_lite.run"  # "true": the create asked to start it too
+# The deployment that made it: two deployments may share an engine, and
+# each only ever removes what carries its own (objects.deployment).
+DEPLOYMENT_LABEL = "magnum_lite.deployment"
 # docker-py's call for each of lifecycle.STATE_CHANGES.
 _STATE_CALLS = {"start": "start", "stop": "stop", "reboot": "restart",
                 "pause": "pause", "unpause": "unpause", "kill": "kill"}
@@ -23,8 +26,9 @@ _STATE_CALLS = {"start": "start", "stop": "stop", "reboot": "restart",
 class DockerDriver:
     """One engine's containers and images; never touches our records."""
 
-    def __init__(self, client):
+    def __init__(self, client, deployment=None):
         self.client = client
+        self.deployment = deployment  # put on every container it makes
 
     @classmethod
     def from_conf(cls, conf):
@@ -162,11 +166,14 @@ class DockerDriver:
                 runtime=spec.get("runtime"),
                 mounts=[docker_types.Mount(path, volume, type="volume")
                         for volume, path in spec.get("mounts") or ()])
+            labels = dict(spec.get("labels") or {})
+            if self.deployment:
+                labels[DEPLOYMENT_LABEL] = self.deployment
             created = self.client.create_container(
                 str(spec["image"]), command=spec.get("command"),
                 name=spec.get("name"), entrypoint=spec.get("entrypoint"),
                 environment=spec.get("environment") or {},
-                labels=spec.get("labels") or {},
+                labels=labels,
                 working_dir=spec.get("workdir"),
                 hostname=spec.get("hostname"), host_config=host_config,
                 stdin_open=bool(spec.get("interactive")),
@@ -259,6 +266,7 @@ class DockerDriver:
         return [{"id": c["Id"],
                  "uuid": (c.get("Labels") or {}).get(MANAGED_LABEL),
                  "run": (c.get("Labels") or {}).get(RUN_LABEL) == "true",
+                 "deployment": (c.get("Labels") or {}).get(DEPLOYMENT_LABEL),
                  "status": _status_from_list_state(c.get("State")),
                  "name": c["Names"][0].lstrip("/") if c.get("Names") else None}
                 for c in found]

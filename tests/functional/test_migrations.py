@@ -25,6 +25,7 @@ from tests import conftest as shared
 REPO = str(shared.ROOT)
 TABLES = {"containers", "container_actions", "services", "quotas",
           "quota_classes", "project_usages", "registries", "volumes",
+          "deployment",
           "image_pulls"}
 
 
@@ -165,7 +166,7 @@ def _config_file(tmp_path, connection):
 
 # The newest migration: a new one changes this here and
 # db.api.SCHEMA_REVISION, and nothing else.
-HEAD = "0011"
+HEAD = "0012"
 
 
 def _ok(result):

@@ -1,10 +1,12 @@
-"""One host name, one live conductor: a second one started under the same
-name is refused at start, a conductor restarted after its predecessor
-stopped never is (issue 26)."""
+"""A deployment touches only what it made: a conductor removes only the
+orphans that carry its deployment's label, and one host name has one live
+conductor (a second is refused at start, a restarted one never is)."""
 import uuid
 
+import docker
 import pytest
 
+from magnum_lite.docker import driver as docker_driver
 from magnum_lite import rpc
 from magnum_lite import service as ml_service
 from tests import conftest as shared
@@ -39,3 +41,32 @@ def test_a_second_live_conductor_under_one_host_name_is_refused(tmp_path):
         restarted = conductor()
         restarted.start()
         restarted.stop()
+
+
+def test_reconcile_removes_only_its_own_deployments_orphans(live):
+    """Two deployments on one engine under one host name (the default
+    host is the machine's name): each leaves the other's containers be."""
+    def orphan(deployment):
+        labels = {docker_driver.MANAGED_LABEL: str(uuid.uuid4()),
+                  docker_driver.HOST_LABEL: live.conf.host}
+        if deployment:
+            labels[docker_driver.DEPLOYMENT_LABEL] = deployment
+        return live.docker.create_container(
+            live.env["MAGNUM_LITE_TEST_IMAGE"], ["sleep", "300"],
+            labels=labels, host_config=live.docker.create_host_config(
+                network_mode="none"))["Id"]
+
+    ours = orphan(live.conductor.driver.deployment)
+    theirs = orphan(str(uuid.uuid4()))
+    unlabelled = orphan(None)  # made before deployments had a label
+    try:
+        live.conductor.sync.reconcile()
+        left = {c["Id"] for c in live.docker.containers(all=True)}
+        assert ours not in left
+        assert {theirs, unlabelled} <= left
+    finally:
+        for docker_id in (ours, theirs, unlabelled):
+            try:
+                live.docker.remove_container(docker_id, force=True)
+            except docker.errors.NotFound:
+                pass

@@ -384,9 +384,11 @@ def test_list_managed_finds_our_containers_by_host(driver, make):
     found = {c["id"]: c for c in driver.list_managed(host)}
     assert found == {
         running: {"id": running, "uuid": "uuid-1", "run": True,
-                  "status": lifecycle.RUNNING, "name": f"ml-test-{RUN}-m1"},
+                  "status": lifecycle.RUNNING, "name": f"ml-test-{RUN}-m1",
+                  "deployment": None},
         stopped: {"id": stopped, "uuid": "uuid-2", "run": False,
-                  "status": lifecycle.CREATED, "name": f"ml-test-{RUN}-m2"},
+                  "status": lifecycle.CREATED, "name": f"ml-test-{RUN}-m2",
+                  "deployment": None},
     }
     driver.change_state(running, "pause")
     statuses = {c["id"]: c["status"] for c in driver.list_managed(host)}

@@ -149,6 +149,7 @@ def test_reconcile_repairs_what_happened_while_away(live):
         name="magnum-lite-" + made.uuid, labels={
             docker_driver.MANAGED_LABEL: made.uuid,
             docker_driver.HOST_LABEL: live.conf.host,
+            docker_driver.DEPLOYMENT_LABEL: live.conductor.driver.deployment,
             docker_driver.RUN_LABEL: "true"},
         host_config=live.docker.create_host_config(network_mode="none"))
     # A create interrupted before Docker made anything: done again.
@@ -163,7 +164,8 @@ def test_reconcile_repairs_what_happened_while_away(live):
         live.env["MAGNUM_LITE_TEST_IMAGE"], ["sleep", "300"], labels={
             docker_driver.MANAGED_LABEL:
                 "7d3c7d8e-0000-4000-8000-00000000dead",
-            docker_driver.HOST_LABEL: live.conf.host},
+            docker_driver.HOST_LABEL: live.conf.host,
+            docker_driver.DEPLOYMENT_LABEL: live.conductor.driver.deployment},
         host_config=live.docker.create_host_config(network_mode="none"))
     # A create entered just now, whose message may be on its way: left to
     # the message (this is not the process's first pass).
