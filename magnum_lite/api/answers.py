@@ -64,20 +64,22 @@ _CONTAINER_FIELDS = {
     "host": dict(_NULLABLE_STRING, description="Admin only, by policy."),
     "project_id": _STRING,
     "user_id": _STRING,
-    "memory": {"type": ["string", "null"], "pattern": "^[0-9]+M$",
-               "description": "MiB, with its unit: '512M'."},
-    "command": {"type": ["array", "string", "null"],
-                "items": _STRING,
-                "description": "A list from 1.20; before, one "
-                               "shell-quoted string."},
+    "memory": {"type": ["string", "null"], "pattern": "^[0-9]+$",
+               "description": "MiB, as Zun shows it: '512'."},
+    "command": {"type": ["array", "null"], "items": _STRING,
+                "description": "A list at every microversion, as Zun "
+                               "shows it; null for the image's own."},
     "environment": _STRINGS,
     "labels": _STRINGS,
     "restart_policy": {
-        "type": "object",
+        "type": ["object", "null"],
         "properties": {
             "Name": schemas.RESTART_POLICY["properties"]["Name"],
-            "MaximumRetryCount": {"type": "integer", "minimum": 0}},
-        "description": "Empty when none was asked for."},
+            "MaximumRetryCount": {"type": "string", "pattern": "^[0-9]+$"}},
+        "required": ["Name", "MaximumRetryCount"],
+        "additionalProperties": False,
+        "description": "Strings, as Zun keeps them; null when none was "
+                       "asked for."},
     "created_at": _TIME,
     "updated_at": _NULLABLE_TIME,
     "links": LINKS,
@@ -94,11 +96,11 @@ _CONTAINER_FIELDS = {
                    "description": "Admin only, by policy."},
     "auto_heal": {"type": "boolean",
                   "description": "Whether the conductor heals it."},
-    "healthcheck": {"type": "object", "properties": {
+    "healthcheck": {"type": ["object", "null"], "properties": {
         "test": _STRING, "interval": {"type": "integer"},
         "retries": {"type": "integer"}, "timeout": {"type": "integer"}},
         "additionalProperties": False,
-        "description": "Docker's health check (seconds); empty when none "
+        "description": "Docker's health check (seconds); null when none "
                        "was asked for."},
     "health": {"enum": ["starting", "healthy", "unhealthy", None],
                "description": "What the health check said last; null "
@@ -107,13 +109,15 @@ _CONTAINER_FIELDS = {
         {"source": _STRING, "destination": _STRING}),
         "description": "The project's named volumes it mounts."},
     "disk": _always({"const": 0}, "No disk quota."),
-    "runtime": dict(_STRING, description="Admin only, by policy."),
+    "runtime": dict(_NULLABLE_STRING,
+                    description="Admin only, by policy; null for the "
+                                "engine's default."),
     "cpu_policy": _always({"const": "shared"}, "No dedicated CPUs."),
     "image_driver": _always({"const": "docker"}, "Images come from Docker."),
     "registry_id": {"type": ["string", "null"], "format": "uuid",
                     "description": "The registry it pulls from, if named."},
-    "entrypoint": {"type": "array", "items": _STRING,
-                   "description": "Empty: the image's own."},
+    "entrypoint": {"type": ["array", "null"], "items": _STRING,
+                   "description": "Null: the image's own."},
 }
 # As Zun, policy leaves a field out of the body (rather than nulling it)
 # for a caller who may not see it, so those fields cannot be required.

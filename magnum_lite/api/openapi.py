@@ -105,7 +105,8 @@ def _operation(template, handler, public):
     body = spec["body"]
     if body is not None:
         schema = body(microversion.MAX_VERSION) if callable(body) else body
-        operation["requestBody"] = {"required": True, "content": {
+        operation["requestBody"] = {
+            "required": spec.get("body_required", True), "content": {
             "application/json": {"schema": schema}}}
     answer = {"description": http.HTTPStatus(spec["status"]).phrase + "."}
     if operation["operationId"] in ANSWER_HEADERS:

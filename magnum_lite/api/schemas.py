@@ -152,8 +152,13 @@ CREATE_FIELDS = {
     "nets": _unsupported({"type": ["array", "null"], "maxItems": 0},
                          "Choosing networks (containers have none)"),
     "mounts": MOUNTS,
-    "security_groups": _unsupported({"type": ["array", "null"],
-                                     "maxItems": 0}, "Security groups"),
+    # With network mode none the default group's rules hold vacuously,
+    # so asking for it (as tempest does at 1.1) changes nothing.
+    "security_groups": {"type": ["array", "null"], "maxItems": 1,
+                        "items": {"const": "default"},
+                        "description": "Only ['default'], a no-op: "
+                                       "containers have no network, so no "
+                                       "other group could be honoured."},
     "exposed_ports": _unsupported({"type": ["object", "null"],
                                    "maxProperties": 0}, "Exposing ports"),
     "healthcheck": HEALTHCHECK,
@@ -211,6 +216,19 @@ PUT_ARCHIVE = _object({"data": {"type": "string", "maxLength": 1 << 30,
                                 "contentEncoding": "base64",
                                 "description": "A tar archive, base64."}},
                       required=["data"])
+# Before 1.25 Zun takes the tar's bytes as the text itself (the clients
+# of then decoded them as UTF-8).
+PUT_ARCHIVE_RAW = _object({"data": {"type": "string", "maxLength": 1 << 30,
+                                    "description": "A tar archive, its "
+                                                   "bytes as UTF-8 text."}},
+                          required=["data"])
+
+
+def put_archive(version):
+    """The put_archive body a version accepts."""
+    if version < microversion.ARCHIVE_IS_BASE64:
+        return PUT_ARCHIVE_RAW
+    return PUT_ARCHIVE
 
 # -- query strings ------------------------------------------------------------
 
@@ -265,12 +283,20 @@ LOGS_QUERY = _object({
                          "[T ][0-9]{2}:[0-9]{2}:[0-9]{2}.*)$",
               "description": "Epoch seconds or an ISO 8601 time."},
 })
-EXECUTE_QUERY = _object({
+_EXECUTE_FIELDS = {
     "command": {"type": "string", "minLength": 1, "maxLength": 65536},
     "run": _boolean("Run it now and return its output."),
     "interactive": _boolean("Open a session with a TTY instead: the "
                             "answer's proxy_url opens it (run=false)."),
-}, required=["command"])
+}
+# Zun reads these from the query or a JSON body alike (tempest sends the
+# body); the command must come in one of the two.
+EXECUTE_QUERY = _object(_EXECUTE_FIELDS)
+EXECUTE_BODY = _object(dict(
+    _EXECUTE_FIELDS,
+    run={"type": ["boolean", "string"], "enum": [True, False] + BOOLEANS},
+    interactive={"type": ["boolean", "string"],
+                 "enum": [True, False] + BOOLEANS}))
 RESIZE_QUERY = _object({
     "w": _digits("Columns.", 4), "h": _digits("Rows.", 4)},
     required=["w", "h"])

@@ -22,7 +22,8 @@ LOSSES_KEY = "magnum_lite.losses"
 SERVICES_KEY = "magnum_lite.services"
 
 
-def spec(status=200, query=None, body=None, returns=None, errors=()):
+def spec(status=200, query=None, body=None, returns=None, errors=(),
+         body_required=True):
     """Declare what a handler reads and answers.
 
     The handler validates with exactly these schemas (request.query(),
@@ -32,9 +33,11 @@ def spec(status=200, query=None, body=None, returns=None, errors=()):
     error statuses the handler's own work can answer (404 for a container
     not found, 409 from the lifecycle table...). openapi.py adds those
     any request can answer, so they need not be repeated here.
+    body_required=False: the body may be left out (request.json_or_none()).
     """
     def decorate(handler):
         handler.spec = {"status": status, "query": query, "body": body,
+                        "body_required": body_required,
                         "returns": returns, "errors": tuple(errors)}
         return handler
     return decorate
@@ -76,6 +79,12 @@ class Request(webob.Request):
         if callable(schema):
             schema = schema(self.version)
         return validation.body(self, schema)
+
+    def json_or_none(self):
+        """The JSON body as json() reads it, or {} when there is none."""
+        if not self.body.strip():
+            return {}
+        return self.json()
 
     def authorize(self, rule, target=None):
         """Policy says yes, or exception.Forbidden (403)."""

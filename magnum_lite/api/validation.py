@@ -211,7 +211,9 @@ def restart_policy(value, auto_remove):
         return None
     name = value["Name"]
     retries = int(value.get("MaximumRetryCount") or 0)
-    if retries and name != "on-failure":
+    if name == "no":
+        retries = 0  # as Zun: a count means nothing without restarts
+    elif retries and name != "on-failure":
         raise exception.InvalidParameter(
             reason="restart_policy MaximumRetryCount is only allowed with "
                    f"Name on-failure, not {name!r}.")
@@ -270,6 +272,25 @@ def since(value):
 
 def tail(value):
     return "all" if value in (None, "all") else int(value)
+
+
+def archive_from_text(value):
+    """base64 (what the conductor takes) of a tar sent as text before
+    1.25: its bytes are the text's UTF-8, as the clients of then made it
+    (oslo.serialization decodes bytes as UTF-8)."""
+    return base64.b64encode(value.encode("utf-8")).decode("ascii")
+
+
+def archive_as_text(data):
+    """A tar (base64 from the conductor) as the text Zun answered before
+    1.25: its bytes decoded as UTF-8; NotAcceptable when they are not."""
+    try:
+        return base64.b64decode(data).decode("utf-8")
+    except UnicodeDecodeError:
+        raise exception.NotAcceptable(
+            reason="This archive is not UTF-8 text, so it cannot be "
+                   "carried before microversion 1.25; ask for 1.25 or "
+                   "later to have it as base64.") from None
 
 
 def base64_data(value):

@@ -4,7 +4,6 @@ Fields python-zunclient prints but this service does not have (networks,
 ports, security groups...) are given their honest empty values, so the
 clients' tables and `show` never miss a key.
 """
-import shlex
 import uuid
 
 from magnum_lite.api import microversion
@@ -37,7 +36,7 @@ def links(request, collection, ident):
 _AS_STORED = ("uuid", "name", "image", "status", "status_reason",
               "status_detail", "task_state", "cpu", "workdir", "hostname",
               "auto_remove", "image_pull_policy", "host", "project_id",
-              "user_id")
+              "user_id", "command", "runtime", "entrypoint", "healthcheck")
 
 
 def container(request, c):
@@ -48,22 +47,18 @@ def container(request, c):
     memory = v.get("memory")
     uuid_ = v["uuid"]
     body.update(
-        # Zun shows memory as a string of MiB with its unit.
-        memory=f"{memory}M" if memory else None,
-        command=command(v.get("command"), request.version),
+        # As Zun's record holds it: a string of MiB, without a unit.
+        memory=str(memory) if memory else None,
         environment=v.get("environment") or {},
         labels=v.get("labels") or {},
-        restart_policy=v.get("restart_policy") or {},
+        restart_policy=restart_policy(v.get("restart_policy")),
         created_at=util.isotime(v.get("created_at")),
         updated_at=util.isotime(v.get("updated_at")),
         links=links(request, "containers", uuid_),
         registry_id=v.get("registry_id"),
-        entrypoint=v.get("entrypoint") or [],
         privileged=bool(v.get("privileged")),
-        runtime=v.get("runtime") or "runc",
         mounts=[{"source": m["source"], "destination": m["destination"]}
                 for m in v.get("mounts") or ()],
-        healthcheck=v.get("healthcheck") or {},
         # Docker's word: starting, healthy or unhealthy; None without a
         # health check.
         health=v.get("health"),
@@ -83,12 +78,14 @@ def container(request, c):
     return body
 
 
-def command(value, version):
-    """The command as a client at `version` reads it: a list from 1.20,
-    before that one shell-quoted string."""
-    if value is None or version >= microversion.COMMAND_IS_LIST:
-        return value
-    return shlex.join(value)
+def restart_policy(value):
+    """Zun keeps a restart policy as a dict of strings (the retry count
+    too, "0" unless on-failure gives one); null when none was asked for.
+    Docker needs the count as a number, so the record keeps that."""
+    if not value:
+        return None
+    return {"Name": value["Name"],
+            "MaximumRetryCount": str(value.get("MaximumRetryCount") or 0)}
 
 
 def action(request, a, detail=False):

@@ -121,11 +121,15 @@ class ConductorManager(calls.Calls):
                 record.finish(error, steps)
                 self._status.fail(container, error)
                 raise
+            # The action log keeps no message on success (as Zun); the
+            # steps are told here.
+            LOG.info("%s of container %s: %s", action, container.uuid,
+                     "; ".join(steps) or "done")
             if container.status == lifecycle.DELETED:
-                record.finish(steps=steps)
+                record.finish()
             else:
                 container.task_state = None
-                record.finish(steps=steps, container=container)
+                record.finish(container=container)
 
     def _refused(self, context, container, action, error):
         # The status changed since the caller looked: the refusal ends the
@@ -144,8 +148,9 @@ class ConductorManager(calls.Calls):
             if record is None:  # carried out already, and ended
                 raise _Done() from error
             if _OUTCOME.get(action) == container.status:
-                record.finish(steps=["it was %s already" %
-                                     container.status], container=container)
+                LOG.info("%s of container %s: it was %s already", action,
+                         container.uuid, container.status)
+                record.finish(container=container)
                 raise _Done() from error
             record.finish(error, container=container)
         except _Done:

@@ -62,7 +62,7 @@ def test_python_client_walks_a_lifecycle(zun, lifelike):
     container = zun.containers.run(name="web", image="busybox", memory="64",
                                    environment={"GREETING": "hi"},
                                    command=["sleep", "300"])
-    assert (container.name, container.memory) == ("web", "64M")
+    assert (container.name, container.memory) == ("web", "64")
     assert zun.containers.get("web").status == "Running"
     assert [c.name for c in zun.containers.list()] == ["web"]
     assert zun.containers.logs("web", stdout=True, stderr=False,
@@ -79,7 +79,7 @@ def test_python_client_walks_a_lifecycle(zun, lifelike):
     zun.containers.kill("web", "SIGTERM")
     zun.containers.start("web")
     updated = zun.containers.update("web", memory="128", cpu="0.5")
-    assert (updated.memory, updated.cpu) == ("128M", 0.5)
+    assert (updated.memory, updated.cpu) == ("128", 0.5)
     assert zun.containers.update("web", name="web2").name == "web2"
     zun.containers.stop("web2", 10)
     zun.containers.delete("web2", force=False, stop=False,
@@ -139,7 +139,7 @@ def test_openstack_cli_creates_lists_shows_and_deletes(endpoint):
         ("web", "Running")]
     code, out = openstack(endpoint, "set", "--memory", "1g", "web", "-f",
                           "json")
-    assert json.loads(out)["memory"] == "1024M", out
+    assert json.loads(out)["memory"] == "1024", out
     code, out = openstack(endpoint, "delete", "web")
     assert "Cannot delete container" in out and "409" in out
     code, out = openstack(endpoint, "delete", "--stop", "web")

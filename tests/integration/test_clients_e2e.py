@@ -113,7 +113,7 @@ def test_python_client_lifecycle_on_docker(all_in_one):
     zun.containers.start("py-web")
     _until(status, "Running")
     updated = zun.containers.update("py-web", memory="128")
-    assert updated.memory == "128M"
+    assert updated.memory == "128"
     assert _docker_state(client, c.uuid)["HostConfig"]["Memory"] == \
         128 * MiB
     assert zun.containers.update("py-web", name="py-web2").name == "py-web2"

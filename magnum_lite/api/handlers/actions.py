@@ -138,15 +138,22 @@ def logs(request, container_ident):
     return util.respond(answer["output"], headers=_cut(answer["cut"]))
 
 
-@util.spec(query=schemas.EXECUTE_QUERY, returns=answers.EXECUTE,
+@util.spec(query=schemas.EXECUTE_QUERY, body=schemas.EXECUTE_BODY,
+           body_required=False, returns=answers.EXECUTE,
            errors=(404, 409, 504))
 def execute(request, container_ident):
-    """Run ?command= in a running container: its output (the newest
+    """Run a command in a running container: its output (the newest
     [api] max_output_bytes; a header says when it was cut) and exit code.
+    command, run and interactive come in the query or a JSON body.
     """
     container = util.container(request, container_ident,
                                policy.CONTAINER_EXECUTE)
-    params = request.query()
+    # As Zun's framework, which hands a handler both as one set of
+    # parameters, the query's first.
+    params = dict(request.json_or_none(), **request.query())
+    if "command" not in params:
+        raise exception.Invalid(
+            reason="'command' is required, in the query or the body.")
     if validation.flag(params.get("interactive")):
         return interactive.execute_interactive(request, container,
                                                params["command"])
@@ -187,37 +194,42 @@ def stats(request, container_ident):
     return util.respond(views.stats(container, summary))
 
 
-def _archives_are_base64(request):
-    if request.version < microversion.ARCHIVE_IS_BASE64:
-        raise exception.NotAcceptable(
-            reason="Archives are carried as base64 from microversion "
-                   f"{microversion.ARCHIVE_IS_BASE64}; ask for it.")
+def _raw_archives(request):
+    """Before 1.25 Zun carries a tar's bytes as the JSON text itself (its
+    clients decoded them as UTF-8); from 1.25, as base64."""
+    return request.version < microversion.ARCHIVE_IS_BASE64
 
 
 @util.spec(query=schemas.ARCHIVE_QUERY, returns=answers.ARCHIVE,
-           errors=(404, 409, 413))
+           errors=(404, 406, 409, 413))
 def get_archive(request, container_ident):
-    """A tar of ?path= in the container: {"data": base64, "stat": {...}};
-    413 when the tar is over [api] max_output_bytes."""
+    """A tar of ?path= in the container: {"data": ..., "stat": {...}},
+    data in base64 (before 1.25, the tar's bytes as UTF-8 text: 406 when
+    they are not); 413 when the tar is over [api] max_output_bytes."""
     container = util.container(request, container_ident,
                                policy.CONTAINER_GET_ARCHIVE)
-    _archives_are_base64(request)
     path = request.query()["path"]
     lifecycle.check("get_archive", container)
     archive = request.conductor.get_archive(request.context, container, path)
-    return util.respond({"data": archive["data"], "stat": archive["stat"]})
+    data = archive["data"]
+    if _raw_archives(request):
+        data = validation.archive_as_text(data)
+    return util.respond({"data": data, "stat": archive["stat"]})
 
 
-@util.spec(query=schemas.ARCHIVE_QUERY, body=schemas.PUT_ARCHIVE,
+@util.spec(query=schemas.ARCHIVE_QUERY, body=schemas.put_archive,
            errors=(404, 409))
 def put_archive(request, container_ident):
-    """Unpack a tar (base64 in {"data": ...}) into ?path= in the container.
-    """
+    """Unpack a tar ({"data": base64}; before 1.25, the tar's bytes as
+    UTF-8 text) into ?path= in the container."""
     container = util.container(request, container_ident,
                                policy.CONTAINER_PUT_ARCHIVE)
-    _archives_are_base64(request)
     path = request.query()["path"]
-    data = validation.base64_data(request.json()["data"])
+    data = request.json()["data"]
+    if _raw_archives(request):
+        data = validation.archive_from_text(data)
+    else:
+        data = validation.base64_data(data)
     lifecycle.check("put_archive", container)
     request.conductor.put_archive(request.context, container, path, data)
     return util.respond(status=200)
