@@ -223,7 +223,9 @@ def all_in_one(ks, state, extra_config=""):
         for c in client.containers(all=True, filters={
                 "label": "%s=%s" % (docker_driver.HOST_LABEL, host)}):
             client.remove_container(c["Id"], force=True)
-        for image in client.images(name=COMMIT_REPOSITORY):
+        # Commits land in their project's namespace: <ns>/<project>/<repo>.
+        for image in client.images(filters={
+                "reference": "*/*/" + COMMIT_REPOSITORY}):
             client.remove_image(image["Id"], force=True)
         client.close()
 

@@ -171,9 +171,11 @@ def test_two_hundred_sessions_leave_no_socket_or_thread(live, shell):
         return len(os.listdir("/proc/self/fd"))
 
     def settled(threads):
+        # Until every session has ended (the last close may still be on
+        # its way under load) and its threads with it.
         deadline = time.monotonic() + 20
-        while (threading.active_count() > threads and
-               time.monotonic() < deadline):
+        while ((threading.active_count() > threads or proxy.sessions())
+               and time.monotonic() < deadline):
             time.sleep(0.2)
         time.sleep(0.5)
         return fds()

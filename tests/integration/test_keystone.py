@@ -30,6 +30,7 @@ REGISTRY = "a project's registry record"
 VOLUME = "a project's volume"
 ANY_READER = "a reader of any project"
 OK = (200, 202, 204)
+COMMIT_NAMESPACE = "committed.magnum-lite.invalid"  # [docker]'s default
 # The expected policy, persona by persona. "other" is a member of another
 # project: it is not told that the container exists.
 EXPECTED = {
@@ -637,8 +638,11 @@ def test_member_and_admin_writes(aio, personas, containers):
     for client, container in pairs:
         short = container.split("-")[0]
         assert _show(client, container).json()["name"] == short + "-renamed"
-        assert aio.docker.images(
-            name="%s:%s" % (keystone_stack.COMMIT_REPOSITORY, short))
+        # In the container's project's own namespace (docs/security.md).
+        project = _show(client, container).json()["project_id"]
+        assert aio.docker.images(name="%s/%s/%s:%s" % (
+            COMMIT_NAMESPACE, project, keystone_stack.COMMIT_REPOSITORY,
+            short))
         aio.docker.get_archive("magnum-lite-" + container,
                                "/tmp/ks-hello.txt")
     # The admin's C stayed on the host it asked for.
