@@ -55,6 +55,11 @@ api_opts = [
                     "(put_archive sends whole tar files)."),
     cfg.IntOpt("max_container_memory_mb", default=64 * 1024, min=6,
                help="Largest memory limit a container may ask for, in MiB."),
+    cfg.IntOpt("max_injected_file_bytes", default=256 * 1024, min=0,
+               help="Bytes a create may inject as files (Zun's "
+                    "type=bind mounts), all its files together. They are "
+                    "kept in the container's record, to be written again "
+                    "by a rebuild."),
     cfg.IntOpt("max_output_bytes", default=4 * 1024 * 1024, min=1024,
                help="Most bytes of one logs or exec answer that any process "
                     "holds: a longer one is cut to its newest part (the "

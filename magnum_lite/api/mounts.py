@@ -1,6 +1,9 @@
 """What a create mounts: each mount checked, named volumes of the project
 found (or made, on the host the container goes to) and the host they pin
-the container to."""
+the container to; and the files it injects (Zun's type=bind)."""
+import base64
+import binascii
+import posixpath
 import re
 
 from oslo_utils import uuidutils
@@ -14,16 +17,15 @@ _VOLUME_NAME = ("a letter or digit, then letters, digits, '_', '.' or "
                 "'-', up to 255")
 
 
-def parse(mounts):
-    """[(volume name, destination)] of a create's mounts (schema-valid);
-    InvalidParameter for the forms this service does not serve."""
-    parsed, seen = [], set()
+def parse(mounts, file_limit):
+    """([(volume name, destination)], [injected file]) of a create's
+    mounts (schema-valid); InvalidParameter for the forms this service
+    does not serve. Injected files: at most `file_limit` bytes in all."""
+    parsed, files, seen = [], [], set()
     for mount in mounts or ():
         if mount.get("type", "volume") == "bind":
-            raise exception.InvalidParameter(
-                reason="Injecting a file (type=bind) is not supported; "
-                       "copy it in with 'openstack appcontainer cp' once "
-                       "the container exists.")
+            files.append(_injected(mount, seen))
+            continue
         if "size" in mount:
             raise exception.InvalidParameter(
                 reason="A volume's size cannot be set: volumes live on "
@@ -45,7 +47,37 @@ def parse(mounts):
                 reason=f"Two mounts at {destination}.")
         seen.add(destination.rstrip("/"))
         parsed.append((name, destination))
-    return parsed
+    size = sum(len(base64.b64decode(f["content"])) for f in files)
+    if size > file_limit:
+        raise exception.RequestTooLarge(
+            reason=f"The files to inject have {size} bytes; at most "
+                   f"{file_limit} may be ([api] max_injected_file_bytes). "
+                   "Copy larger ones in with 'openstack appcontainer cp'.")
+    return parsed, files
+
+
+def _injected(mount, seen):
+    """A file to write into the container before it starts, as Zun's
+    type=bind mount carries it: its base64 content in `source`. Kept in
+    the record's mounts as {type: file, destination, content}."""
+    destination = posixpath.normpath(mount["destination"])
+    if destination == "/" or mount["destination"].endswith("/") or \
+            ".." in mount["destination"].split("/"):
+        raise exception.InvalidParameter(
+            reason=f"An injected file needs a file's absolute path, not "
+                   f"{mount['destination']!r}.")
+    try:
+        base64.b64decode(mount.get("source") or "", validate=True)
+    except (binascii.Error, ValueError):
+        raise exception.InvalidParameter(
+            reason=f"The file to inject at {destination} must be "
+                   "base64-encoded in source.") from None
+    if destination in seen:
+        raise exception.InvalidParameter(
+            reason=f"Two mounts at {destination}.")
+    seen.add(destination)
+    return {"type": "file", "source": "", "destination": destination,
+            "content": mount.get("source") or ""}
 
 
 def resolve(context, parsed):

@@ -86,14 +86,16 @@ MOUNTS = {
     "items": _object({
         "source": {"type": "string", "minLength": 1, "maxLength": 1 << 20,
                    "description": "The name of a volume of the project; "
-                                  "made when missing."},
+                                  "made when missing. With type bind, the "
+                                  "base64 content of the file to inject."},
         "destination": {"type": "string", "pattern": "^/", "minLength": 2,
                         "maxLength": 4096,
                         "description": "An absolute path in the "
                                        "container."},
         "type": {"enum": ["volume", "bind"],
-                 "description": "Only volume: injecting files (bind) is "
-                                "refused."},
+                 "description": "volume (a named volume), or bind: a file "
+                                "written into the container before it "
+                                "starts (Zun's file injection)."},
         "size": {"type": ["string", "integer"],
                  "description": "Refused: the local volume driver cannot "
                                 "limit a volume's size."},

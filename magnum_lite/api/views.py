@@ -57,6 +57,7 @@ def container(request, c):
         links=links(request, "containers", uuid_),
         registry_id=v.get("registry_id"),
         privileged=bool(v.get("privileged")),
+        # An injected file's content stays out of every answer.
         mounts=[{"source": m["source"], "destination": m["destination"]}
                 for m in v.get("mounts") or ()],
         # Docker's word: starting, healthy or unhealthy; None without a

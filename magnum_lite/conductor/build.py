@@ -1,6 +1,10 @@
 """What a create asks of Docker: its image, pulled by the pull policy with
 the project's registry login, its volumes, and the container's spec (its
 name, labels, limits, mounts and health check)."""
+import base64
+import io
+import tarfile
+
 from oslo_log import log as logging
 
 from magnum_lite import conf as ml_conf
@@ -207,22 +211,54 @@ def volumes(driver, container, steps):
     """Make the Docker volumes the container mounts that are not there
     yet; [(Docker volume name, path)] for its spec."""
     mounts = []
-    for mount in container.mounts or ():
+    for mount in _volumes_of(container):
         name = objects.volume.DOCKER_PREFIX + mount["volume_id"]
         driver.ensure_volume(name, {VOLUME_LABEL: mount["volume_id"],
                                     PROJECT_LABEL: container.project_id})
         mounts.append((name, mount["destination"]))
     if mounts:
         steps.append("volumes " + ", ".join(
-            f"{m['source']} at {m['destination']}" for m in container.mounts))
+            f"{m['source']} at {m['destination']}"
+            for m in _volumes_of(container)))
     return mounts
+
+
+def _volumes_of(container):
+    return [m for m in container.mounts or () if m.get("type") != "file"]
+
+
+def inject_files(driver, container, docker_id, steps):
+    """Write the create's injected files (Zun's type=bind mounts) into
+    the created, not yet started, container: one tar, its directories
+    made as needed."""
+    files = [m for m in container.mounts or () if m.get("type") == "file"]
+    if not files:
+        return
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w") as tar:
+        made = set()
+        for f in files:
+            parts = f["destination"].strip("/").split("/")
+            for depth in range(1, len(parts)):
+                directory = "/".join(parts[:depth])
+                if directory not in made:
+                    made.add(directory)
+                    info = tarfile.TarInfo(directory)
+                    info.type, info.mode = tarfile.DIRTYPE, 0o755
+                    tar.addfile(info)
+            content = base64.b64decode(f["content"])
+            info = tarfile.TarInfo("/".join(parts))
+            info.size, info.mode = len(content), 0o644
+            tar.addfile(info, io.BytesIO(content))
+    driver.put_archive(docker_id, "/", archive.getvalue())
+    steps.append("injected " + ", ".join(f["destination"] for f in files))
 
 
 def forget_volumes(driver, container):
     """After a failed create: remove the volumes that create made, unless
     another container mounts them by now."""
     admin = ml_context.admin_context()
-    for mount in container.mounts or ():
+    for mount in _volumes_of(container):
         try:
             volume = objects.Volume.get(admin, mount["volume_id"],
                                         all_projects=True)

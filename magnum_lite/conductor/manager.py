@@ -221,6 +221,7 @@ class ConductorManager(calls.Calls):
                 created = self._driver.create(build.spec(
                     self._conf, container, image, run, mounts))
                 steps.append("created Docker container %s" % created[:12])
+                build.inject_files(self._driver, container, created, steps)
                 # Not saved yet: should we die before the end, the reconcile
                 # pass finds this container by its uuid label.
                 container.container_id = created
@@ -269,6 +270,7 @@ class ConductorManager(calls.Calls):
                 self._conf, container, pulled, run, mounts))
             steps.append("created Docker container %s" % created[:12])
             container.container_id = created
+            build.inject_files(self._driver, container, created, steps)
             if run:
                 self._driver.change_state(created, "start")
                 steps.append("started")

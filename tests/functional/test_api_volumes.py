@@ -1,6 +1,7 @@
 """Named volumes on create (Zun's mounts), /v1/volumes, rebuild, auto_heal
 on PATCH and image search, as the API answers them (the conductor's part
 is in tests/integration/test_tenant_features.py, on the real engine)."""
+import base64
 import datetime
 import urllib.parse
 
@@ -222,3 +223,34 @@ def test_image_search_asks_a_live_host(api, conductor_host, conductor):
     away = api.get("/v1/images/busybox/search")
     assert away.status_int == 503
     assert "docker.io cannot be searched" in error_of(away)["detail"]
+
+
+def test_an_injected_file_is_kept_for_the_conductor_and_never_shown(
+        api, conductor_host, conductor):
+    """Zun's type=bind: the base64 content travels to the conductor in
+    the record's mounts; no answer shows it."""
+    response = api.post("/v1/containers", {
+        "image": "busybox", "name": "injected", "mounts": [
+            {"type": "bind", "source": "UmFuZG9tIHRleHQ=",
+             "destination": "/data/testfile"},
+            {"source": "data", "destination": "/var/data"}]}, headers=V)
+    assert response.status_int == 202, response.text
+    shown = api.get(response.headers["Location"], headers=V)
+    assert {"source": "", "destination": "/data/testfile"} in \
+        shown.json["mounts"]
+    assert "UmFuZG9tIHRleHQ=" not in shown.text
+    [row] = container_rows()
+    assert {"type": "file", "source": "", "destination": "/data/testfile",
+            "content": "UmFuZG9tIHRleHQ="} in row.mounts
+    assert [v["name"] for v in _volumes(api)] == ["data"]
+
+
+def test_injected_files_over_the_limit_are_413_and_write_nothing(api):
+    big = base64.b64encode(b"x" * (256 * 1024 + 1)).decode()
+    response = api.post("/v1/containers", {
+        "image": "busybox", "mounts": [
+            {"type": "bind", "source": big, "destination": "/big"}]},
+        headers=V)
+    assert response.status_int == 413
+    assert "[api] max_injected_file_bytes" in error_of(response)["detail"]
+    assert container_rows() == []

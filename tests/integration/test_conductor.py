@@ -3,6 +3,7 @@ import base64
 import io
 import logging
 import tarfile
+import time
 
 import pytest
 
@@ -426,3 +427,29 @@ def test_an_image_is_untagged_and_one_in_use_is_refused(live):
     finally:
         live.docker.remove_container(holder["Id"], force=True)
         live.docker.remove_image(used)
+
+
+def test_injected_files_are_in_the_container_before_it_starts(live):
+    """Zun's type=bind mounts: the command sees the file at its first
+    instruction, and a rebuild writes it into the new container again."""
+    c = live.new_container(
+        command=["cat", "/data/testfile"],
+        mounts=[{"type": "file", "source": "", "destination":
+                 "/data/testfile",
+                 "content": base64.b64encode(b"Random text").decode()}])
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c)
+    assert c.container_id, c.status_reason
+    assert live.docker.wait(c.container_id, timeout=30)["StatusCode"] == 0
+    assert live.docker.logs(c.container_id) == b"Random text"
+    live.api.rebuild(live.context, c, run=True)
+    deadline = time.monotonic() + 30  # until the rebuild's record is saved
+    while True:
+        rebuilt = live.wait(c)
+        if rebuilt.container_id not in (None, c.container_id):
+            break
+        assert time.monotonic() < deadline, "the rebuild did not happen"
+        time.sleep(0.05)
+    assert live.docker.wait(rebuilt.container_id,
+                            timeout=30)["StatusCode"] == 0
+    assert live.docker.logs(rebuilt.container_id) == b"Random text"

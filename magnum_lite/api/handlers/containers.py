@@ -97,10 +97,13 @@ def create(request):
     claim = scheduler.claim_for(request.conf, values["memory"],
                                 values["cpu"])
     hints = body.get("hints") or {}
-    parsed = ml_mounts.parse(body.get("mounts"))
+    parsed, files = ml_mounts.parse(body.get("mounts"),
+                                    request.conf.api.max_injected_file_bytes)
     with objects.together():
         values["mounts"], pinned, new_volumes = ml_mounts.resolve(
             context, parsed)
+        if files:
+            values["mounts"] = (values["mounts"] or []) + files
         requested = body.get("host")
         if pinned is not None and requested not in (None, pinned):
             raise exception.Conflict(
