@@ -176,11 +176,15 @@ HOST = _resource({
     "mem_total": {"type": ["integer", "null"],
                   "description": "MiB placement may give out."},
     "mem_used": {"type": "integer", "description": "MiB claimed."},
-    "cpus": {"type": ["number", "null"],
-             "description": "CPUs placement may give out."},
+    "cpus": {"type": ["integer", "null"],
+             "description": "Whole CPUs placement may give out."},
     "cpu_used": {"type": "number", "description": "CPUs claimed."},
-    "disk_total": {"type": "null"},
-    "disk_used": {"type": "null"},
+    "disk_total": {"const": 0, "description": "No disk quota here."},
+    "disk_used": {"const": 0},
+    "disk_quota_supported": {"const": False},
+    "architecture": _NULLABLE_STRING,
+    "os_type": _NULLABLE_STRING,
+    "runtimes": {"type": "array", "items": _STRING},
     "os": _NULLABLE_STRING,
     "kernel_version": _NULLABLE_STRING,
     "docker_version": _NULLABLE_STRING,
@@ -221,6 +225,7 @@ IMAGE_ROW = _resource({
     "size": {"type": ["integer", "null"], "description": "Bytes."},
     "host": _STRING,
     "project_id": {"type": "null"},
+    "image_pull_policy": {"type": "null"},
 })
 IMAGE_LIST = _list("images", IMAGE_ROW)
 

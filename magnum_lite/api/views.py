@@ -144,10 +144,17 @@ def host(request, service):
         "hostname": service.host,
         "mem_total": service.memory_mb,
         "mem_used": service.memory_used_mb,
-        "cpus": service.cpus,
+        # Zun counts whole CPUs; placement's share (after the allocation
+        # ratio) is a whole number unless [conductor] cpus says otherwise.
+        "cpus": None if service.cpus is None else int(service.cpus),
         "cpu_used": service.cpu_used,
-        "disk_total": None,
-        "disk_used": None,
+        # No disk quota here (docs/api-differences.md).
+        "disk_total": 0,
+        "disk_used": 0,
+        "disk_quota_supported": False,
+        "architecture": info.get("architecture"),
+        "os_type": info.get("os_type"),
+        "runtimes": info.get("runtimes") or [],
         "os": info.get("os"),
         "kernel_version": info.get("kernel_version"),
         "docker_version": info.get("version"),

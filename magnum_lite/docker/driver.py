@@ -371,7 +371,9 @@ class DockerDriver:
                 "images": info.get("Images"),
                 "os": info.get("OperatingSystem"),
                 "kernel_version": info.get("KernelVersion"),
-                "runtimes": sorted(info.get("Runtimes") or {})}
+                "runtimes": sorted(info.get("Runtimes") or {}),
+                "architecture": info.get("Architecture"),
+                "os_type": info.get("OSType")}
 
 
 class _EventStream:

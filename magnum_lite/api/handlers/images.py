@@ -128,4 +128,7 @@ class _Row:
     def view(self):
         return {"uuid": self.uuid, "image_id": self.image_id,
                 "repo": self.repo, "tag": self.tag, "size": self.size,
-                "host": self.host, "project_id": None}
+                "host": self.host, "project_id": None,
+                # Zun's image records keep the policy of the create that
+                # pulled them; these are the engine's images, no record.
+                "image_pull_policy": None}
