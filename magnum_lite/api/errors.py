@@ -93,6 +93,9 @@ def _schema_detail(error):
     return detail
 
 
+# oslo.messaging names the class of an exception rebuilt from a remote
+# one so (oslo_messaging/_drivers/common.py, 18.x).
+REMOTE_SUFFIX = "_Remote"
 # The bus's own failures that oslo.messaging does not wrap in one of its
 # exceptions, and its exceptions besides the two named above.
 _BUS_ERRORS = (messaging.MessagingException, kombu.exceptions.KombuError,
@@ -118,11 +121,16 @@ def to_response(request, error):
         error = exception.NoConductor(
             reason="the message bus failed; try again later")
     if isinstance(error, exception.MagnumLiteError):
+        # One that crossed the bus is oslo.messaging's subclass
+        # "<Name>_Remote", whose str() ends with the conductor's
+        # traceback: the answer says what the local one would.
+        message = error.message
+        name = type(error).__name__.removesuffix(REMOTE_SUFFIX)
         if error.code >= 500:
             LOG.warning("%s %s failed (request %s): %s", request.method,
-                        request.path, request_id, error)
-        return error_response(request_id, error.code, str(error),
-                              str(error), code=_slug(type(error).__name__),
+                        request.path, request_id, message)
+        return error_response(request_id, error.code, message, message,
+                              code=_slug(name),
                               headers=getattr(error, "headers", None))
     if isinstance(error, jsonschema.ValidationError):
         detail = _schema_detail(error)

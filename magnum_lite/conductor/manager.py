@@ -56,6 +56,13 @@ def _request(method):
         except exception.NotThisHost as e:
             LOG.info("%s of %s: not done here: %s", method.__name__,
                      container.uuid, e)
+        except exception.MagnumLiteError as e:
+            # A cast has no caller: the action log and the record say what
+            # went wrong, and so does one WARNING line (oslo.messaging's
+            # would be an ERROR with a traceback).
+            if not getattr(e, "logged", False):
+                LOG.warning("%s of container %s failed: %s",
+                            method.__name__, container.uuid, e.message)
     return run
 
 MiB = 1024 * 1024
@@ -117,7 +124,8 @@ class ConductorManager(calls.Calls):
                 yield container, steps
             except Exception as error:
                 LOG.warning("%s of container %s failed: %s", action,
-                            container.uuid, error)
+                            container.uuid, getattr(error, "message", error))
+                error.logged = True
                 record.finish(error, steps)
                 self._status.fail(container, error)
                 raise
@@ -186,7 +194,10 @@ class ConductorManager(calls.Calls):
             return True  # deleted meanwhile: nothing left to place
         placement = container.placement()
         tried = placement.get("tried", []) + [self._conf.host]
+        # A record written without a claim (by hand, not by the API) has
+        # nothing to place again by.
         if (self._others is None or placement.get("forced") or
+                not placement.get("claim") or
                 len(tried) >= self._conf.conductor.max_attempts):
             return False
         try:
@@ -355,6 +366,7 @@ class ConductorManager(calls.Calls):
             container.destroy()
             container.status = lifecycle.DELETED
 
+    @calls.call
     def update(self, context, container, patch):
         with self._operation(context, container, "update") as (container, _):
             memory = patch.get("memory")
@@ -369,6 +381,7 @@ class ConductorManager(calls.Calls):
             container.save()
             return container
 
+    @calls.call
     def rename(self, context, container, name):
         with self._operation(context, container, "rename") as (container, _):
             # Docker's name is derived from the uuid: only the record changes.

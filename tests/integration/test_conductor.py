@@ -453,3 +453,32 @@ def test_injected_files_are_in_the_container_before_it_starts(live):
     assert live.docker.wait(rebuilt.container_id,
                             timeout=30)["StatusCode"] == 0
     assert live.docker.logs(rebuilt.container_id) == b"Random text"
+
+
+def test_a_tenants_mistake_is_one_warning_not_a_traceback(live, caplog):
+    """A create of an image that exists nowhere (a cast) and an exec that
+    outlives its timeout (a call): the record or the caller learns why,
+    and the conductor's log says it in one WARNING line naming the
+    container, with no ERROR and no traceback from the message bus."""
+    caplog.set_level(logging.DEBUG)
+    missing = live.new_container(image="%s/test/busybox:no-such-tag" %
+                                 live.env["MAGNUM_LITE_TEST_REGISTRY"])
+    live.api.create(live.context, missing, run=True)
+    assert live.wait(missing).status == lifecycle.ERROR
+    c = live.new_container()
+    live.api.create(live.context, c, run=True)
+    c = live.wait(c, until=lifecycle.RUNNING)
+    live.conf.set_override("execute_timeout", 1, group="docker")
+    try:
+        with pytest.raises(exception.ExecuteTimeout):
+            live.api.execute(live.context, c, ["sleep", "5"])
+    finally:
+        live.conf.clear_override("execute_timeout", group="docker")
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [], [r.getMessage() for r in errors]
+    assert not [r for r in caplog.records if r.exc_info]
+    for uuid_, what in ((missing.uuid, "create"), (c.uuid, "execute")):
+        warned = [r.getMessage() for r in caplog.records
+                  if r.levelno == logging.WARNING and uuid_ in
+                  r.getMessage() and r.getMessage().startswith(what)]
+        assert len(warned) == 1, (what, warned)
