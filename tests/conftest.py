@@ -6,6 +6,7 @@ environment, the first test that needs them runs it; when that fails, the
 run stops with the reason. Nothing is ever skipped for want of it.
 """
 import contextlib
+import dataclasses
 import http.client
 import json
 import os
@@ -13,7 +14,9 @@ import pathlib
 import shlex
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 import uuid
 
 import kombu
@@ -80,6 +83,68 @@ def allowed_registries():
     allowed_hosts: they listen on loopback, which a deployment refuses by
     default. Every config a test writes for a service sets it."""
     return stack()["MAGNUM_LITE_TEST_ALLOWED_REGISTRIES"].split(",")
+
+
+@dataclasses.dataclass
+class AllInOne:
+    port: int
+    host: str  # its conductor's: the magnum_lite.host label on containers
+    pid: int
+
+    @property
+    def endpoint(self):
+        return "http://127.0.0.1:%d/v1" % self.port
+
+
+@contextlib.contextmanager
+def all_in_one(state, config="", port=None, allowed_hosts=None):
+    """magnum-lite-all as a process of the test's own (SQLite under
+    `state`, the in-process bus, the stack's first engine), on `port` or a
+    free one, with a host name of its own, the stack's registries in
+    allowed_hosts unless told otherwise, and `config` (ini text) after
+    that. Yields an AllInOne once it answers; afterwards it is stopped
+    and every Docker container it made is removed."""
+    import docker  # only the tests that start one need docker-py
+
+    env = stack()
+    port = port or free_port()
+    host = "aio-%s" % uuid.uuid4().hex[:8]
+    if allowed_hosts is None:
+        allowed_hosts = allowed_registries()
+    path = state / "aio.conf"
+    path.write_text(
+        "[DEFAULT]\nstate_path = %s\nhost = %s\n[api]\nport = %d\n"
+        "[docker]\napi_url = %s\n[registries]\nallowed_hosts = %s\n%s" % (
+            state, host, port, env["MAGNUM_LITE_TEST_DOCKER_URL"],
+            ",".join(allowed_hosts), config))
+    with open(state / "aio.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "magnum_lite.cmd.all",
+                                 "--config-file", str(path)], stdout=log,
+                                stderr=log, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                assert proc.poll() is None, (state / "aio.log").read_text()
+                assert time.monotonic() < deadline, "all-in-one not up"
+                time.sleep(0.2)
+        yield AllInOne(port, host, proc.pid)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        client = docker.APIClient(base_url=env["MAGNUM_LITE_TEST_DOCKER_URL"],
+                                  version="auto")
+        for c in client.containers(all=True, filters={
+                "label": "magnum_lite.host=%s" % host}):
+            client.remove_container(c["Id"], force=True)
+        client.close()
 
 
 def make_conf(**groups):

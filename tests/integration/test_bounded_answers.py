@@ -5,21 +5,15 @@ for a caller that does not ask for the cut."""
 import base64
 import io
 import shlex
-import socket
-import subprocess
-import sys
 import tarfile
 import threading
 import time
-import uuid
 
-import docker
 import pytest
 import requests
 from zunclient import client as zun_client
 
 from magnum_lite.api import answers
-from magnum_lite.docker import driver as docker_driver
 from magnum_lite import lifecycle
 from tests import conftest as shared
 
@@ -35,42 +29,13 @@ FLOOD_BYTES = 100 * MiB + len("the-end\n")
 @pytest.fixture(scope="module")
 def aio(tmp_path_factory):
     """(endpoint, pid) of an all-in-one with [api] max_output_bytes CAP."""
-    env = shared.stack()
-    state = tmp_path_factory.mktemp("bounded")
-    port = shared.free_port()
-    host = "bounded-%s" % uuid.uuid4().hex[:8]
-    conf = state / "aio.conf"
-    conf.write_text(
-        "[DEFAULT]\nstate_path = %s\nhost = %s\n"
-        "[api]\nport = %d\nmax_output_bytes = %d\n"
-        # Docker keeps the whole flood: its log is not rotated away.
-        "[docker]\napi_url = %s\nlog_max_size = 128\nlog_max_files = 1\n"
-        % (state, host, port, CAP, env["MAGNUM_LITE_TEST_DOCKER_URL"]))
-    log = open(state / "aio.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "magnum_lite.cmd.all",
-                             "--config-file", str(conf)], stdout=log,
-                            stderr=log, cwd=shared.ROOT)
-    client = docker.APIClient(base_url=env["MAGNUM_LITE_TEST_DOCKER_URL"],
-                              version="auto")
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), 1).close()
-                break
-            except OSError:
-                assert proc.poll() is None, (state / "aio.log").read_text()
-                assert time.monotonic() < deadline, "all-in-one not up"
-                time.sleep(0.2)
-        yield "http://127.0.0.1:%d/v1" % port, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
-        for c in client.containers(all=True, filters={
-                "label": "%s=%s" % (docker_driver.HOST_LABEL, host)}):
-            client.remove_container(c["Id"], force=True)
-        client.close()
+    with shared.all_in_one(
+            tmp_path_factory.mktemp("bounded"),
+            "[api]\nmax_output_bytes = %d\n"
+            # Docker keeps the whole flood: its log is not rotated away.
+            "[docker]\nlog_max_size = 128\nlog_max_files = 1\n" % CAP
+    ) as aio:
+        yield aio.endpoint, aio.pid
 
 
 # Requests go as noauth's default project (demo), but for the lists of

@@ -4,7 +4,6 @@ in-process bus) on the real private dockerd; every effect is checked in
 Docker itself."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,6 @@ import docker
 import pytest
 from zunclient import client as zun_client
 
-from magnum_lite.docker import driver as docker_driver
 from tests import conftest as shared
 
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
@@ -23,43 +21,11 @@ MiB = 1024 * 1024
 @pytest.fixture(scope="module")
 def all_in_one(tmp_path_factory):
     env = shared.stack()
-    state = tmp_path_factory.mktemp("aio")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    host = "e2e-%d" % port
-    conf = state / "aio.conf"
-    conf.write_text("[DEFAULT]\nstate_path = %s\nhost = %s\n[api]\nport = %d\n"
-                    "[docker]\napi_url = %s\n"
-                    "[registries]\nallowed_hosts = %s\n" % (
-                        state, host, port,
-                        env["MAGNUM_LITE_TEST_DOCKER_URL"],
-                        ",".join(shared.allowed_registries())))
-    log = open(state / "aio.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "magnum_lite.cmd.all",
-                             "--config-file", str(conf)], stdout=log,
-                            stderr=log, cwd=shared.ROOT)
-    endpoint = "http://127.0.0.1:%d/v1" % port
     client = docker.APIClient(base_url=env["MAGNUM_LITE_TEST_DOCKER_URL"],
                               version="auto")
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), 1).close()
-                break
-            except OSError:
-                assert proc.poll() is None, (state / "aio.log").read_text()
-                assert time.monotonic() < deadline, "all-in-one not up"
-                time.sleep(0.2)
-        yield endpoint, client, env["MAGNUM_LITE_TEST_IMAGE"]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        for c in client.containers(all=True, filters={
-                "label": "%s=%s" % (docker_driver.HOST_LABEL, host)}):
-            client.remove_container(c["Id"], force=True)
-        client.close()
+    with shared.all_in_one(tmp_path_factory.mktemp("aio")) as aio:
+        yield aio.endpoint, client, env["MAGNUM_LITE_TEST_IMAGE"]
+    client.close()
 
 
 def _until(read, want, timeout=60):

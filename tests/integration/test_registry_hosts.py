@@ -10,16 +10,12 @@ import contextlib
 import http.server
 import json
 import socketserver
-import subprocess
-import sys
 import threading
 import time
 
-import docker
 import pytest
 
 from magnum_lite.docker import catalog
-from magnum_lite.docker import driver as docker_driver
 from magnum_lite import exception
 from tests import conftest as shared
 
@@ -85,47 +81,13 @@ def endpoint():
 @contextlib.contextmanager
 def _all_in_one(state, allowed_hosts):
     """magnum-lite-all on the stack's engine with these allowed_hosts; its
-    port and conductor host."""
-    env = shared.stack()
-    port = shared.free_port()
-    host = "reghosts-%d" % port
-    conf = state / "aio.conf"
-    conf.write_text(
-        "[DEFAULT]\nstate_path = %s\nhost = %s\n[api]\nport = %d\n"
-        "[docker]\napi_url = %s\n[registries]\nallowed_hosts = %s\n" % (
-            state, host, port, env["MAGNUM_LITE_TEST_DOCKER_URL"],
-            ",".join(allowed_hosts)))
-    with open(state / "aio.log", "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "magnum_lite.cmd.all",
-                                 "--config-file", str(conf)], stdout=log,
-                                stderr=log, cwd=shared.ROOT)
-    try:
+    port and conductor host, once its conductor has reported."""
+    with shared.all_in_one(state, allowed_hosts=allowed_hosts) as aio:
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                if _call(port, "GET", "/v1/services")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert proc.poll() is None, (state / "aio.log").read_text()
-            assert time.monotonic() < deadline, "all-in-one not up"
+        while _call(aio.port, "GET", "/v1/services")[0] != 200:
+            assert time.monotonic() < deadline, "no service reported"
             time.sleep(0.2)
-        yield port, host
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        # Nothing is created when the filter works; should it not, leave
-        # the shared engine as it was.
-        client = docker.APIClient(base_url=env["MAGNUM_LITE_TEST_DOCKER_URL"],
-                                  version="auto")
-        for c in client.containers(all=True, filters={
-                "label": "%s=%s" % (docker_driver.HOST_LABEL, host)}):
-            client.remove_container(c["Id"], force=True)
-        client.close()
+        yield aio.port, aio.host
 
 
 def _call(port, method, path, body=None):
