@@ -304,8 +304,10 @@ def _wait_action(client, container, request_id, timeout=60):
 
 
 def _run(aio, client, rule):
-    """Create (and start) a container by `rule`'s probe; its uuid."""
-    response = TABLE[rule].send(client, _values(aio))
+    """Create (and start) a container by `rule`'s probe (or a Probe of
+    its own); its uuid."""
+    probe = rule if isinstance(rule, Probe) else TABLE[rule]
+    response = probe.send(client, _values(aio))
     assert response.status_code == 202, response.text
     return response.json()["uuid"]
 
@@ -314,12 +316,14 @@ def _run(aio, client, rule):
 def containers(aio, personas):
     """A: alpha's, for reads and the member's writes. B: beta's, for the
     admin's. P: alpha's too, for what must be refused; made by the admin
-    (in alpha) with a pull policy, to show who sees it."""
+    (in alpha) with a pull policy and a runtime, to show who sees them
+    (a container shows a runtime only when its create named one, as in
+    Zun)."""
     made = {
         "A": _run(aio, personas["member"], policy.CONTAINER_CREATE),
         "B": _run(aio, personas["other"], policy.CONTAINER_CREATE),
-        "P": _run(aio, personas["admin"],
-                  policy.CONTAINER_CREATE_IMAGE_PULL_POLICY),
+        "P": _run(aio, personas["admin"], _create(
+            ADMIN, image_pull_policy="ifnotpresent", runtime="runc")),
     }
     for key, container in made.items():
         _wait_status(personas["other" if key == "B" else "member"],
