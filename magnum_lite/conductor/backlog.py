@@ -12,6 +12,7 @@ the other finds it done. docs/status.md says how each is safe to repeat.
 import threading
 
 from oslo_log import log as logging
+import oslo_messaging as messaging
 
 from magnum_lite import context as ml_context
 from magnum_lite import exception
@@ -83,8 +84,13 @@ class Backlog:
         try:
             getattr(self._manager, entry.action)(context, container,
                                                  **(entry.options or {}))
+        except messaging.ExpectedException as e:
+            # The operation has ended the entry with the reason, and said
+            # it (manager._request); this is its error, around which
+            # oslo.messaging's marker is.
+            LOG.info("%s of %s from the action log ended in error: %s",
+                     entry.action, uuid, e.exc_info[1])
         except exception.MagnumLiteError as e:
-            # The operation has ended the entry with the reason.
             LOG.warning("%s of %s from the action log: %s", entry.action,
                         uuid, e)
         except Exception:

@@ -45,7 +45,12 @@ class _Done(Exception):
 def _request(method):
     """An operation a cast (or the backlog) asks for: one carried out
     already, or for a record that is placed on another host by now, is
-    done here without a word to the caller."""
+    done here without a word to the caller. Any other failure of ours is
+    said in one WARNING line and goes on to a caller as itself (a call of
+    the same method shows the typed error; oslo.messaging logs it at
+    debug, not as an ERROR with a traceback, and hands a direct caller,
+    the backlog or auto_heal, an ExpectedException around it)."""
+    @messaging.expected_exceptions(exception.MagnumLiteError)
     @functools.wraps(method)
     def run(self, context, container, *args, **kwargs):
         try:
@@ -57,13 +62,12 @@ def _request(method):
             LOG.info("%s of %s: not done here: %s", method.__name__,
                      container.uuid, e)
         except exception.MagnumLiteError as e:
-            # A cast has no caller: the action log and the record say what
-            # went wrong, and so does one WARNING line (oslo.messaging's
-            # would be an ERROR with a traceback).
             if not getattr(e, "logged", False):
                 LOG.warning("%s of container %s failed: %s",
                             method.__name__, container.uuid, e.message)
-    return run
+            raise
+    # oslo.messaging's wrapper keeps no name or signature of its own.
+    return functools.wraps(method)(run)
 
 MiB = 1024 * 1024
 # What a create can fail of on this host that another host may not: the
