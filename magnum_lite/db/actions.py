@@ -61,6 +61,26 @@ def action_take(values, container_values, host, taker):
         return row
 
 
+def create_withdraw(uuid):
+    """Take back a create whose message could not be sent: delete the
+    record, its claims and its entries, in one transaction that holds the
+    container's row; unless a conductor took the create up already (its
+    backlog may, while the sender retries), then leave all and say False."""
+    with db.transaction() as session:
+        held = session.execute(sa.select(CONTAINERS.c.uuid).where(
+            CONTAINERS.c.uuid == uuid).with_for_update()).first()
+        if held is None:
+            return True
+        taken = session.execute(sa.select(ACTIONS.c.id).where(
+            ACTIONS.c.container_uuid == uuid,
+            ACTIONS.c.action == "create",
+            ACTIONS.c.taken_by.is_not(None))).first()
+        if taken is not None:
+            return False
+        db.container_delete(session, uuid)
+        return True
+
+
 def action_finish(action_id, result, message=None, container_uuid=None,
                   container_values=None):
     """The end of an action; container_values (if any) are written to

@@ -396,11 +396,17 @@ def update_container(session, uuid, values, expected_status=None):
 
 def container_destroy(uuid):
     with _session() as session:
-        claims.give_back(session, uuid)
-        session.execute(sa.delete(models.Container).where(
-            models.Container.uuid == uuid))
-        session.execute(sa.delete(models.ContainerAction).where(
-            models.ContainerAction.container_uuid == uuid))
+        container_delete(session, uuid)
+
+
+def container_delete(session, uuid):
+    """In `session`'s transaction: the record, its claims and its action
+    log."""
+    claims.give_back(session, uuid)
+    session.execute(sa.delete(models.Container).where(
+        models.Container.uuid == uuid))
+    session.execute(sa.delete(models.ContainerAction).where(
+        models.ContainerAction.container_uuid == uuid))
 
 
 def connection_error(error):

@@ -3,6 +3,7 @@ from oslo_utils import uuidutils
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields
 
+from magnum_lite.db import actions as db_actions
 from magnum_lite.db import api as db
 from magnum_lite.objects import base
 
@@ -141,6 +142,11 @@ class Container(base.MagnumLiteObject):
 
     def destroy(self):
         db.container_destroy(self.uuid)
+
+    def withdraw(self):
+        """Destroy a record whose create could not be sent, unless a
+        conductor took the create up meanwhile: whether it is gone."""
+        return db_actions.create_withdraw(self.uuid)
 
 
 @base.ObjectRegistry.register

@@ -315,6 +315,23 @@ def test_a_bus_that_fails_mid_send_is_503_and_leaves_nothing(
     assert entry["finish_time"] is not None
 
 
+def test_a_create_its_conductor_took_up_while_the_send_failed_stays(
+        api, conductor, conductor_host):
+    # While the API retried a send, the host's backlog took the create up
+    # from the action log (as it does with requests older than a message
+    # takes); then the send failed. The work is under way: 202, and the
+    # record stays for the conductor that builds it.
+    def create(context, container, run=False):
+        objects.ContainerAction.take(context, container.uuid, "create",
+                                     None, container.host, "backlog")
+        raise messaging.MessageDeliveryFailure("no broker")
+
+    conductor.create = create
+    made = api.post("/v1/containers", {"image": "busybox"})
+    assert made.status_int == 202
+    assert [r.uuid for r in container_rows()] == [made.json["uuid"]]
+
+
 def test_another_projects_action_log_is_not_found(api, make_container):
     container = make_container(project="project-b")
     response = api.get(f"/v1/containers/{container.uuid}/container_actions")

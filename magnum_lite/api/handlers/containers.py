@@ -1,6 +1,8 @@
 """/v1/containers: list, show, create, update (PATCH) and delete."""
 import random
 
+from oslo_log import log as logging
+
 from magnum_lite import scheduler
 from magnum_lite.api import answers
 from magnum_lite.api import mounts as ml_mounts
@@ -12,6 +14,8 @@ from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
 from magnum_lite import policy
+
+LOG = logging.getLogger(__name__)
 
 # A client that retries a create sends the same key and gets one container.
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -134,12 +138,16 @@ def create(request):
     if new:
         try:
             request.conductor.create(context, container, run=run)
-        except Exception:
-            # Nobody took the work: leave no record a conductor never
-            # builds (one that got the cast finds no record, does nothing).
-            container.destroy()
-            ml_mounts.unmake(context, new_volumes)
-            raise
+        except Exception as error:
+            # Leave no record a conductor never builds (one the message
+            # reaches later finds none and does nothing); but one whose
+            # backlog took the create up while this retried is building it.
+            if container.withdraw():
+                ml_mounts.unmake(context, new_volumes)
+                raise
+            LOG.info("create of %s: not sent (%s), but its conductor has "
+                     "taken it up from the action log", container.uuid,
+                     error)
     location = request.link("v1", "containers", container.uuid)
     return util.respond(views.container(request, container), status=202,
                         headers={"Location": location})
