@@ -26,6 +26,7 @@ from magnum_lite.api import microversion
 from magnum_lite.api import routes
 from magnum_lite.api import util
 from magnum_lite.api import validation
+from magnum_lite.conductor import rpcapi
 from magnum_lite import context as ml_context
 from magnum_lite import exception
 from magnum_lite import policy
@@ -146,6 +147,13 @@ class _Paths:
         path = routes.normalize(environ.get("PATH_INFO", ""))
         application = self.by_path.get(path, self.default)
         return application(environ, start_response)
+
+
+def build(conf, transport):
+    """The WSGI application for `conf`, handing work to the conductors
+    over `transport`."""
+    return build_app(conf, rpcapi.ConductorAPI(
+        transport, conf.conductor.topic, timeout=conf.conductor.call_timeout))
 
 
 def build_app(conf, conductor_api):

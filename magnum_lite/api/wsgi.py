@@ -5,8 +5,10 @@ oslo.config's default search for magnum_lite.conf.
 """
 import os
 
-from magnum_lite.cmd import api
+from magnum_lite.api import app
 from magnum_lite import service
+
+BINARY = "magnum-lite-api"
 
 
 def init_application():
@@ -14,11 +16,12 @@ def init_application():
     argv = []
     for path in filter(None, (files or "").split(",")):
         argv += ["--config-file", path]
-    conf = service.setup(argv, "magnum-lite-api")
-    service.require_schema(conf, "magnum-lite-api")
-    app = api.build(conf, service.transport(conf, "magnum-lite-api"))
+    conf = service.setup(argv, BINARY)
+    service.in_process_bus(conf, BINARY)
+    service.require_schema(conf, BINARY)
+    application = app.build(conf, service.transport(conf, BINARY))
     service.started()
-    return app
+    return application
 
 
 application = init_application()

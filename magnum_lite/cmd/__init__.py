@@ -1,13 +1,1 @@
 """Process entry points: parse the config, wire the pieces, run."""
-import warnings
-
-# oslo.messaging imports oslo.service, which imports eventlet,
-# which imports its own copy of dnspython; each warns at import. We never
-# use eventlet (the executor is "threading"), and an operator's terminal
-# should show our messages, not notices about libraries' libraries:
-# - eventlet's own deprecation notice;
-# - dnspython 2.9 on cryptography 51 (DSA deprecated): 8 lines per import,
-#   twice (eventlet imports dnspython under two names).
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-warnings.filterwarnings("ignore", message=r"DSA is deprecated",
-                        module=r"dns\.")

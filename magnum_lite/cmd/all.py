@@ -7,6 +7,7 @@ upgrade` run as a child process.
 """
 import sys
 
+from magnum_lite.api import app as api_app
 from magnum_lite.cmd import api
 from magnum_lite import service
 
@@ -30,7 +31,7 @@ def main(argv=None):
         conductor.stop()
         transport.cleanup()
 
-    api.serve(conf, api.build(conf, transport), on_stop=stop)
+    api.serve(conf, api_app.build(conf, transport), on_stop=stop)
 
 
 if __name__ == "__main__":

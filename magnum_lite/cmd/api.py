@@ -8,7 +8,6 @@ from cheroot import wsgi
 from oslo_log import log as logging
 
 from magnum_lite.api import app as api_app
-from magnum_lite.conductor import rpcapi
 from magnum_lite import service
 
 LOG = logging.getLogger(__name__)
@@ -17,12 +16,6 @@ DESCRIPTION = ("magnum-lite-api: the REST API (OpenStack Zun's v1 containers "
                "API), served on [api] host:port (127.0.0.1:9517 unless "
                "configured); it hands the work to the conductors over "
                "[DEFAULT] transport_url.")
-
-
-def build(conf, transport):
-    conductor_api = rpcapi.ConductorAPI(transport, conf.conductor.topic,
-                                        timeout=conf.conductor.call_timeout)
-    return api_app.build_app(conf, conductor_api)
 
 
 def refuse_open_noauth(conf, binary):
@@ -92,7 +85,7 @@ def main(argv=None):
     service.in_process_bus(conf, BINARY)
     service.require_schema(conf, BINARY)
     transport = service.transport(conf, BINARY)
-    serve(conf, build(conf, transport), on_stop=transport.cleanup)
+    serve(conf, api_app.build(conf, transport), on_stop=transport.cleanup)
 
 
 if __name__ == "__main__":

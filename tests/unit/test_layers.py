@@ -9,7 +9,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "magnum_lite"
 
 FORBIDDEN = {
     "api": ("magnum_lite.conductor.manager", "magnum_lite.docker.driver",
-            "magnum_lite.docker.client", "magnum_lite.db"),
+            "magnum_lite.docker.client", "magnum_lite.db", "magnum_lite.cmd"),
     "docker": ("magnum_lite.objects", "magnum_lite.db", "magnum_lite.api",
                "magnum_lite.conductor"),
     "objects": ("magnum_lite.api", "magnum_lite.conductor",
