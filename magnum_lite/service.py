@@ -226,7 +226,7 @@ class Conductor:
         self.proxy = None
         if conf.websocket_proxy.enabled:
             from magnum_lite.conductor import wsproxy
-            self.proxy = wsproxy.Proxy(conf, self.client)
+            self.proxy = wsproxy.Proxy(conf, self.driver.streams)
         self.manager = manager.ConductorManager(conf, self.driver, recorder,
                                                 others, proxy=self.proxy)
         self.backlog = backlog.Backlog(conf, self.manager, others)

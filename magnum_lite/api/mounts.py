@@ -1,16 +1,12 @@
-"""What a create mounts: each mount checked, named volumes of the project
-found (or made, on the host the container goes to) and the host they pin
-the container to; and the files it injects (Zun's type=bind)."""
+"""What a create mounts, checked: the project's named volumes (intent.py
+finds or makes them) and the files it injects (Zun's type=bind)."""
 import base64
 import binascii
 import posixpath
 import re
 
-from oslo_utils import uuidutils
-
 from magnum_lite.api import schemas
 from magnum_lite import exception
-from magnum_lite import objects
 
 # Docker's rule for names, which volume names follow too.
 _VOLUME_NAME = ("a letter or digit, then letters, digits, '_', '.' or "
@@ -78,51 +74,3 @@ def _injected(mount, seen):
     seen.add(destination)
     return {"type": "file", "source": "", "destination": destination,
             "content": mount.get("source") or ""}
-
-
-def resolve(context, parsed):
-    """(mounts for the record, the host they pin the container to or
-    None, the names of volumes to make). A volume already made lives on
-    one host, and every container mounting it must run there."""
-    if not parsed:
-        return None, None, {}
-    found = objects.Volume.named(context, context.project_id,
-                                 [name for name, _ in parsed])
-    hosts = {volume.host for volume in found.values()}
-    if len(hosts) > 1:
-        where = ", ".join(f"{v.name} on {v.host}" for v in sorted(
-            found.values(), key=lambda v: v.name))
-        raise exception.Conflict(
-            reason=f"These volumes live on different hosts ({where}); a "
-                   "container can only mount volumes of one host.")
-    new = {name: uuidutils.generate_uuid() for name, _ in parsed
-           if name not in found}
-    mounts = [{"source": name, "destination": destination,
-               "volume_id": found[name].uuid if name in found
-               else new[name]} for name, destination in parsed]
-    return mounts, (hosts.pop() if hosts else None), new
-
-
-def pinned_reason(error, mounts, host):
-    """A placement error for a container its volumes pin to `host`,
-    saying so."""
-    names = ", ".join(sorted(m["source"] for m in mounts))
-    return exception.Conflict(
-        reason=f"The volumes {names} live on host {host}, where this "
-               f"container cannot go now: {error}")
-
-
-def make(context, new, host, container_uuid):
-    """Record the volumes a create makes, on the host it went to (the
-    conductor makes them in Docker)."""
-    for name, uuid in new.items():
-        objects.Volume(context, uuid=uuid, name=name,
-                       project_id=context.project_id,
-                       user_id=context.user_id, host=host,
-                       created_for=container_uuid).create()
-
-
-def unmake(context, new):
-    """Forget the volumes a create recorded and nobody made."""
-    for uuid in new.values():
-        objects.Volume(context, uuid=uuid).destroy()

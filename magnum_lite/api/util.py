@@ -162,30 +162,6 @@ def lost(request, container):
     return request.losses().get(container.host)
 
 
-def cast(request, container, action, mark=None, **kwargs):
-    """Hand `action` on `container` to the conductor, which answers at
-    once and does the work after.
-
-    The request is entered in the container's action log first, and the
-    conductor ends that entry. It acknowledges a message when it takes
-    it: should it lose one, its reconcile pass ends the entry in error, so
-    no request vanishes without a trace. `mark` is a task_state saved
-    with the entry (and cleared again if the message cannot be sent).
-    """
-    if mark is not None:
-        container.task_state = mark
-    entry = objects.ContainerAction.begin(request.context, container.uuid,
-                                          action, container, options=kwargs)
-    try:
-        getattr(request.conductor, action)(request.context, container,
-                                           **kwargs)
-    except Exception as error:
-        if mark is not None:
-            container.task_state = None
-        entry.finish(error, container=container)
-        raise
-
-
 def respond(body=None, status=200, headers=None):
     """A JSON answer; without a body, an empty one with no content type."""
     if body is None:

@@ -16,9 +16,9 @@ import oslo_messaging as messaging
 
 from magnum_lite import context as ml_context
 from magnum_lite import exception
+from magnum_lite import intent
 from magnum_lite import liveness
 from magnum_lite import objects
-from magnum_lite import scheduler
 
 LOG = logging.getLogger(__name__)
 
@@ -140,29 +140,17 @@ class Backlog:
             container = objects.Container.get(self._admin, uuid)
         except exception.ContainerNotFound:
             return
-        placement = container.placement()
-        if placement.get("forced") or self._others is None:
-            return  # an admin's choice of host waits for that host
-        try:
-            hosts = [h for h in scheduler.plan(
-                self._admin, self._conf, placement["claim"],
-                placement.get("hints")) if h != loss.host]
-        except exception.MagnumLiteError as e:
-            LOG.info("cannot place %s again yet: %s", uuid, e)
-            return
-        reason = (f"placed again: host {loss.host} was lost before it "
-                  f"took the create ({loss.reason})")
-        new_host = container.replace(hosts, reason, moved_from=loss.host)
-        if new_host is None:
-            return
-        LOG.warning("create of %s moved from lost host %s to %s", uuid,
-                    loss.host, new_host)
+        # The untaken entry goes on with its request, to the next host.
         entry = [e for e in objects.ContainerAction.list_for(
             self._admin, uuid) if e.action == "create" and
             e.finish_time is None]
-        request_id = entry[0].request_id if entry else None
         context = ml_context.RequestContext(
-            request_id=request_id, project_id=container.project_id,
-            user_id=container.user_id, is_admin=True, overwrite=False)
-        run = bool(entry and (entry[0].options or {}).get("run"))
-        self._others.create(context, container, run=run)
+            request_id=entry[0].request_id if entry else None,
+            project_id=container.project_id, user_id=container.user_id,
+            is_admin=True, overwrite=False)
+        intent.place_again(
+            context, self._conf, self._others, container, loss.host,
+            f"placed again: host {loss.host} was lost before it took the "
+            f"create ({loss.reason})",
+            run=bool(entry and (entry[0].options or {}).get("run")),
+            lost=True)

@@ -7,7 +7,6 @@ from oslo_log import log as logging
 import oslo_messaging as messaging
 
 from magnum_lite.conductor import build
-from magnum_lite.docker import streams
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
@@ -64,8 +63,7 @@ class Calls:
                 docker_id, command, run=run,
                 timeout=self._conf.docker.execute_timeout,
                 limit=self._conf.api.max_output_bytes)
-        exec_id = streams.exec_create(self._driver.client, docker_id,
-                                      command)
+        exec_id = self._driver.streams.exec_create(docker_id, command)
         return {"output": None, "exit_code": None, "exec_id": exec_id,
                 "proxy_url": self._proxy_of().url(
                     container.uuid, container.project_id, docker_id,
@@ -80,12 +78,12 @@ class Calls:
     @call
     def resize(self, context, container, height, width):
         docker_id = self._read(context, container, "resize")
-        streams.resize(self._driver.client, docker_id, height, width)
+        self._driver.streams.resize(docker_id, height, width)
 
     @call
     def execute_resize(self, context, container, exec_id, height, width):
         docker_id = self._read(context, container, "execute_resize")
-        found = streams.exec_inspect(self._driver.client, exec_id)
+        found = self._driver.streams.exec_inspect(exec_id)
         if found.get("ContainerID") != docker_id:
             # An exec id is no secret of its container's: say nothing of
             # another's.
@@ -97,7 +95,7 @@ class Calls:
             # proxy sets the size when it starts the exec.
             self._proxy_of().size_later(exec_id, height, width)
             return
-        streams.exec_resize(self._driver.client, exec_id, height, width)
+        self._driver.streams.exec_resize(exec_id, height, width)
 
     def _proxy_of(self):
         if self._proxy is None:

@@ -16,9 +16,9 @@ from magnum_lite.conductor import build
 from magnum_lite.conductor import calls
 from magnum_lite.conductor import rpcapi
 from magnum_lite import exception
+from magnum_lite import intent
 from magnum_lite import lifecycle
 from magnum_lite import objects
-from magnum_lite import scheduler
 
 LOG = logging.getLogger(__name__)
 
@@ -188,42 +188,19 @@ class ConductorManager(calls.Calls):
 
     def _place_again(self, context, container, run, error):
         """After this host failed a create for a reason of its own: place
-        it on another that has not tried, up to [conductor] max_attempts;
-        whether it was handed on. The failed attempt's entry in the action
-        log says why; the next host opens its own."""
+        it on another that has not tried (intent.place_again); whether it
+        was handed on."""
         try:
             container = objects.Container.get(context.elevated(),
                                               container.uuid)
         except exception.ContainerNotFound:
             return True  # deleted meanwhile: nothing left to place
-        placement = container.placement()
-        tried = placement.get("tried", []) + [self._conf.host]
-        # A record written without a claim (by hand, not by the API) has
-        # nothing to place again by.
-        if (self._others is None or placement.get("forced") or
-                not placement.get("claim") or
-                len(tried) >= self._conf.conductor.max_attempts):
-            return False
-        try:
-            hosts = [h for h in scheduler.plan(
-                context, self._conf, placement["claim"],
-                placement.get("hints")) if h not in tried]
-        except exception.MagnumLiteError:
-            return False
-        reason = (f"attempt {len(tried)} on {self._conf.host} failed "
+        attempt = len(container.placement().get("tried", [])) + 1
+        reason = (f"attempt {attempt} on {self._conf.host} failed "
                   f"({error}); placed again")
-        host = container.replace(hosts, reason) if hosts else None
-        if host is None:
-            return False
-        LOG.warning("create of %s failed on this host (%s); handed to %s",
-                    container.uuid, error, host)
-        # The next host's attempt has an entry of its own, begun before
-        # the cast like the API's: it carries it out from the log if the
-        # message is lost.
-        objects.ContainerAction.begin(context, container.uuid, "create",
-                                      options={"run": run})
-        self._others.create(context, container, run=run)
-        return True
+        return intent.place_again(context, self._conf, self._others,
+                                  container, self._conf.host, reason,
+                                  run=run) is not None
 
     def _create(self, context, container, run):
         with self._operation(context, container,

@@ -39,9 +39,10 @@ NORMAL, POLICY, BUSY = 1000, 1008, 1013
 
 class Proxy:
 
-    def __init__(self, conf, client):
+    def __init__(self, conf, engine):
+        """engine: its interactive side (docker/streams.py Streams)."""
         self._conf = conf.websocket_proxy
-        self._client = client
+        self._streams = engine
         self.tokens = ml_tokens.Tokens(lambda: self._conf.token_ttl)
         self._guard = threading.Lock()
         self._open = collections.Counter()  # container uuid -> sessions
@@ -130,14 +131,13 @@ class Proxy:
         sock = None
         try:
             if grant.exec_id is None:
-                sock = streams.attach(self._client, grant.docker_id)
+                sock = self._streams.attach(grant.docker_id)
             else:
-                sock = streams.exec_start(self._client, grant.exec_id,
-                                          grant.tty)
+                sock = self._streams.exec_start(grant.exec_id, grant.tty)
                 with self._guard:
                     size = self._sizes.pop(grant.exec_id, None)
                 if size is not None:
-                    streams.exec_resize(self._client, grant.exec_id, *size)
+                    self._streams.exec_resize(grant.exec_id, *size)
             LOG.info("websocket session on container %s (%s) opened",
                      grant.container_uuid, "exec " + grant.exec_id[:12]
                      if grant.exec_id else "attach")

@@ -9,6 +9,7 @@ from magnum_lite.docker import bounded
 from magnum_lite.docker import client as docker_client
 from magnum_lite.docker import progress as progress_of
 from magnum_lite.docker import stats
+from magnum_lite.docker import streams
 
 LOG = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ class DockerDriver:
     def __init__(self, client, deployment=None):
         self.client = client
         self.deployment = deployment  # put on every container it makes
+        self.streams = streams.Streams(client)
 
     @classmethod
     def from_conf(cls, conf):

@@ -21,41 +21,48 @@ def raw_socket(hijacked):
     return sock
 
 
-def attach(client, container_id):
-    """A socket joined to the container's stdin, stdout and stderr."""
-    with docker_client.translate_errors(client.api_url):
-        hijacked = client.attach_socket(container_id, params={
-            "stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
-    return raw_socket(hijacked)
+class Streams:
+    """The interactive side of one engine: exec sessions, TTY resizes and
+    the hijacked sockets that the websocket proxy bridges."""
 
+    def __init__(self, client):
+        self._client = client
 
-def exec_create(client, container_id, command, tty=True):
-    """An exec of `command` with stdin open (and a TTY); its id."""
-    with docker_client.translate_errors(client.api_url):
-        return client.exec_create(container_id, command, stdin=True,
-                                  tty=tty)["Id"]
+    def _errors(self):
+        return docker_client.translate_errors(self._client.api_url)
 
+    def attach(self, container_id):
+        """A socket joined to the container's stdin, stdout and stderr."""
+        with self._errors():
+            hijacked = self._client.attach_socket(container_id, params={
+                "stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+        return raw_socket(hijacked)
 
-def exec_start(client, exec_id, tty=True):
-    """Start a created exec; a socket joined to its stdin and output."""
-    with docker_client.translate_errors(client.api_url):
-        hijacked = client.exec_start(exec_id, tty=tty, socket=True)
-    return raw_socket(hijacked)
+    def exec_create(self, container_id, command, tty=True):
+        """An exec of `command` with stdin open (and a TTY); its id."""
+        with self._errors():
+            return self._client.exec_create(container_id, command,
+                                            stdin=True, tty=tty)["Id"]
 
+    def exec_start(self, exec_id, tty=True):
+        """Start a created exec; a socket joined to its stdin and
+        output."""
+        with self._errors():
+            hijacked = self._client.exec_start(exec_id, tty=tty,
+                                               socket=True)
+        return raw_socket(hijacked)
 
-def exec_inspect(client, exec_id):
-    with docker_client.translate_errors(client.api_url):
-        return client.exec_inspect(exec_id)
+    def exec_inspect(self, exec_id):
+        with self._errors():
+            return self._client.exec_inspect(exec_id)
 
+    def resize(self, container_id, height, width):
+        with self._errors():
+            self._client.resize(container_id, height=height, width=width)
 
-def resize(client, container_id, height, width):
-    with docker_client.translate_errors(client.api_url):
-        client.resize(container_id, height=height, width=width)
-
-
-def exec_resize(client, exec_id, height, width):
-    with docker_client.translate_errors(client.api_url):
-        client.exec_resize(exec_id, height=height, width=width)
+    def exec_resize(self, exec_id, height, width):
+        with self._errors():
+            self._client.exec_resize(exec_id, height=height, width=width)
 
 
 class Demux:

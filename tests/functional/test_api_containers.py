@@ -12,6 +12,7 @@ from magnum_lite import context as ml_context
 from magnum_lite.db import api as db
 from magnum_lite.db import models
 from magnum_lite.db import services as db_services
+from magnum_lite import intent
 from magnum_lite import lifecycle
 from magnum_lite import objects
 
@@ -341,12 +342,11 @@ def test_a_generated_name_taken_meanwhile_is_drawn_again_claimed_once(
         api, admin, monkeypatch):
     # The create's plan, quota and insert share one transaction: the first
     # draw's insert fails on the name, and only its claims are undone.
-    from magnum_lite.api.handlers import containers as handler
     report_host(HOST, memory_mb=4096, cpus=8.0)
     assert create(api, name="ml-amber-0001", memory=100).status_int == 202
     draws = iter([1, 1, 2])
-    monkeypatch.setattr(handler.random, "choice", lambda words: "amber")
-    monkeypatch.setattr(handler.random, "getrandbits", lambda n: next(draws))
+    monkeypatch.setattr(intent.random, "choice", lambda words: "amber")
+    monkeypatch.setattr(intent.random, "getrandbits", lambda n: next(draws))
     first = create(api, memory=100)
     assert first.status_int == 202, first.json
     assert first.json["name"] == "ml-amber-0002"

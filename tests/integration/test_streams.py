@@ -31,9 +31,9 @@ def test_raw_socket_unwraps_what_docker_py_hands_over():
         while b"ping\n" not in got:
             got += demux.feed(sock.recv(4096))
         sock.close()
-        exec_id = streams.exec_create(client, created, ["echo", "hi"],
-                                      tty=True)
-        sock = streams.exec_start(client, exec_id)
+        engine = streams.Streams(client)
+        exec_id = engine.exec_create(created, ["echo", "hi"], tty=True)
+        sock = engine.exec_start(exec_id)
         assert sock.recv(100).strip() == b"hi"
         sock.close()
     finally:

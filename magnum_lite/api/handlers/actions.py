@@ -16,6 +16,7 @@ from magnum_lite.api import validation
 from magnum_lite.api import views
 from magnum_lite.docker import image as image_ref
 from magnum_lite import exception
+from magnum_lite import intent
 from magnum_lite import lifecycle
 from magnum_lite import objects
 from magnum_lite import policy
@@ -38,7 +39,8 @@ def _state_change(action, summary, query=None, options=None):
                                    "container:" + action)
         kwargs = options(request.query()) if options else {}
         lifecycle.check(action, container)
-        util.cast(request, container, action, **kwargs)
+        intent.send(request.context, request.conductor, container,
+                    action, **kwargs)
         return util.respond(status=202)
     handler.__name__ = handler.__qualname__ = action
     handler.__doc__ = summary
@@ -91,8 +93,9 @@ def rebuild(request, container_ident):
             image = validation.image_on(image, registry.domain)
         validation.image_host(request.conf, image)
     lifecycle.check("rebuild", container)
-    util.cast(request, container, "rebuild", mark="rebuild", image=image,
-              run=container.status == lifecycle.RUNNING)
+    intent.send(request.context, request.conductor, container, "rebuild",
+                mark="rebuild", image=image,
+                run=container.status == lifecycle.RUNNING)
     return util.respond(status=202)
 
 

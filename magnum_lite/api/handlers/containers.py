@@ -1,9 +1,5 @@
 """/v1/containers: list, show, create, update (PATCH) and delete."""
-import random
-
-from oslo_log import log as logging
-
-from magnum_lite import scheduler
+from magnum_lite import intent
 from magnum_lite.api import answers
 from magnum_lite.api import mounts as ml_mounts
 from magnum_lite.api import schemas
@@ -15,14 +11,14 @@ from magnum_lite import lifecycle
 from magnum_lite import objects
 from magnum_lite import policy
 
-LOG = logging.getLogger(__name__)
-
 # A client that retries a create sends the same key and gets one container.
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-_WORDS = ("amber", "birch", "cedar", "delta", "ember", "fjord", "grove",
-          "heron", "iris", "juniper", "kestrel", "lotus", "maple", "nova",
-          "otter", "pine", "quartz", "raven", "sage", "tide", "umber",
-          "vale", "willow", "yarrow", "zephyr")
+# What a create may ask only with a rule of its own.
+_CREATE_RULES = (
+    ("host", policy.CONTAINER_CREATE_HOST),
+    ("image_pull_policy", policy.CONTAINER_CREATE_IMAGE_PULL_POLICY),
+    ("privileged", policy.CONTAINER_CREATE_PRIVILEGED),
+    ("runtime", policy.CONTAINER_CREATE_RUNTIME))
 
 
 @util.spec(query=schemas.CONTAINER_LIST_QUERY,
@@ -69,85 +65,18 @@ def create(request):
     """Record a new container and ask a conductor to build it (and start
     it with ?run=true); the record says how that goes."""
     request.authorize(policy.CONTAINER_CREATE)
-    run = validation.flag(request.query().get("run"))
     body = request.json()
-    if body.get("host") is not None:
-        request.authorize(policy.CONTAINER_CREATE_HOST)
-    if body.get("image_pull_policy") is not None:
-        request.authorize(policy.CONTAINER_CREATE_IMAGE_PULL_POLICY)
-    if body.get("privileged"):
-        request.authorize(policy.CONTAINER_CREATE_PRIVILEGED)
-    if body.get("runtime") is not None:
-        request.authorize(policy.CONTAINER_CREATE_RUNTIME)
-    zone = body.get("availability_zone")
-    if zone not in (None, request.conf.default_availability_zone):
-        raise exception.InvalidParameter(
-            reason=f"No availability zone is named {zone!r}; the one zone "
-                   f"is {request.conf.default_availability_zone!r}.")
+    for field, rule in _CREATE_RULES:
+        if body.get(field) not in (None, False):
+            request.authorize(rule)
     values = _values(request, body)
-    if body.get("registry") is not None:
-        # One of the caller's project's registries, never another's; an
-        # image named without a registry is pulled from it.
-        registry = objects.Registry.get(request.context, body["registry"])
-        values["registry_id"] = registry.uuid
-        values["image"] = validation.image_on(values["image"],
-                                              registry.domain)
-    # The registry the image is pulled from (the record's, or the one it
-    # names) must be one the engine may reach: refused before any record.
-    validation.image_host(request.conf, values["image"])
-    values["idempotency_key"] = validation.idempotency_key(
-        request.headers.get(IDEMPOTENCY_HEADER))
-    context = request.context
-    claim = scheduler.claim_for(request.conf, values["memory"],
-                                values["cpu"])
-    hints = body.get("hints") or {}
-    parsed, files = ml_mounts.parse(body.get("mounts"),
-                                    request.conf.api.max_injected_file_bytes)
-    with objects.together():
-        values["mounts"], pinned, new_volumes = ml_mounts.resolve(
-            context, parsed)
-        if files:
-            values["mounts"] = (values["mounts"] or []) + files
-        requested = body.get("host")
-        if pinned is not None and requested not in (None, pinned):
-            raise exception.Conflict(
-                reason=f"The volumes live on host {pinned}, not on "
-                       f"{requested}.")
-        # A host asked for, or the one the volumes are on, is kept: the
-        # create is not placed elsewhere should that host fail it.
-        placement = {"hints": hints,
-                     "forced": (requested or pinned) is not None}
-        try:
-            hosts = scheduler.plan(context, request.conf, claim, hints,
-                                   requested or pinned, body.get("runtime"))
-        except (exception.HostNotFound, exception.NoConductor,
-                exception.NoValidHost) as error:
-            if pinned is None:
-                raise
-            raise ml_mounts.pinned_reason(error, values["mounts"], pinned)
-        limits = objects.quota.limits(request.conf, context.project_id)
-        container, new = _create_record(context, values, hosts, claim,
-                                        limits, placement)
-        if new:
-            ml_mounts.make(context, new_volumes, container.host,
-                           container.uuid)
-            # The record of intent, before the cast: should the message be
-            # lost, the host's conductor carries the create out from here.
-            objects.ContainerAction.begin(context, container.uuid, "create",
-                                          options={"run": run})
-    if new:
-        try:
-            request.conductor.create(context, container, run=run)
-        except Exception as error:
-            # Leave no record a conductor never builds (one the message
-            # reaches later finds none and does nothing); but one whose
-            # backlog took the create up while this retried is building it.
-            if container.withdraw():
-                ml_mounts.unmake(context, new_volumes)
-                raise
-            LOG.info("create of %s: not sent (%s), but its conductor has "
-                     "taken it up from the action log", container.uuid,
-                     error)
+    volumes, files = ml_mounts.parse(body.get("mounts"),
+                                     request.conf.api.max_injected_file_bytes)
+    container = intent.create(
+        request.context, request.conf, request.conductor, values,
+        run=validation.flag(request.query().get("run")),
+        hints=body.get("hints"), host=body.get("host"), volumes=volumes,
+        files=files)
     location = request.link("v1", "containers", container.uuid)
     return util.respond(views.container(request, container), status=202,
                         headers={"Location": location})
@@ -155,8 +84,13 @@ def create(request):
 
 def _values(request, body):
     """The record's fields from a create body (already schema-valid)."""
+    zone = body.get("availability_zone")
+    if zone not in (None, request.conf.default_availability_zone):
+        raise exception.InvalidParameter(
+            reason=f"No availability zone is named {zone!r}; the one zone "
+                   f"is {request.conf.default_availability_zone!r}.")
     auto_remove = bool(body.get("auto_remove"))
-    return {
+    values = {
         "name": validation.name(body.get("name")),
         "image": validation.image(body["image"]),
         "command": validation.command(body.get("command")),
@@ -180,32 +114,20 @@ def _values(request, body):
         # Before 1.36 there is no tty field, and interactive brings one,
         # as in Zun.
         "tty": bool(body.get("tty", body.get("interactive"))),
+        "idempotency_key": validation.idempotency_key(
+            request.headers.get(IDEMPOTENCY_HEADER)),
     }
-
-
-def _create_record(context, values, hosts, claim, limits, placement,
-                   attempts=5):
-    generated = values["name"] is None
-    for _ in range(attempts):
-        if generated:
-            values["name"] = (f"ml-{random.choice(_WORDS)}-"
-                              f"{random.getrandbits(16):04x}")
-        container = objects.Container(
-            context, status=lifecycle.CREATING,
-            project_id=context.project_id, user_id=context.user_id,
-            **values)
-        try:
-            # A retry with the same Idempotency-Key gets the first record.
-            new = container.create(hosts, claim, limits, placement)
-        except exception.ContainerNameExists:
-            if not generated:
-                raise
-            continue
-        if new is None:
-            raise scheduler.no_room(hosts, claim)
-        return container, new
-    raise exception.Conflict(reason="Could not find a free name; name "
-                                    "the container.")
+    if body.get("registry") is not None:
+        # One of the caller's project's registries, never another's; an
+        # image named without a registry is pulled from it.
+        registry = objects.Registry.get(request.context, body["registry"])
+        values["registry_id"] = registry.uuid
+        values["image"] = validation.image_on(values["image"],
+                                              registry.domain)
+    # The registry the image is pulled from (the record's, or the one it
+    # names) must be one the engine may reach: refused before any record.
+    validation.image_host(request.conf, values["image"])
+    return values
 
 
 @util.spec(body=schemas.CONTAINER_UPDATE, returns=answers.CONTAINER,
@@ -235,25 +157,9 @@ def update(request, container_ident):
         container = request.conductor.rename(request.context, container,
                                              name)
     if limits:
-        container = _update_limits(request, container, limits)
+        container = intent.resize(request.context, request.conf,
+                                  request.conductor, container, limits)
     return util.respond(views.container(request, container))
-
-
-def _update_limits(request, container, limits):
-    """Claim the new limits first (a raise that does not fit is refused
-    before Docker sees it), then change them; give the claim back if the
-    change fails."""
-    after = scheduler.claim_for(request.conf,
-                                limits.get("memory", container.memory),
-                                limits.get("cpu", container.cpu))
-    quota = objects.quota.limits(request.conf, container.project_id)
-    before = container.claim(*after, quota)
-    try:
-        return request.conductor.update(request.context, container, limits)
-    except Exception:
-        if before[0] is not None:
-            container.claim(*before, {name: -1 for name in quota})
-        raise
 
 
 @util.spec(status=204, query=schemas.CONTAINER_DELETE_QUERY,
@@ -282,6 +188,6 @@ def delete(request, container_ident):
                     "delete_stop" if stop else "delete", container)
     # Marked before it is sent: should the conductor lose the message (it
     # acknowledges on receipt), its reconcile pass finishes the delete.
-    util.cast(request, container, "delete", mark=lifecycle.PENDING_DELETE,
-              force=force, stop=stop)
+    intent.send(request.context, request.conductor, container, "delete",
+                mark=lifecycle.PENDING_DELETE, force=force, stop=stop)
     return util.respond(status=204)
