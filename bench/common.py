@@ -139,11 +139,11 @@ class LiveConductor:
 
         from magnum_lite import conf as ml_conf
         from magnum_lite.conductor import rpcapi
+        from magnum_lite.conductor import service
         from magnum_lite import context
         from magnum_lite.db import api as db
         from magnum_lite.db import migration
         from magnum_lite import rpc
-        from magnum_lite import service
 
         tag = uuid.uuid4().hex[:8]
         conf = ml_conf.register_opts(cfg.ConfigOpts())
@@ -156,8 +156,7 @@ class LiveConductor:
         migration.upgrade("head")
         self.conf = conf
         self.transport = rpc.get_transport(conf)
-        self.conductor = service.start_conductor(conf, self.transport,
-                                                 "bench")
+        self.conductor = service.start(conf, self.transport, "bench")
         self.api = rpcapi.ConductorAPI(self.transport, conf.conductor.topic)
         self.context = context.RequestContext(
             project_id="bench", user_id="bench", is_admin=True,

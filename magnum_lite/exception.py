@@ -8,26 +8,40 @@
     |   +-- RegistryHostRefused       [registries] disallowed_hosts
     +-- Forbidden                403  policy said no
     |   +-- QuotaExceeded             the project's quota has no room
+    +-- RegistrySearchRefused    403  a registry refused an image search
+    +-- RegistryAuthFailed       403  a registry refused a pull's login
     +-- NotFound                 404
     |   +-- ContainerNotFound
     |   +-- ImageNotFound             also: policy "never", no local image
+    |   +-- RegistryNotFound
+    |   +-- VolumeNotFound
     |   +-- HostNotFound
     |   +-- ServiceNotFound
     |   +-- DockerNotFound            Docker has no such object (its 404)
+    +-- MethodNotAllowed         405  the path has no such method
     +-- NotAcceptable            406  microversion out of range
     +-- Conflict                 409
     |   +-- ContainerNameExists
     |   +-- AmbiguousName             a name that matches several containers
+    |   +-- HostLost                  its host is lost: only show and delete
+    |   +-- NotThisHost               placed on another host by now
     |   +-- ActionNotAllowed          the lifecycle table forbids it now
     |   +-- DockerConflict            Docker's 409
     |   +-- NoValidHost               no host can take a new container now
     |   +-- HostHasContainers         a service deleted while it has some
     +-- RequestTooLarge          413
     |   +-- AnswerTooLarge            [api] max_output_bytes
+    +-- UnsupportedMediaType     415  a body that is not JSON
     +-- NoConductor              503  no conductor service is alive
+    +-- RegistryUnreachable      503  a registry does not answer a search
     +-- DockerUnavailable        503  the engine does not answer
     +-- ExecuteTimeout           504  a command run in a container goes on
     +-- DockerError              500  any other engine failure
+
+Outside the tree, never an API answer:
+
+    StartupError                      a process cannot start as configured
+    TokenRefused                      a websocket token that opens nothing
 
 Every class carries `code` (the HTTP status the API answers with) and
 `title` (the short phrase the API-SIG error body wants). They also cross RPC
@@ -231,3 +245,27 @@ class ExecuteTimeout(MagnumLiteError):
 
 class DockerError(MagnumLiteError):
     msg_fmt = "Docker failed: %(explanation)s"
+
+
+class MethodNotAllowed(MagnumLiteError):
+    code = 405
+    title = "Method Not Allowed"
+    msg_fmt = "%(method)s is not allowed on %(path)s; allowed: %(allowed)s."
+
+    def __init__(self, message=None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.headers = {"Allow": kwargs.get("allowed", "")}
+
+
+class UnsupportedMediaType(MagnumLiteError):
+    code = 415
+    title = "Unsupported Media Type"
+    msg_fmt = "The request body must be application/json, not %(type)s."
+
+
+class StartupError(Exception):
+    """A configuration the process cannot run with; one line for the user."""
+
+
+class TokenRefused(Exception):
+    """A token that opens nothing; the message says why (for the log)."""

@@ -32,22 +32,6 @@ LOG = logging.getLogger(__name__)
 REQUEST_ID_KEY = "openstack.request_id"
 
 
-class MethodNotAllowed(exception.MagnumLiteError):
-    code = 405
-    title = "Method Not Allowed"
-    msg_fmt = "%(method)s is not allowed on %(path)s; allowed: %(allowed)s."
-
-    def __init__(self, message=None, **kwargs):
-        super().__init__(message, **kwargs)
-        self.headers = {"Allow": kwargs.get("allowed", "")}
-
-
-class UnsupportedMediaType(exception.MagnumLiteError):
-    code = 415
-    title = "Unsupported Media Type"
-    msg_fmt = "The request body must be application/json, not %(type)s."
-
-
 def _slug(name):
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 

@@ -7,7 +7,6 @@ Paths and status codes are the ones python-zunclient and
 """
 import re
 
-from magnum_lite.api import errors
 from magnum_lite.api.handlers import action_log
 from magnum_lite.api.handlers import actions
 from magnum_lite.api.handlers import capsules
@@ -125,6 +124,6 @@ def match(method, path):
     if methods is None:
         raise exception.NotFound(f"No resource is at {path}.")
     if method not in methods:
-        raise errors.MethodNotAllowed(method=method, path=path,
+        raise exception.MethodNotAllowed(method=method, path=path,
                                       allowed=", ".join(sorted(methods)))
     return methods[method], params

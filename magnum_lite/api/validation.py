@@ -13,7 +13,6 @@ from oslo_utils import strutils
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
-from magnum_lite.api import errors
 from magnum_lite.docker import image as image_ref
 from magnum_lite import exception
 from magnum_lite import registry_hosts
@@ -78,7 +77,7 @@ def body(request, schema):
     if not raw.strip():
         raise exception.Invalid(reason="A JSON body is required.")
     if request.content_type != "application/json":
-        raise errors.UnsupportedMediaType(type=request.content_type or
+        raise exception.UnsupportedMediaType(type=request.content_type or
                                           "unspecified")
     try:
         text = raw.decode("utf-8")

@@ -9,6 +9,7 @@ import sys
 
 from magnum_lite.api import app as api_app
 from magnum_lite.cmd import api
+from magnum_lite.conductor import service as conductor_service
 from magnum_lite import service
 
 BINARY = "magnum-lite-all"
@@ -25,7 +26,7 @@ def main(argv=None):
     api.refuse_open_noauth(conf, BINARY)
     service.require_schema(conf, BINARY, upgrade_argv=argv)
     transport = service.transport(conf, BINARY)
-    conductor = service.start_conductor(conf, transport, BINARY)
+    conductor = conductor_service.start(conf, transport, BINARY)
 
     def stop():
         conductor.stop()

@@ -3,6 +3,7 @@ import signal
 import sys
 import threading
 
+from magnum_lite.conductor import service as conductor_service
 from magnum_lite import service
 
 BINARY = "magnum-lite-conductor"
@@ -18,7 +19,7 @@ def main(argv=None):
     service.in_process_bus(conf, BINARY)
     service.require_schema(conf, BINARY)
     transport = service.transport(conf, BINARY)
-    conductor = service.start_conductor(conf, transport, BINARY)
+    conductor = conductor_service.start(conf, transport, BINARY)
     done = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: done.set())

@@ -6,6 +6,8 @@ import secrets
 import threading
 import time
 
+from magnum_lite import exception
+
 
 @dataclasses.dataclass(frozen=True)
 class Grant:
@@ -16,10 +18,6 @@ class Grant:
     exec_id: str | None  # None: an attach
     tty: bool
     expires: float  # time.monotonic()
-
-
-class Refused(Exception):
-    """A token that opens nothing; the message says why (for the log)."""
 
 
 class Tokens:
@@ -40,17 +38,18 @@ class Tokens:
         return token
 
     def redeem(self, token, container_uuid):
-        """The grant of `token`, spent now; Refused when it is unknown (or
+        """The grant of `token`, spent now; TokenRefused when it is unknown (or
         spent), expired, or for another container."""
         with self._guard:
             grant = self._grants.pop(token or "", None)
         if grant is None:
-            raise Refused("unknown or already used token")
+            raise exception.TokenRefused("unknown or already used token")
         if grant.expires < time.monotonic():
-            raise Refused("expired token")
+            raise exception.TokenRefused("expired token")
         if grant.container_uuid != container_uuid:
-            raise Refused("token of container %s presented for %s" % (
-                grant.container_uuid, container_uuid))
+            raise exception.TokenRefused(
+                "token of container %s presented for %s" % (
+                    grant.container_uuid, container_uuid))
         return grant
 
     def __len__(self):

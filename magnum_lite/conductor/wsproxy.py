@@ -24,6 +24,7 @@ from websockets.sync import server as ws_server
 
 from magnum_lite.conductor import tokens as ml_tokens
 from magnum_lite.docker import streams
+from magnum_lite import exception
 
 LOG = logging.getLogger(__name__)
 
@@ -103,10 +104,11 @@ class Proxy:
         origin = request.headers.get("Origin")
         try:
             if origin is not None and origin not in self._origins():
-                raise ml_tokens.Refused("origin %s is not allowed" % origin)
+                raise exception.TokenRefused(
+                    "origin %s is not allowed" % origin)
             connection.grant = self.tokens.redeem(
                 (query.get("token") or [""])[0], uuid)
-        except ml_tokens.Refused as refused:
+        except exception.TokenRefused as refused:
             LOG.warning("websocket session on container %s from %s "
                         "refused: %s", uuid or "(none)",
                         connection.remote_address[0], refused)

@@ -14,7 +14,7 @@ from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
 from magnum_lite import rpc
-from magnum_lite import service as ml_service
+from magnum_lite.conductor import service as ml_service
 from tests import conftest as shared
 
 # Each pairs a bus with a database so both of each are covered.

@@ -6,9 +6,10 @@ import uuid
 import docker
 import pytest
 
+from magnum_lite.conductor import service as ml_service
 from magnum_lite.docker import driver as docker_driver
+from magnum_lite import exception
 from magnum_lite import rpc
-from magnum_lite import service as ml_service
 from tests import conftest as shared
 
 
@@ -29,7 +30,7 @@ def test_a_second_live_conductor_under_one_host_name_is_refused(tmp_path):
         first.start()
         try:
             second = conductor()
-            with pytest.raises(ml_service.StartupError,
+            with pytest.raises(exception.StartupError,
                                match="another conductor is running as "
                                      "host twin-%s" % tag):
                 second.start()

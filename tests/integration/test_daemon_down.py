@@ -8,7 +8,7 @@ from magnum_lite import context as ml_context
 from magnum_lite import lifecycle
 from magnum_lite import objects
 from magnum_lite import rpc
-from magnum_lite import service as ml_service
+from magnum_lite.conductor import service as ml_service
 from magnum_lite.conductor import rpcapi
 from tests import conftest as shared
 

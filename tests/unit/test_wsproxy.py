@@ -3,6 +3,7 @@ that never end inside a UTF-8 character (the CLI decodes each alone)."""
 from magnum_lite.conductor import tokens
 from magnum_lite.conductor import wsproxy
 from magnum_lite.docker import streams
+from magnum_lite import exception
 
 import pytest
 
@@ -35,14 +36,14 @@ def test_a_frame_never_ends_inside_a_character(data, sent, held):
 def test_a_token_opens_once_and_only_its_container():
     store = tokens.Tokens(lambda: 60)
     token = store.mint("c1", "p1", "docker-id")
-    with pytest.raises(tokens.Refused, match="presented for c2"):
+    with pytest.raises(exception.TokenRefused, match="presented for c2"):
         store.redeem(token, "c2")
-    with pytest.raises(tokens.Refused, match="already used"):
+    with pytest.raises(exception.TokenRefused, match="already used"):
         store.redeem(token, "c1")  # the wrong try spent it
     token = store.mint("c1", "p1", "docker-id", exec_id="e1")
     grant = store.redeem(token, "c1")
     assert (grant.project_id, grant.exec_id) == ("p1", "e1")
     short = tokens.Tokens(lambda: -1)
     expired = short.mint("c1", "p1", "d")
-    with pytest.raises(tokens.Refused, match="expired"):
+    with pytest.raises(exception.TokenRefused, match="expired"):
         short.redeem(expired, "c1")
