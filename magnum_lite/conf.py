@@ -13,6 +13,7 @@ import oslo_messaging
 from oslo_messaging import opts as messaging_opts
 from oslo_messaging._metrics import client as messaging_metrics
 from oslo_messaging._tracing import client as messaging_tracing
+from oslo_utils import units
 
 PULL_POLICIES = ("always", "ifnotpresent", "never")
 # The in-process bus of the all-in-one; scaled out, use rabbit://.
@@ -50,7 +51,7 @@ api_opts = [
                help="User of a noauth request without X-User-Id."),
     cfg.ListOpt("noauth_roles", default=["member", "reader"],
                 help="Roles of a noauth request without X-Roles."),
-    cfg.IntOpt("max_request_body_size", default=1024 * 1024, min=1024,
+    cfg.IntOpt("max_request_body_size", default=units.Mi, min=1024,
                help="Largest request body accepted, in bytes "
                     "(put_archive sends whole tar files)."),
     cfg.IntOpt("max_container_memory_mb", default=64 * 1024, min=6,
@@ -60,7 +61,7 @@ api_opts = [
                     "type=bind mounts), all its files together. They are "
                     "kept in the container's record, to be written again "
                     "by a rebuild."),
-    cfg.IntOpt("max_output_bytes", default=4 * 1024 * 1024, min=1024,
+    cfg.IntOpt("max_output_bytes", default=4 * units.Mi, min=1024,
                help="Most bytes of one logs or exec answer that any process "
                     "holds: a longer one is cut to its newest part (the "
                     "answer says so in a header). A get_archive larger "

@@ -12,6 +12,11 @@ the reader role too (roles imply one another); readers are named beside
 members here so a deployment without implied roles reads the same.
 Operators override any rule in a policy file; `oslopolicy-sample-generator
 --namespace magnum_lite` writes the sample from list_rules().
+
+Rule names are Zun's, letter for letter ("container:create:host" beside
+"container:get_one_all_projects", "availability_zones:get_all"), though
+they follow no one pattern: an operator's Zun policy file then works here
+unchanged. Rules of our own take "<resource>:<action>".
 """
 import threading
 import time

@@ -9,6 +9,8 @@ only with their empty or false value, and say why in their description.
 """
 import functools
 
+from oslo_utils import units
+
 from magnum_lite.api import microversion
 from magnum_lite import conf as ml_conf
 from magnum_lite import lifecycle
@@ -84,7 +86,7 @@ _FALSE = {"enum": [False, None]}
 MOUNTS = {
     "type": ["array", "null"], "maxItems": 16,
     "items": _object({
-        "source": {"type": "string", "minLength": 1, "maxLength": 1 << 20,
+        "source": {"type": "string", "minLength": 1, "maxLength": units.Mi,
                    "description": "The name of a volume of the project; "
                                   "made when missing. With type bind, the "
                                   "base64 content of the file to inject."},

@@ -186,19 +186,29 @@ def _encode(body):
     return _encode_str(body).encode()
 
 
-def paging(request, params):
+# Lists come a page at a time, two ways: page_query() and page_of_rows()
+# for what the database pages (containers, volumes, registries);
+# page_in_memory() for the short lists held whole (hosts, services, an
+# engine's images).
+
+def page_query(request, params):
     """(limit, marker, (sort_key, sort_dir)) of a list's query, taken out
     of `params`; the limit capped by [api] max_limit."""
-    max_limit = request.conf.api.max_limit
-    limit = min(int(params.pop("limit", max_limit)), max_limit)
-    if limit < 1:
-        raise exception.InvalidParameter(reason="limit must be at least 1.")
+    limit = _limit(request, params.pop("limit", None))
     marker = params.pop("marker", None)
     return limit, marker, (params.pop("sort_key", "id"),
                            params.pop("sort_dir", "asc"))
 
 
-def a_page(request, collection, rows, limit, view):
+def _limit(request, asked):
+    max_limit = request.conf.api.max_limit
+    limit = min(int(max_limit if asked is None else asked), max_limit)
+    if limit < 1:
+        raise exception.InvalidParameter(reason="limit must be at least 1.")
+    return limit
+
+
+def page_of_rows(request, collection, rows, limit, view):
     """{collection: [view(request, row)...], next}: rows holds one row
     past the page when there is a next page."""
     body = {collection: [view(request, row) for row in rows[:limit]]}
@@ -217,7 +227,7 @@ def next_link(request, collection, limit, marker):
             urllib.parse.urlencode(params))
 
 
-def page(request, collection, items, params, idents):
+def page_in_memory(request, collection, items, params, idents):
     """(items, next link or None): a page of a short list held in memory
     (hosts, services). idents(item) are the markers that name an item;
     the first of them is the one the next link uses."""
@@ -232,10 +242,7 @@ def page(request, collection, items, params, idents):
         else:
             raise exception.InvalidParameter(
                 reason=f"Marker {params['marker']} was not found.")
-    max_limit = request.conf.api.max_limit
-    limit = min(int(params.get("limit", max_limit)), max_limit)
-    if limit < 1:
-        raise exception.InvalidParameter(reason="limit must be at least 1.")
+    limit = _limit(request, params.get("limit"))
     return items[:limit], (next_link(request, collection, limit,
                                      idents(items[limit - 1])[0])
                            if len(items) > limit else None)

@@ -6,12 +6,13 @@ clients' tables and `show` never miss a key.
 """
 import uuid
 
+from oslo_utils import units
+
 from magnum_lite.api import microversion
 from magnum_lite.api import util
 from magnum_lite import lifecycle
 from magnum_lite import liveness
 
-MiB = 1024 * 1024
 # Hosts have no uuid of their own; this one is stable for a host name.
 _HOST_NAMESPACE = uuid.UUID("1f6a3f53-7b3e-4c37-9b8e-6f0c1f4b8a61")
 
@@ -190,8 +191,8 @@ def stats(container, summary):
     return {
         "CONTAINER": container.name,
         "CPU %": summary["cpu_percent"],
-        "MEM USAGE(MiB)": round(summary["memory_usage"] / MiB, 2),
-        "MEM LIMIT(MiB)": round(summary["memory_limit"] / MiB, 2),
+        "MEM USAGE(MiB)": round(summary["memory_usage"] / units.Mi, 2),
+        "MEM LIMIT(MiB)": round(summary["memory_limit"] / units.Mi, 2),
         "MEM %": summary["memory_percent"],
         "BLOCK I/O(B)": f"{summary['block_read']}/{summary['block_write']}",
         "NET I/O(B)": f"{summary['net_rx']}/{summary['net_tx']}",

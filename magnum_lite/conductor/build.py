@@ -6,6 +6,7 @@ import io
 import tarfile
 
 from oslo_log import log as logging
+from oslo_utils import units
 
 from magnum_lite import conf as ml_conf
 from magnum_lite import context as ml_context
@@ -17,7 +18,6 @@ from magnum_lite import objects
 from magnum_lite import registry_hosts
 
 LOG = logging.getLogger(__name__)
-MiB = 1024 * 1024
 VOLUME_LABEL = "magnum_lite.volume"  # the volume's uuid
 PROJECT_LABEL = "magnum_lite.project"
 
@@ -344,10 +344,10 @@ def spec(conf, container, image, run, mounts=()):
         "hostname": container.hostname,
         # What placement counted is what Docker enforces.
         "memory": (container.memory or
-                   conf.conductor.default_memory_mb) * MiB,
+                   conf.conductor.default_memory_mb) * units.Mi,
         "cpu": container.cpu or conf.conductor.default_cpus,
         "pids_limit": conf.docker.pids_limit,
-        "log_max_size": conf.docker.log_max_size * MiB,
+        "log_max_size": conf.docker.log_max_size * units.Mi,
         "log_max_files": conf.docker.log_max_files,
         "no_new_privileges": (conf.docker.no_new_privileges and
                               not container.privileged),

@@ -10,6 +10,7 @@ import functools
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
+from oslo_utils import units
 from oslo_utils import uuidutils
 
 from magnum_lite.conductor import build
@@ -69,7 +70,6 @@ def _request(method):
     # oslo.messaging's wrapper keeps no name or signature of its own.
     return functools.wraps(method)(run)
 
-MiB = 1024 * 1024
 # What a create can fail of on this host that another host may not: the
 # engine away or failing (not a refusal of the request, not an image that
 # is nowhere, which are the tenant's).
@@ -353,7 +353,7 @@ class ConductorManager(calls.Calls):
             memory = patch.get("memory")
             cpu = patch.get("cpu")
             self._driver.update(container.container_id,
-                                memory=memory * MiB if memory else None,
+                                memory=memory * units.Mi if memory else None,
                                 cpu=cpu)
             if memory:
                 container.memory = memory

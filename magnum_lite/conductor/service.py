@@ -6,6 +6,7 @@ import threading
 
 from oslo_log import log as logging
 from oslo_utils import timeutils
+from oslo_utils import units
 
 from magnum_lite.conductor import backlog
 from magnum_lite.conductor import heal
@@ -171,7 +172,7 @@ def capacity(conf, engine_info):
     reports them; memory less the reserve; each times its allocation ratio.
     """
     c = conf.conductor
-    memory = c.memory_mb or (engine_info.get("memory") or 0) // (1 << 20)
+    memory = c.memory_mb or (engine_info.get("memory") or 0) // units.Mi
     cpus = c.cpus or engine_info.get("cpus") or 0
     return {
         "memory_mb": max(int((memory - c.reserved_host_memory_mb)

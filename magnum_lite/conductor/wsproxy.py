@@ -19,6 +19,7 @@ import time
 import urllib.parse
 
 from oslo_log import log as logging
+from oslo_utils import units
 from websockets import exceptions as ws_errors
 from websockets.sync import server as ws_server
 
@@ -32,7 +33,7 @@ CHUNK = 65536
 HOLD = 0.05  # seconds the start of a character waits for its end
 # A client's message may be up to 1 MiB, and a session buffers at most
 # QUEUE of them while Docker is slow to take them: 4 MiB at worst.
-MAX_MESSAGE, QUEUE = 1 << 20, 4
+MAX_MESSAGE, QUEUE = units.Mi, 4
 POLL = 1.0  # seconds between two looks at the idle clock
 # Close codes (RFC 6455): normal, policy violation, try again later.
 NORMAL, POLICY, BUSY = 1000, 1008, 1013

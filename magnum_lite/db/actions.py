@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from magnum_lite.db import api as db
 from magnum_lite.db import models
 from magnum_lite import exception
+from magnum_lite import lifecycle
 
 ACTIONS = models.ContainerAction.__table__
 CONTAINERS = models.Container.__table__
@@ -159,7 +160,7 @@ def action_untaken_creates(host):
         sa.select(CONTAINERS.c.uuid).join(
             ACTIONS, ACTIONS.c.container_uuid == CONTAINERS.c.uuid)
         .where(CONTAINERS.c.host == host,
-               CONTAINERS.c.status == "Creating",
+               CONTAINERS.c.status == lifecycle.CREATING,
                ACTIONS.c.action == "create",
                ACTIONS.c.finish_time.is_(None),
                ACTIONS.c.taken_by.is_(None))

@@ -15,6 +15,7 @@ from sqlalchemy import orm
 from magnum_lite.db import claims
 from magnum_lite.db import models
 from magnum_lite import exception
+from magnum_lite import lifecycle
 
 _ENGINE = None
 _SESSION = None
@@ -236,7 +237,8 @@ def container_replace(uuid, hosts, values, moved_from=None):
             if row is None or row.claim_memory_mb is None:
                 return None
             if moved_from is not None and (
-                    row.host != moved_from or row.status != "Creating" or
+                    row.host != moved_from or
+                    row.status != lifecycle.CREATING or
                     _create_taken(session, uuid)):
                 return None
             if not claims.take(session, host, row.claim_memory_mb,

@@ -1,8 +1,10 @@
 """Long answers of the engine read in chunks, holding a bounded part."""
 import collections
 
+from oslo_utils import units
+
 CHUNK = 64 * 1024  # most bytes asked of an engine's stream at a time
-DEFAULT_LIMIT = 4 * 1024 * 1024  # as [api] max_output_bytes' default
+DEFAULT_LIMIT = 4 * units.Mi  # as [api] max_output_bytes' default
 _HEADER = 8  # a frame's header without a TTY: stream, 0, 0, 0, size (BE)
 # Go's os.FileMode bits that make a path other than a regular file (dir,
 # symlink, device, named pipe, socket, char device, irregular), as

@@ -5,6 +5,7 @@ from oslo_versionedobjects import fields
 
 from magnum_lite.db import actions as db_actions
 from magnum_lite.db import api as db
+from magnum_lite import lifecycle
 from magnum_lite.objects import base
 
 
@@ -124,12 +125,12 @@ class Container(base.MagnumLiteObject):
         lost before any conductor took the create up): to the first of
         hosts with room, status Creating again; the new host, or None."""
         host = db.container_replace(self.uuid, hosts, {
-            "status": "Creating", "status_reason": reason,
+            "status": lifecycle.CREATING, "status_reason": reason,
             "status_detail": None, "container_id": None,
             "task_state": None}, moved_from)
         if host is not None:
             self.host, self.status, self.status_reason = (
-                host, "Creating", reason)
+                host, lifecycle.CREATING, reason)
             self.container_id = self.status_detail = self.task_state = None
             self.obj_reset_changes()
         return host

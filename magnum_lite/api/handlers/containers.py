@@ -31,7 +31,7 @@ def list_containers(request):
     if validation.flag(params.pop("all_projects", None)):
         request.authorize(policy.CONTAINER_GET_ALL_ALL_PROJECTS)
         context.all_projects = True
-    limit, marker, sort = util.paging(request, params)
+    limit, marker, sort = util.page_query(request, params)
     if "memory" in params:
         params["memory"] = int(params["memory"].rstrip("mM"))
     if "auto_remove" in params:
@@ -43,8 +43,8 @@ def list_containers(request):
         # One row past the page tells whether there is a next page.
         rows = objects.ContainerList.list(context, params, limit + 1,
                                           marker, *sort)
-    return util.respond(util.a_page(request, "containers", rows, limit,
-                                    views.container))
+    return util.respond(util.page_of_rows(request, "containers", rows, limit,
+                                          views.container))
 
 
 @util.spec(query=schemas.CONTAINER_SHOW_QUERY, returns=answers.CONTAINER,

@@ -17,7 +17,7 @@ def list_hosts(request):
     it."""
     request.authorize(policy.HOST_GET_ALL)
     params = request.query()
-    services, next_page = util.page(
+    services, next_page = util.page_in_memory(
         request, "hosts", request.services(), params,
         _idents)
     body = {"hosts": [views.host(request, service) for service in services]}

@@ -39,8 +39,8 @@ def list_images(request):
     """The images every live conductor's engine holds, one row a tag."""
     request.authorize(policy.IMAGE_GET_ALL)
     params = request.query()
-    page, next_page = util.page(request, "images", _rows(request), params,
-                                lambda row: (row.uuid,))
+    page, next_page = util.page_in_memory(
+        request, "images", _rows(request), params, lambda row: (row.uuid,))
     body = {"images": [row.view() for row in page]}
     if next_page:
         body["next"] = next_page

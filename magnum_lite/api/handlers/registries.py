@@ -44,13 +44,13 @@ def list_registries(request):
     all_projects = validation.flag(params.pop("all_projects", None))
     if all_projects:
         request.authorize(policy.REGISTRY_GET_ALL_ALL_PROJECTS)
-    limit, marker, sort = util.paging(request, params)
+    limit, marker, sort = util.page_query(request, params)
     if marker is not None:
         _found(request, marker, policy.REGISTRY_GET_ONE)
     rows = objects.Registry.list(request.context, params, limit + 1, marker,
                                  *sort, all_projects=all_projects)
-    return util.respond(util.a_page(request, "registries", rows, limit,
-                                    views.registry))
+    return util.respond(util.page_of_rows(request, "registries", rows, limit,
+                                          views.registry))
 
 
 @util.spec(returns=answers.REGISTRY_ONE, errors=(404, 409))

@@ -21,7 +21,7 @@ def list_services(request):
     """Every conductor service, up or down: {"services": [...]}."""
     request.authorize(policy.SERVICE_GET_ALL)
     params = request.query()
-    services, next_page = util.page(
+    services, next_page = util.page_in_memory(
         request, "services", request.services(), params,
         lambda service: (str(service.id), service.host))
     body = {"services": [_view(request, service) for service in services]}

@@ -32,11 +32,11 @@ def list_volumes(request):
     all_projects = validation.flag(params.pop("all_projects", None))
     if all_projects:
         request.authorize(policy.VOLUME_GET_ALL_ALL_PROJECTS)
-    limit, marker, sort = util.paging(request, params)
+    limit, marker, sort = util.page_query(request, params)
     rows = objects.Volume.list(request.context, params, limit + 1, marker,
                                *sort, all_projects=all_projects)
-    return util.respond(util.a_page(request, "volumes", rows, limit,
-                                    views.volume))
+    return util.respond(util.page_of_rows(request, "volumes", rows, limit,
+                                          views.volume))
 
 
 @util.spec(query=schemas.VOLUME_SHOW_QUERY, returns=answers.VOLUME,
