@@ -18,7 +18,9 @@ class MagnumLiteObject(base.VersionedObject):
         """Fill obj from a database row. Rows are trusted, so the values go
         straight where ovo keeps them (_obj_<field>), without the
         per-field coercion of a setattr: a page of a thousand containers
-        is built in a few milliseconds."""
+        is built in a few milliseconds. Checked against
+        oslo.versionedobjects 3.12.0; tests/unit/test_library_reaches.py
+        holds it."""
         if hasattr(row, "_fields"):  # a plain row (a tuple with names)
             values = zip(row._fields, row)
         else:  # a model instance
