@@ -1,11 +1,13 @@
 """Schema migrations: alembic, driven in code on the engine db.api configured.
 
-The scripts are package data, in magnum_lite/db/migrations/ beside this
-module, so a checkout, an editable install, a wheel and an sdist all find
-them the same way; no alembic.ini is needed.
+The scripts live in the checkout's top-level alembic/; a wheel or an sdist
+installs them inside the package as magnum_lite/migrations (setup.py maps
+the folder there), and script_location() finds either. No alembic.ini is
+needed.
 Every function here runs on the engine that magnum_lite.db.api.configure()
 set up, and hands env.py that engine's connection.
 """
+import importlib.util
 import pathlib
 
 from alembic import command
@@ -16,7 +18,14 @@ from alembic import script as alembic_script
 from magnum_lite.db import api as db
 
 
-SCRIPT_LOCATION = pathlib.Path(__file__).resolve().parent / "migrations"
+def script_location():
+    """The folder of env.py and versions/: an installed copy's
+    magnum_lite/migrations, else (an editable install, or none) the
+    checkout's alembic/."""
+    installed = importlib.util.find_spec("magnum_lite.migrations")
+    if installed is not None:
+        return pathlib.Path(list(installed.submodule_search_locations)[0])
+    return pathlib.Path(__file__).resolve().parents[2] / "alembic"
 
 
 def context_options(url):
@@ -36,7 +45,7 @@ def context_options(url):
 
 def _config(connection=None):
     config = alembic_config.Config()
-    config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    config.set_main_option("script_location", str(script_location()))
     config.attributes["connection"] = connection
     return config
 
@@ -71,7 +80,7 @@ def database():
 
 
 def head():
-    """The newest revision in migrations/versions."""
+    """The newest revision in versions/."""
     script = alembic_script.ScriptDirectory.from_config(_config())
     return script.get_current_head()
 
