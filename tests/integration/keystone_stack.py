@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 
 import docker
@@ -16,7 +15,6 @@ from keystoneauth1 import session as ks_session
 import pytest
 import requests
 
-from magnum_lite.docker import driver as docker_driver
 from tests import conftest as shared
 
 API_VERSION = "container 1.40"
@@ -115,23 +113,11 @@ def keystone():
                 pytrace=False)
 
 
-def config(ks, state, host, docker_url, extra=""):
-    """The all-in-one's config: keystone auth on the port the catalog
-    names; `extra` is appended."""
+def config(ks):
+    """What an all-in-one behind this Keystone adds to its config."""
     return f"""\
-[DEFAULT]
-state_path = {state}
-host = {host}
-
 [api]
-port = {ks.api_port}
 auth_strategy = keystone
-
-[docker]
-api_url = {docker_url}
-
-[registries]
-allowed_hosts = {",".join(shared.allowed_registries())}
 
 [keystone_authtoken]
 auth_type = password
@@ -152,7 +138,7 @@ include_service_catalog = false
 # it. Here a few seconds, so that revocation shows within the test while a
 # burst of requests with one token still asks Keystone once.
 token_cache_time = {TOKEN_CACHE_SECONDS}
-{extra}"""
+"""
 
 
 @dataclasses.dataclass
@@ -174,55 +160,25 @@ def _listening(port):
 
 
 @contextlib.contextmanager
-def all_in_one(ks, state, extra_config=""):
-    """magnum-lite-all with [api] auth_strategy = keystone on the private
-    dockerd (and `extra_config`); afterwards every container and committed
-    image it made is removed."""
-    env = shared.stack()
-    if _listening(ks.api_port):
+def all_in_one(ks, state, extra_config="", port=None):
+    """tests/conftest.all_in_one behind this Keystone ([api] auth_strategy
+    = keystone), on `port`: the one Keystone's catalog names for service
+    type container unless told; with `extra_config`. Afterwards, besides
+    its containers, every image committed in a project's namespace goes."""
+    port = port or ks.api_port
+    if _listening(port):
         pytest.fail("127.0.0.1:%d, the port Keystone's catalog names for "
-                    "magnum_lite, is taken (another test run?)" % ks.api_port,
+                    "magnum_lite, is taken (another test run?)" % port,
                     pytrace=False)
-    host = "keystone-e2e-%s" % uuid.uuid4().hex[:8]
-    conf = state / "aio.conf"
-    conf.write_text(config(ks, state, host,
-                           env["MAGNUM_LITE_TEST_DOCKER_URL"],
-                           extra_config))
-    log_path = state / "aio.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "magnum_lite.cmd.all",
-                                 "--config-file", str(conf)], stdout=log,
-                                stderr=log, cwd=shared.ROOT)
-    url = "http://127.0.0.1:%d" % ks.api_port
+    env = shared.stack()
     client = docker.APIClient(base_url=env["MAGNUM_LITE_TEST_DOCKER_URL"],
                               version="auto")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail("the all-in-one exited: " + log_path.read_text(),
-                            pytrace=False)
-            try:
-                # The version document is public: no token needed.
-                if requests.get(url + "/v1", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the all-in-one does not answer after 60 s: " +
-                            log_path.read_text(), pytrace=False)
-            time.sleep(0.2)
-        yield AllInOne(url, host, client, env["MAGNUM_LITE_TEST_IMAGE"])
+        with shared.all_in_one(state, config(ks) + extra_config,
+                               port=port) as aio:
+            yield AllInOne("http://127.0.0.1:%d" % port, aio.host, client,
+                           env["MAGNUM_LITE_TEST_IMAGE"])
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        for c in client.containers(all=True, filters={
-                "label": "%s=%s" % (docker_driver.HOST_LABEL, host)}):
-            client.remove_container(c["Id"], force=True)
         # Commits land in their project's namespace: <ns>/<project>/<repo>.
         for image in client.images(filters={
                 "reference": "*/*/" + COMMIT_REPOSITORY}):

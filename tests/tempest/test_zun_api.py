@@ -1,6 +1,7 @@
 """Zun's own API tests judge the API: PyPI tempest with zun-tempest-plugin,
 unmodified, against the all-in-one behind the stack's Keystone (found
-through the catalog as service type `container`), at Zun's gate
+through the catalog as service type `container-tempest`, an entry of its
+own, so that these run beside the other tests), at Zun's gate
 microversion (1.40) and at each test class's own minimum.
 
 Tests that cannot pass without Neutron, Cinder or Glance are excluded by
@@ -16,6 +17,9 @@ import pytest
 
 from tests import conftest as shared
 from tests.integration import keystone_stack
+
+# Minutes of waiting on containers: .ci/test runs them beside the rest.
+pytestmark = pytest.mark.slow
 
 EXCLUDED = shared.ROOT / "tests" / "tempest" / "excluded.txt"
 SETTINGS = {"gate": "1.40", "class-minimum": None}
@@ -35,7 +39,10 @@ def deployment(tmp_path_factory):
     venv = _tempest_venv()
     ks = keystone_stack.keystone()
     state = tmp_path_factory.mktemp("tempest-aio")
-    with keystone_stack.all_in_one(ks, state) as aio:
+    # On a catalog entry of its own (service type container-tempest), so
+    # that it runs beside the tests that use the one of type container.
+    port = int(os.environ["MAGNUM_LITE_TEST_KEYSTONE_TEMPEST_API_PORT"])
+    with keystone_stack.all_in_one(ks, state, port=port) as aio:
         yield venv, ks, aio
 
 
@@ -70,7 +77,7 @@ swift = False
 horizon = False
 
 [container_service]
-catalog_type = container
+catalog_type = container-tempest
 {"min_microversion = " + min_microversion if min_microversion else ""}
 max_microversion = latest
 cirros_image = {env["MAGNUM_LITE_TEST_IMAGE"]}
@@ -83,30 +90,53 @@ api_url = {env["MAGNUM_LITE_TEST_DOCKER_URL"]}
 """
 
 
-@pytest.mark.parametrize("setting", sorted(SETTINGS))
-def test_zun_tempest_api_tests_pass(deployment, setting, tmp_path):
+@pytest.fixture(scope="module")
+def runs(deployment, tmp_path_factory):
+    """Both settings' tempest runs, started at once against the one
+    all-in-one (each waits on containers most of its time): {setting:
+    (process, output path)}. Each test waits for its own."""
     venv, ks, aio = deployment
     bin_ = os.path.join(venv, "bin")
-    workspace = tmp_path / "workspace"
-    subprocess.run([os.path.join(bin_, "tempest"), "init",
-                    "--workspace-path", str(tmp_path / "workspaces.yaml"),
-                    str(workspace)], check=True, capture_output=True)
-    (workspace / "etc" / "tempest.conf").write_text(
-        _config(ks, aio, SETTINGS[setting]))
-    run = subprocess.run(
-        [os.path.join(bin_, "tempest"), "run", "--serial",
-         "--regex", r"^zun_tempest_plugin\.tests\.tempest\.api",
-         "--exclude-list", str(EXCLUDED)],
-        cwd=workspace, capture_output=True, text=True,
-        env=dict(os.environ, PATH=bin_ + os.pathsep + os.environ["PATH"]))
+    env = dict(os.environ, PATH=bin_ + os.pathsep + os.environ["PATH"])
+    started = {}
+    try:
+        for setting in sorted(SETTINGS):
+            tmp = tmp_path_factory.mktemp("tempest-" + setting)
+            workspace = tmp / "workspace"
+            subprocess.run([os.path.join(bin_, "tempest"), "init",
+                            "--workspace-path", str(tmp / "workspaces.yaml"),
+                            str(workspace)], check=True, capture_output=True)
+            (workspace / "etc" / "tempest.conf").write_text(
+                _config(ks, aio, SETTINGS[setting]))
+            output = tmp / "output.txt"
+            with open(output, "w") as out:
+                started[setting] = (subprocess.Popen(
+                    [os.path.join(bin_, "tempest"), "run", "--serial",
+                     "--regex", r"^zun_tempest_plugin\.tests\.tempest\.api",
+                     "--exclude-list", str(EXCLUDED)],
+                    cwd=workspace, stdout=out, stderr=subprocess.STDOUT,
+                    text=True, env=env), output)
+        yield started
+    finally:
+        for process, _ in started.values():
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("setting", sorted(SETTINGS))
+def test_zun_tempest_api_tests_pass(runs, setting):
+    process, output = runs[setting]
+    returncode = process.wait()
+    stdout = output.read_text()
     totals = dict(re.findall(r"- (Passed|Skipped|Failed|Expected Fail|"
-                             r"Unexpected Success): (\d+)", run.stdout))
+                             r"Unexpected Success): (\d+)", stdout))
     summary = "%s: %s" % (setting, ", ".join(
         "%s %s" % (n, k.lower()) for k, n in sorted(totals.items())))
     out = shared.ROOT / "build" / ("tempest-%s.txt" % setting)
     out.parent.mkdir(exist_ok=True)
-    out.write_text(summary + "\n\n" + run.stdout + run.stderr)
+    out.write_text(summary + "\n\n" + stdout)
     failed = re.findall(r"\{\d+\} (\S+) \[[\d.]+s\] \.\.\. FAILED",
-                        run.stdout)
-    assert run.returncode == 0 and totals.get("Passed"), (
+                        stdout)
+    assert returncode == 0 and totals.get("Passed"), (
         "%s; failed: %s (whole output in %s)" % (summary, failed, out))
