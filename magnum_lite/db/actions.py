@@ -12,6 +12,7 @@ ACTIONS = models.ContainerAction.__table__
 CONTAINERS = models.Container.__table__
 
 
+@db.retried
 def action_begin(values, container_values=None):
     """A new entry nobody has taken yet (the API's, before its cast);
     container_values (if any) go to its container in the same
@@ -26,6 +27,7 @@ def action_begin(values, container_values=None):
         return row
 
 
+@db.retried
 def action_take(values, container_values, host, taker):
     """Take up the entry of this request (container, request_id, action)
     for `taker`, or begin one when there is none; in one transaction that
@@ -62,6 +64,7 @@ def action_take(values, container_values, host, taker):
         return row
 
 
+@db.retried
 def create_withdraw(uuid):
     """Take back a create whose message could not be sent: delete the
     record, its claims and its entries, in one transaction that holds the
@@ -82,6 +85,7 @@ def create_withdraw(uuid):
         return True
 
 
+@db.retried
 def action_finish(action_id, result, message=None, container_uuid=None,
                   container_values=None):
     """The end of an action; container_values (if any) are written to
@@ -107,6 +111,7 @@ def action_backlog(host, started_before=None):
     return db.read(query)
 
 
+@db.retried
 def action_end_unfinished(container_uuid, message, started_before=None,
                           action=None, result="Error"):
     """End the container's unfinished actions (those started before

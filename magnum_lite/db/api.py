@@ -1,15 +1,21 @@
 """Query functions: the only code that talks SQL. Objects call these.
 
 One engine per process, set by configure(); rows come back as detached
-model instances.
+model instances. oslo.db translates the drivers' errors on it (a unique
+key taken is DBDuplicateEntry, a deadlock DBDeadlock, a lost connection
+DBConnectionError) and tries a deadlock's victim again (retried). Its
+enginefacade does not run this engine: docs/performance.md says why.
 """
 import contextlib
 import contextvars
 import datetime
+import functools
 import threading
 
+from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import exc_filters
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
 from magnum_lite.db import claims
@@ -64,6 +70,7 @@ def configure(url, **kwargs):
     """Point this process at a database and check that it answers."""
     global _ENGINE, _SESSION, _WRITER
     engine = create_engine(url, **kwargs)
+    exc_filters.register_engine(engine)
     with engine.connect() as conn:
         conn.execute(sa.text("SELECT 1"))
     if _ENGINE is not None:
@@ -75,10 +82,32 @@ def configure(url, **kwargs):
     return engine
 
 
+def configured():
+    """The engine configure() set up; None before."""
+    return _ENGINE
+
+
 def get_engine():
     if _ENGINE is None:
         raise RuntimeError("magnum_lite.db.api.configure() was not called")
     return _ENGINE
+
+
+def retried(function):
+    """A write tried again when the database chose it as a deadlock's
+    victim (oslo.db's wrap_db_retry: up to 3 more times, 0.5 s apart and
+    doubling): its transaction was rolled back whole, so doing it again is
+    safe. Not within together(), where the transaction to try again is
+    the caller's. A lost connection is not tried again: the commit may
+    have happened, and an insert must not happen twice."""
+    again = oslo_db_api.wrap_db_retry(max_retries=3, retry_interval=0.5,
+                                      retry_on_deadlock=True)(function)
+
+    @functools.wraps(function)
+    def write(*args, **kwargs):
+        return (function if _JOINED.get() is not None else again)(
+            *args, **kwargs)
+    return write
 
 
 @contextlib.contextmanager
@@ -153,6 +182,7 @@ _NEW_CONTAINER = dict({column.name: None for column in CONTAINERS.c
                       interactive=False, tty=False)
 
 
+@retried
 def container_create(values, hosts=None, claim=None, limits=None,
                      placement=None):
     """A new container row; the one already made by the same
@@ -181,7 +211,7 @@ def container_create(values, hosts=None, claim=None, limits=None,
                 return models.Container(
                     id=inserted.inserted_primary_key[0], **row)
         return None
-    except sa_exc.IntegrityError:
+    except db_exc.DBDuplicateEntry:
         # The claims went with the rolled-back transaction.
         if key is not None:
             existing = container_get_by_idempotency_key(
@@ -217,6 +247,7 @@ def _number(value):
     return int(value) if value == int(value) else value
 
 
+@retried
 def container_replace(uuid, hosts, values, moved_from=None):
     """Move a container whose create failed on its host to the first of
     hosts with room for its claim, in one transaction: the claim moves
@@ -275,6 +306,7 @@ def container_placement(uuid):
     return dict(placement or {}, claim=(memory, cpu))
 
 
+@retried
 def container_claim_change(uuid, memory_mb, cpu, limits):
     """Move a container's claim on its host and quota to (memory_mb, cpu)
     in one transaction; NoValidHost or QuotaExceeded (nothing moved) when
@@ -373,6 +405,7 @@ def _after(query, column, id_column, value, last_id, descending):
                               sa.and_(column == value, id_column > last_id)))
 
 
+@retried
 def container_update(uuid, values, expected_status=None):
     """Write values; with expected_status, only while the status is one of
     those (returns False when it is not)."""
@@ -392,10 +425,11 @@ def update_container(session, uuid, values, expected_status=None):
         query = query.where(models.Container.status.in_(expected_status))
     try:
         return session.execute(query.values(**values)).rowcount
-    except sa_exc.IntegrityError:
+    except db_exc.DBDuplicateEntry:
         raise exception.ContainerNameExists(name=values.get("name"))
 
 
+@retried
 def container_destroy(uuid):
     with _session() as session:
         container_delete(session, uuid)

@@ -9,8 +9,8 @@ host). The container row keeps its own share, so a delete gives back
 exactly what was taken, whatever the defaults are by then. A project's
 quota works the same way on its one project_usages row.
 """
+from oslo_db import exception as db_exc
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 
 from magnum_lite.db import models
 
@@ -96,7 +96,7 @@ def _add_usage_row(session, project_id):
         with session.begin_nested():
             session.execute(sa.insert(USAGES).values(
                 project_id=project_id, containers=0, memory_mb=0, cpu=0.0))
-    except sa_exc.IntegrityError:
+    except db_exc.DBDuplicateEntry:
         pass
 
 

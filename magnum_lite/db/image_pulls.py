@@ -1,6 +1,6 @@
 """Queries on image pulls: which project pulled which image onto a host."""
+from oslo_db import exception as db_exc
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 
 from magnum_lite.db import api as db
 from magnum_lite.db import models
@@ -15,6 +15,7 @@ def pulls_of(host, image_id):
             PULLS.c.host == host, PULLS.c.image_id == image_id))]
 
 
+@db.retried
 def record(host, image_id, repository, project_id):
     """Add the pull unless the project (or NULL: shared) has one of that
     image on the host already."""
@@ -28,5 +29,5 @@ def record(host, image_id, repository, project_id):
             session.execute(sa.insert(PULLS).values(
                 host=host, image_id=image_id, repository=repository,
                 project_id=project_id, created_at=db.now()))
-    except sa_exc.IntegrityError:
+    except db_exc.DBDuplicateEntry:
         pass  # the same pull, recorded meanwhile by another create

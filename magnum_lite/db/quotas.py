@@ -33,6 +33,7 @@ def limits_of(project_id, class_name):
     return found
 
 
+@db.retried
 def _limits_set(table, owner_column, owner, limits):
     with db.transaction() as session:
         for resource, limit in limits.items():
@@ -54,6 +55,7 @@ def quota_class_set(class_name, limits):
                 limits)
 
 
+@db.retried
 def quota_delete(project_id):
     """The project goes back to its class's limits."""
     with db.transaction() as session:

@@ -12,6 +12,7 @@ FILTERS = ("name", "domain", "username", "project_id", "user_id")
 SORT_KEYS = ("id", "uuid", "name", "domain", "username", "created_at")
 
 
+@db.retried
 def registry_create(values):
     with db.transaction() as session:
         row = models.Registry(**values)
@@ -45,6 +46,7 @@ def registry_for_domain(project_id, domain):
     return rows[0] if rows else None
 
 
+@db.retried
 def registry_update(uuid, values):
     with db.transaction() as session:
         session.execute(sa.update(REGISTRIES).where(
@@ -53,6 +55,7 @@ def registry_update(uuid, values):
     return registry_get(uuid)
 
 
+@db.retried
 def registry_destroy(uuid):
     with db.transaction() as session:
         session.execute(sa.delete(REGISTRIES).where(

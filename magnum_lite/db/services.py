@@ -11,6 +11,7 @@ from magnum_lite import exception
 _UNSAID = object()
 
 
+@db.retried
 def service_report(host, binary, topic, engine_info=None, capacity=None,
                    engine_error=_UNSAID, continuous_within=None):
     """Create or refresh a service's row: its heartbeat, with what its
@@ -47,6 +48,7 @@ def service_report(host, binary, topic, engine_info=None, capacity=None,
         return row
 
 
+@db.retried
 def service_judge_lost(host, binary, last_beat):
     """Record that the service is lost, unless it has beaten since
     last_beat (or was judged so already)."""
@@ -60,6 +62,7 @@ def service_judge_lost(host, binary, last_beat):
                 judged_lost_at=db.now()))
 
 
+@db.retried
 def service_update(host, binary, values):
     with db.transaction() as session:
         row = session.scalars(sa.select(models.Service).where(
@@ -73,6 +76,7 @@ def service_update(host, binary, values):
         return row
 
 
+@db.retried
 def service_delete(host, binary):
     with db.transaction() as session:
         placed = session.execute(sa.select(sa.func.count()).where(
@@ -85,6 +89,7 @@ def service_delete(host, binary):
             raise exception.ServiceNotFound(host=host, binary=binary)
 
 
+@db.retried
 def host_recount(host, default_memory_mb):
     """Repair a host's usage from its records; the new usage (None when
     there is no such host)."""

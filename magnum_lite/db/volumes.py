@@ -1,6 +1,6 @@
 """Queries on volumes: a project's named volumes and who mounts them."""
+from oslo_db import exception as db_exc
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 
 from magnum_lite.db import api as db
 from magnum_lite.db import lookup
@@ -12,6 +12,7 @@ CONTAINERS = models.Container.__table__
 SORT_KEYS = ("id", "name", "host", "created_at")
 
 
+@db.retried
 def volume_create(values):
     """A new volume row; Conflict when the project has one of that name
     (made by a create at the same moment)."""
@@ -21,7 +22,7 @@ def volume_create(values):
             session.add(row)
             session.flush()
             return row
-    except sa_exc.IntegrityError:
+    except db_exc.DBDuplicateEntry:
         raise exception.Conflict(
             reason=f"Volume {values['name']} is being made by another "
                    "create; try again.")
@@ -62,6 +63,7 @@ def volume_users(uuid, project_id, excluding=None):
     return [row.uuid for row in db.read(query)]
 
 
+@db.retried
 def volume_destroy(uuid):
     with db.transaction() as session:
         session.execute(sa.delete(VOLUMES).where(VOLUMES.c.uuid == uuid))

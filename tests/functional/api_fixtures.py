@@ -39,7 +39,7 @@ def api_database(request, tmp_path_factory):
 @pytest.fixture
 def database(api_database):
     """This process's engine on the backend's database, emptied after."""
-    engine = db._ENGINE
+    engine = db.configured()
     if engine is None or engine.url.render_as_string(
             hide_password=False) != api_database:
         db.configure(api_database)
