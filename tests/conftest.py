@@ -65,6 +65,24 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_for(check, timeout=30, interval=0.1, what=None):
+    """check()'s first truthy answer, asked every `interval` seconds for
+    up to `timeout` seconds; else AssertionError naming `what` (check's
+    docstring or name; a function gives it then, to tell how things
+    stand) and its last answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = check()
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            if callable(what):
+                what = what()
+            raise AssertionError("never within %ss: %s (last answer: %r)" % (
+                timeout, what or check.__doc__ or check.__name__, answer))
+        time.sleep(interval)
+
+
 def forget_on_broker(rabbit_url, exchanges=(), queues=()):
     """Delete what a test deployment declared on the shared RabbitMQ: its
     queues outlive the processes (they are not auto-delete) and would pile
@@ -122,15 +140,15 @@ def all_in_one(state, config="", port=None, allowed_hosts=None):
                                  "--config-file", str(path)], stdout=log,
                                 stderr=log, cwd=ROOT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
+        def listening():
             try:
                 socket.create_connection(("127.0.0.1", port), 1).close()
-                break
+                return True
             except OSError:
                 assert proc.poll() is None, (state / "aio.log").read_text()
-                assert time.monotonic() < deadline, "all-in-one not up"
-                time.sleep(0.2)
+                return False
+
+        wait_for(listening, 60, 0.2, "all-in-one up")
         yield AllInOne(port, host, proc.pid)
     finally:
         proc.terminate()

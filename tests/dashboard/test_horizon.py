@@ -11,6 +11,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests import conftest as shared
 from tests.dashboard.conftest import SHOTS
 from tests.dashboard.conftest import browser
 from tests.integration import keystone_stack
@@ -137,10 +138,7 @@ def _docker(aio, record):
 
 
 def _until(condition, what, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "no " + what
-        time.sleep(0.25)
+    shared.wait_for(condition, timeout, 0.25, what)
 
 
 def test_the_list_shows_the_projects_containers_as_the_api(member, api,

@@ -2,7 +2,6 @@
 (RabbitMQ or the in-process one) and a real database (SQLite or
 PostgreSQL)."""
 import dataclasses
-import time
 import uuid
 
 import docker
@@ -54,31 +53,36 @@ class LiveConductor:
     def wait(self, container, until=None, timeout=30):
         """Re-read the record until its status leaves the transient ones
         and no task is in flight (or reaches `until`)."""
-        deadline = time.monotonic() + timeout
-        while True:
+        def settled():
             current = objects.Container.get(self.context, container.uuid)
-            if until is not None:
-                if current.status == until and current.task_state is None:
-                    return current
-            elif (current.status not in lifecycle.TRANSIENT and
-                  current.task_state is None):
-                return current
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    "container %s still %s/%s after %ss (reason: %s)" % (
-                        current.uuid, current.status, current.task_state,
-                        timeout, current.status_reason))
-            time.sleep(0.02)
+            if current.task_state is not None:
+                return None
+            if until is None:
+                done = current.status not in lifecycle.TRANSIENT
+            else:
+                done = current.status == until
+            return current if done else None
+
+        def still():
+            current = objects.Container.get(self.context, container.uuid)
+            return "container %s %s, no task; it is %s/%s (reason: %s)" % (
+                current.uuid, until or "settled", current.status,
+                current.task_state, current.status_reason)
+
+        return shared.wait_for(settled, timeout, 0.02, still)
 
     def gone(self, uuid_, timeout=30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def absent():
             try:
                 objects.Container.get(self.context, uuid_)
             except exception.ContainerNotFound:
                 return True
-            time.sleep(0.02)
-        return False
+            return False
+
+        try:
+            return shared.wait_for(absent, timeout, 0.02)
+        except AssertionError:
+            return False
 
     def inspect(self, container):
         return self.docker.inspect_container(container.container_id)

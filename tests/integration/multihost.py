@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 
 import docker
@@ -208,16 +207,18 @@ class MultiHost:
                 [sys.executable, "-m", "magnum_lite.cmd.api",
                  "--config-file", str(self.confs[name])],
                 stdout=log, stderr=subprocess.STDOUT, cwd=shared.ROOT)
-        deadline = time.monotonic() + 60
-        while True:
+
+        def listening():
             try:
                 socket.create_connection(("127.0.0.1", port), 1).close()
-                return port
+                return True
             except OSError:
                 assert self.processes[name].poll() is None, \
                     self.log_tail(name)
-                assert time.monotonic() < deadline, "%s not up" % name
-                time.sleep(0.2)
+                return False
+
+        shared.wait_for(listening, 60, 0.2, "%s up" % name)
+        return port
 
     def start_all(self):
         for host in self.hosts:
@@ -313,10 +314,11 @@ class MultiHost:
         started (or resumed): the first one seen, then a later one.
         """
         hosts = list(hosts or self.hosts)
-        deadline = time.monotonic() + timeout
         first = {}
         services = {}
-        while time.monotonic() < deadline:
+
+        def listening():
+            nonlocal services
             self.check_running()
             try:
                 services = self.services()
@@ -333,20 +335,18 @@ class MultiHost:
                    services[host]["report_count"] > first[host]
                    for host in hosts):
                 return services
-            time.sleep(0.2)
-        raise AssertionError(
-            "conductors not all up after %ss: %s\n%s" % (
-                timeout, {h: services.get(h, {}).get("state", "unlisted")
-                          for h in hosts}, self.logs([API] + hosts)))
+
+        def how():
+            return "conductors all up; they are %s\n%s" % (
+                {h: services.get(h, {}).get("state", "unlisted")
+                 for h in hosts}, self.logs([API] + hosts))
+
+        return shared.wait_for(listening, timeout, 0.2, how)
 
     def wait_down(self, host, timeout=60):
         """Until the API reports a conductor down (service_down_time)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.services()[host]["state"] == "down":
-                return
-            time.sleep(0.2)
-        raise AssertionError("%s still up after %ss" % (host, timeout))
+        shared.wait_for(lambda: self.services()[host]["state"] == "down",
+                        timeout, 0.2, "%s down" % host)
 
     def create(self, **fields):
         """One container created and started (run=true); its body."""
@@ -365,25 +365,29 @@ class MultiHost:
     def wait_status(self, uuids, status=lifecycle.RUNNING, timeout=60):
         """Until every one of these records has `status` and no task in
         flight; their records by uuid."""
-        deadline = time.monotonic() + timeout
-        while True:
+        records = {}
+        late = {}
+
+        def settled():
+            nonlocal records, late
             records = self.records()
             late = {u: records.get(u) for u in uuids
                     if u not in records or records[u]["status"] != status or
                     records[u]["task_state"] is not None}
             if not late:
-                return {u: records[u] for u in uuids}
-            if time.monotonic() > deadline:
-                break
+                return True
             self.check_running()
-            time.sleep(0.2)
-        hosts = sorted({r["host"] for r in late.values() if r})
-        raise AssertionError(
-            "%d of %d not %s after %ss: %s\n%s" % (
-                len(late), len(uuids), status, timeout,
+
+        def how():
+            hosts = sorted({r["host"] for r in late.values() if r})
+            return "%d records %s, no task; %d are not: %s\n%s" % (
+                len(uuids), status, len(late),
                 {u: r and (r["host"], r["status"], r["task_state"],
                            r["status_reason"]) for u, r in late.items()},
-                self.logs(hosts or None)))
+                self.logs(hosts or None))
+
+        shared.wait_for(settled, timeout, 0.2, how)
+        return {u: records[u] for u in uuids}
 
     # -- the engines --
 

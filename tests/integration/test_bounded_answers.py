@@ -53,15 +53,18 @@ def _run(endpoint, command):
 
 
 def _until(endpoint, uuid_, status, timeout=120):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = requests.get(endpoint + "/containers/" + uuid_,
-                             timeout=30).json()
-        if found["status"] == status and not found["task_state"]:
-            return
-        assert found["status"] != "Error", found["status_reason"]
-        assert time.monotonic() < deadline, found
-        time.sleep(0.2)
+    def found():
+        return requests.get(endpoint + "/containers/" + uuid_,
+                            timeout=30).json()
+
+    def reached():
+        record = found()
+        if record["status"] == status and not record["task_state"]:
+            return True
+        assert record["status"] != "Error", record["status_reason"]
+
+    shared.wait_for(reached, timeout, 0.2,
+                    lambda: "%s, no task: %s" % (status, found()))
 
 
 def _status_kib(pid, field):
@@ -204,10 +207,13 @@ def test_rpc_callers_before_1_5_still_get_text(live):
             "2>/dev/null | busybox tr '\\0' z; echo fin; sleep 300"])
         live.api.create(live.context, c, run=True)
         c = live.wait(c, lifecycle.RUNNING)
-        deadline = time.monotonic() + 30
-        while not (old := live.api.logs(live.context, c)).endswith("fin\n"):
-            assert time.monotonic() < deadline, old[-20:]
-            time.sleep(0.2)
+
+        def finished():
+            logs = live.api.logs(live.context, c)
+            return logs if logs.endswith("fin\n") else None
+
+        old = shared.wait_for(finished, 30, 0.2, lambda: "logs end fin: %r" % (
+            live.api.logs(live.context, c)[-20:]))
         assert old == "z" * (MiB - 4) + "fin\n"
         new = live.api.logs(live.context, c, with_cut=True)
         assert new == {"output": old, "cut": 3 * MiB + 4}

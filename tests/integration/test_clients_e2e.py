@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import docker
 import pytest
@@ -29,14 +28,9 @@ def all_in_one(tmp_path_factory):
 
 
 def _until(read, want, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if value == want:
-            return value
-        assert time.monotonic() < deadline, "still %r, not %r" % (value,
-                                                                  want)
-        time.sleep(0.1)
+    shared.wait_for(lambda: read() == want, timeout, 0.1,
+                    lambda: "%r; still %r" % (want, read()))
+    return want
 
 
 def _docker_state(client, container_uuid):

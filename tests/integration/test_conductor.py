@@ -3,13 +3,13 @@ import base64
 import io
 import logging
 import tarfile
-import time
 
 import pytest
 
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
+from tests import conftest as shared
 from tests.functional.api_fixtures import FakeConductor
 
 MiB = 1024 * 1024
@@ -443,13 +443,14 @@ def test_injected_files_are_in_the_container_before_it_starts(live):
     assert live.docker.wait(c.container_id, timeout=30)["StatusCode"] == 0
     assert live.docker.logs(c.container_id) == b"Random text"
     live.api.rebuild(live.context, c, run=True)
-    deadline = time.monotonic() + 30  # until the rebuild's record is saved
-    while True:
-        rebuilt = live.wait(c)
-        if rebuilt.container_id not in (None, c.container_id):
-            break
-        assert time.monotonic() < deadline, "the rebuild did not happen"
-        time.sleep(0.05)
+
+    def saved():
+        """the rebuild's record saved"""
+        record = live.wait(c)
+        if record.container_id not in (None, c.container_id):
+            return record
+
+    rebuilt = shared.wait_for(saved, 30, 0.05)
     assert live.docker.wait(rebuilt.container_id,
                             timeout=30)["StatusCode"] == 0
     assert live.docker.logs(rebuilt.container_id) == b"Random text"

@@ -1,7 +1,6 @@
 """A Docker Engine that goes away mid-life: the record says so, clearly."""
 import os
 import signal
-import time
 import uuid
 
 from magnum_lite import context as ml_context
@@ -53,11 +52,14 @@ def _stopped_daemon_gives_error_with_reason(engine, url, tmp_path):
 
 
 def _wait(ctx, container, done, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def reached():
         current = objects.Container.get(ctx, container.uuid)
         if done(current) and current.task_state is None:
             return current
-        time.sleep(0.05)
-    raise AssertionError("record stayed %s (%s)" % (current.status,
-                                                    current.status_reason))
+
+    def how():
+        current = objects.Container.get(ctx, container.uuid)
+        return "the record as wanted; it stayed %s (%s)" % (
+            current.status, current.status_reason)
+
+    return shared.wait_for(reached, timeout, 0.05, how)

@@ -86,20 +86,18 @@ class Deployment:
                                    dict(HEADERS, **(headers or {})))
 
     def wait_ready(self, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def up():
             try:
                 status, body = self.request(
                     "GET", "/v1/services", headers={"X-Roles": "admin"})
-                if status == 200 and any(
-                        s["host"] == self.host and s["state"] == "up"
-                        for s in body["services"]):
-                    return
             except OSError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError("the deployment did not come up; logs in %s"
-                             % self.logs)
+                return False
+            return status == 200 and any(
+                s["host"] == self.host and s["state"] == "up"
+                for s in body["services"])
+
+        shared.wait_for(up, timeout, 0.2,
+                        "the deployment up; logs in %s" % self.logs)
 
     def create(self, n, key_prefix):
         """n creates with run=true; the uuids of those accepted (202)."""
@@ -219,10 +217,7 @@ def _remove_host_containers(d):
 
 
 def _when(check, timeout=30):
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "never happened"
-        time.sleep(0.01)
+    shared.wait_for(check, timeout, 0.01, "it happened")
 
 
 def test_sigkill_of_the_conductor_in_the_middle_of_creates(deployment):

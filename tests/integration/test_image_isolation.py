@@ -292,11 +292,8 @@ def test_rebuild_takes_the_same_path(live, stack, private_image):
 
 def _finished(live, c, action, timeout=30):
     """The container's entry for `action` in the action log, once ended."""
-    deadline = time.monotonic() + timeout
-    while True:
-        done = [a for a in objects.ContainerAction.list_for(
+    def ended():
+        return [a for a in objects.ContainerAction.list_for(
             live.context, c.uuid) if a.action == action and a.finish_time]
-        if done:
-            return done[-1]
-        assert time.monotonic() < deadline, f"no {action} ended in {timeout}s"
-        time.sleep(0.02)
+
+    return shared.wait_for(ended, timeout, 0.02, f"a {action} ended")[-1]

@@ -3,6 +3,7 @@ a websocket client as python-zunclient's is (websocket-client, the
 "binary" subprotocol): sessions open once per token, bytes arrive exact
 both ways, limits hold, and nothing is left open afterwards."""
 import collections
+import contextlib
 import io
 import os
 import secrets
@@ -16,6 +17,7 @@ import websocket
 
 from magnum_lite import lifecycle
 from magnum_lite import objects
+from tests import conftest as shared
 
 
 @pytest.fixture
@@ -111,6 +113,8 @@ def test_an_expired_token_is_refused(live, shell):
     live.conf.set_override("token_ttl", 1, group="websocket_proxy")
     try:
         url = live.api.attach(live.context, shell)
+        # The event is the clock passing the token's expiry (1 s, on the
+        # proxy's monotonic clock): a look before would spend the token.
         time.sleep(1.5)
         assert _refused(url) == 403
     finally:
@@ -172,11 +176,14 @@ def test_two_hundred_sessions_leave_no_socket_or_thread(live, shell):
 
     def settled(threads):
         # Until every session has ended (the last close may still be on
-        # its way under load) and its threads with it.
-        deadline = time.monotonic() + 20
-        while ((threading.active_count() > threads or proxy.sessions())
-               and time.monotonic() < deadline):
-            time.sleep(0.2)
+        # its way under load) and its threads with it; after 20 s, the
+        # assertions below say what is left.
+        with contextlib.suppress(AssertionError):
+            shared.wait_for(lambda: (threading.active_count() <= threads
+                                     and not proxy.sessions()), 20, 0.2)
+        # The fds have no event of their own (the count they fall back
+        # to is what is measured): 0.5 s more after the threads that
+        # close them have ended.
         time.sleep(0.5)
         return fds()
 
@@ -187,7 +194,10 @@ def test_two_hundred_sessions_leave_no_socket_or_thread(live, shell):
             ws.close()
 
     sessions(3)  # warm up: the first session's lazy imports
-    time.sleep(1)  # its threads end
+    # Its threads end: the count they fall back to is what is measured
+    # here, so there is nothing to wait on but time; a session's threads
+    # end within moments of its close.
+    time.sleep(1)
     threads = threading.active_count()
     before = settled(threads)
     sessions(100)

@@ -11,7 +11,6 @@ import http.server
 import json
 import socketserver
 import threading
-import time
 
 import pytest
 
@@ -83,10 +82,9 @@ def _all_in_one(state, allowed_hosts):
     """magnum-lite-all on the stack's engine with these allowed_hosts; its
     port and conductor host, once its conductor has reported."""
     with shared.all_in_one(state, allowed_hosts=allowed_hosts) as aio:
-        deadline = time.monotonic() + 60
-        while _call(aio.port, "GET", "/v1/services")[0] != 200:
-            assert time.monotonic() < deadline, "no service reported"
-            time.sleep(0.2)
+        shared.wait_for(
+            lambda: _call(aio.port, "GET", "/v1/services")[0] == 200, 60,
+            0.2, "a service reported")
         yield aio.port, aio.host
 
 

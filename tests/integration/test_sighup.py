@@ -3,7 +3,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 
 from tests import conftest as shared
@@ -42,10 +41,9 @@ def test_sighup_rereads_mutable_options(tmp_path):
 
 
 def _wait_for_line(path, text, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(path) and text in path.read_text():
-            return
-        time.sleep(0.1)
-    raise AssertionError("%r never appeared in %s:\n%s" % (
-        text, path, path.read_text() if path.exists() else "(no file)"))
+    def how():
+        return "%r in %s:\n%s" % (
+            text, path, path.read_text() if path.exists() else "(no file)")
+
+    shared.wait_for(lambda: os.path.exists(path) and text in path.read_text(),
+                    timeout, 0.1, how)

@@ -1,7 +1,7 @@
 """Records follow Docker when Docker changes on its own, and the reconcile
 pass repairs what the event stream could not see."""
 import datetime
-import time
+import logging
 
 import sqlalchemy as sa
 
@@ -12,6 +12,7 @@ from magnum_lite.docker import driver as docker_driver
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
+from tests import conftest as shared
 
 
 def _context(request_id):
@@ -27,15 +28,16 @@ def _running(live, **fields):
 
 
 def _until(live, container, check, timeout=30):
-    deadline = time.monotonic() + timeout
-    while True:
+    def reached():
         current = objects.Container.get(live.context, container.uuid)
-        if check(current):
-            return current
-        if time.monotonic() > deadline:
-            raise AssertionError("record is %s (%s)" % (
-                current.status, current.status_reason))
-        time.sleep(0.02)
+        return current if check(current) else None
+
+    def how():
+        current = objects.Container.get(live.context, container.uuid)
+        return "the record as wanted; it is %s (%s)" % (
+            current.status, current.status_reason)
+
+    return shared.wait_for(reached, timeout, 0.02, how)
 
 
 def test_killed_from_outside_shows_exit_code(live):
@@ -205,7 +207,7 @@ def test_reconcile_repairs_what_happened_while_away(live):
     live.gone(made.uuid)
 
 
-def test_requests_no_message_brought_are_carried_out_once(live):
+def test_requests_no_message_brought_are_carried_out_once(live, caplog):
     c = _running(live)
     # Entered by the API, the message then lost.
     _entered(live, c, "stop", "req-lost", seconds_ago=60, timeout=0)
@@ -220,8 +222,16 @@ def test_requests_no_message_brought_are_carried_out_once(live):
     # after all: the request was carried out, it is not done twice.
     live.docker.start(c.container_id)
     live.wait(c, until=lifecycle.RUNNING)
+    caplog.set_level(logging.INFO, logger="magnum_lite.conductor.manager")
+    caplog.clear()
     live.api.stop(_context("req-lost"), c, timeout=0)
-    time.sleep(1)
+
+    def handled():
+        """the conductor's word on the late stop (whatever it did)"""
+        return [m for m in (r.getMessage() for r in caplog.records)
+                if m.startswith("stop of") and c.uuid in m]
+
+    shared.wait_for(handled)
     c = objects.Container.get(live.context, c.uuid)
     assert c.status == lifecycle.RUNNING
     assert [a.request_id for a in objects.ContainerAction.list_for(
