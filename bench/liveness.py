@@ -2,7 +2,7 @@
 # python -m bench.liveness [--losses 10]
 #
 # Three conductor processes and an API process on RabbitMQ and PostgreSQL
-# (tests/integration/multihost.py), with the defaults a deployment runs
+# (harness/multihost.py), with the defaults a deployment runs
 # with ([conductor] heartbeat_interval, service_down_time). The third host
 # has a Docker Engine of its own, to be killed. Each loss is one of:
 #   conductor  SIGKILL of its conductor process
@@ -71,8 +71,8 @@ def main(argv=None):
     parser.add_argument("--losses", type=int, default=10)
     parser.add_argument("--kinds", default="conductor,engine,host")
     args = parser.parse_args(argv)
-    from tests import conftest as shared
-    from tests.integration import multihost
+    from harness import stack as shared
+    from harness import multihost
 
     print("%s, code %s" % (
         datetime.datetime.now(datetime.timezone.utc).strftime(

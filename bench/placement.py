@@ -3,7 +3,7 @@
 #                           [--host-subset-size N]
 #
 # Throughput: one magnum-lite-api and N magnum-lite-conductor processes on
-# RabbitMQ and PostgreSQL (tests/integration/multihost.py), one engine of
+# RabbitMQ and PostgreSQL (harness/multihost.py), one engine of
 # `.ci/stack up` each. 8 REST clients create-and-run 60 containers, each
 # waiting for its container to be Running before the next create, against
 # 8 threads of raw docker-py create+start spread round-robin over the same
@@ -225,7 +225,7 @@ def clean_service(d, project, timeout=120):
 def bench_throughput(args):
     import sqlalchemy as sa
 
-    from tests.integration import multihost
+    from harness import multihost
 
     results = {}
     for n in args.hosts:
@@ -322,7 +322,7 @@ def bench_scheduling(args):
     from magnum_lite.db import migration
     from magnum_lite import lifecycle
     from magnum_lite import objects
-    from tests import conftest as shared
+    from harness import stack as shared
 
     conf = ml_conf.register_opts(cfg.ConfigOpts())
     conf([], project="magnum_lite", default_config_files=[])

@@ -13,7 +13,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome import service as chrome_service
 
-from tests import conftest as shared
+from harness import stack as shared
 from tests.integration import keystone_stack
 
 ENV_NAMES = ("MAGNUM_LITE_TEST_HORIZON_URL", "MAGNUM_LITE_TEST_CHROMIUM",

@@ -11,7 +11,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests import conftest as shared
+from harness import stack as shared
 from tests.dashboard.conftest import SHOTS
 from tests.dashboard.conftest import browser
 from tests.integration import keystone_stack

@@ -14,14 +14,13 @@ import pytest
 import sqlalchemy as sa
 import webob
 
+from harness import stack as shared
 from magnum_lite.api import app as api_app
 from magnum_lite import context as ml_context
 from magnum_lite.db import api as db
 from magnum_lite.db import models
 from magnum_lite import lifecycle
 from magnum_lite import objects
-from tests import conftest
-
 BACKENDS = ("sqlite", "postgresql")
 LATEST = "1.40"
 HOST = "host-a"
@@ -31,7 +30,7 @@ MiB = 1024 * 1024
 @pytest.fixture(scope="session", params=BACKENDS)
 def api_database(request, tmp_path_factory):
     """One migrated database per backend for the whole session."""
-    with conftest.migrated_database(
+    with shared.migrated_database(
             request.param, tmp_path_factory.mktemp(request.param)) as url:
         yield url
 
@@ -54,10 +53,10 @@ def conf():
     # No quota unless a test sets one: most tests are about something else.
     # No conductor beats here: a report_host() stays fresh for the test.
     # The stack's registries are allowed, as in every test deployment.
-    return conftest.make_conf(
+    return shared.make_conf(
         api={"max_limit": 50}, quota=NO_QUOTA,
         conductor={"service_down_time": 600},
-        registries={"allowed_hosts": conftest.allowed_registries()})
+        registries={"allowed_hosts": shared.allowed_registries()})
 
 
 NO_QUOTA = {"containers": -1, "memory": -1, "cpu": -1}

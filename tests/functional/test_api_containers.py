@@ -7,6 +7,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from harness import stack as shared
 from magnum_lite.api import app as api_app
 from magnum_lite import context as ml_context
 from magnum_lite.db import api as db
@@ -16,7 +17,6 @@ from magnum_lite import intent
 from magnum_lite import lifecycle
 from magnum_lite import objects
 
-from tests import conftest
 from tests.functional.api_fixtures import Client
 from tests.functional.api_fixtures import container_rows
 from tests.functional.api_fixtures import error_of
@@ -613,7 +613,7 @@ def test_next_link_keeps_filters_and_sort(api, make_container):
 
 def test_list_limit_is_capped_by_max_limit(database, conductor,
                                            make_container):
-    app = api_app.build_app(conftest.make_conf(api={"max_limit": 3}),
+    app = api_app.build_app(shared.make_conf(api={"max_limit": 3}),
                             conductor)
     for i in range(5):
         make_container(name=f"c{i}")

@@ -9,12 +9,12 @@ from oslo_policy import opts as policy_opts
 import pytest
 import webob
 
+from harness import stack as shared
 from magnum_lite.api import app as api_app
 from magnum_lite.api import auth
 from magnum_lite import exception
 from magnum_lite import policy
 
-from tests import conftest
 from tests.functional.api_fixtures import Client
 from tests.functional.api_fixtures import container_rows
 from tests.functional.api_fixtures import error_of
@@ -91,7 +91,7 @@ def test_policy_file_can_forbid_what_the_defaults_allow(database,
                                                         conductor, tmp_path):
     policy_file = tmp_path / "policy.yaml"
     policy_file.write_text('"container:create": "!"\n')
-    conf = conftest.make_conf()
+    conf = shared.make_conf()
     for group, options in policy_opts.list_opts():
         conf.register_opts(options, group=group)
     conf.set_override("policy_file", str(policy_file), group="oslo_policy")
@@ -116,7 +116,7 @@ def test_admin_only_resources_are_403_for_tenants(api, method, path):
 
 @pytest.fixture
 def keystone_app(database, conductor):
-    conf = conftest.make_conf(api={"auth_strategy": "keystone"})
+    conf = shared.make_conf(api={"auth_strategy": "keystone"})
     for group, options in keystone_opts.list_auth_token_opts():
         conf.register_opts(options, group=group)
     conf.set_override("www_authenticate_uri", "http://keystone.invalid/v3",
@@ -142,7 +142,7 @@ def test_keystone_leaves_version_discovery_open(keystone_app):
 
 
 def test_keystone_context_comes_only_from_a_confirmed_identity():
-    conf = conftest.make_conf(api={"auth_strategy": "keystone"})
+    conf = shared.make_conf(api={"auth_strategy": "keystone"})
     enforcer = policy.get_enforcer(conf)
     headers = {"X-Project-Id": "p1", "X-User-Id": "u1", "X-Roles": "admin"}
     claimed = auth.context(webob.Request.blank("/", headers=headers), conf,

@@ -15,6 +15,7 @@ from schemathesis import checks
 from schemathesis import GenerationMode
 import webob
 
+from harness import stack as shared
 from magnum_lite.api import app as api_app
 from magnum_lite.api import openapi
 from magnum_lite.api import routes
@@ -23,7 +24,6 @@ from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
 
-from tests import conftest
 from tests.functional.api_fixtures import FakeConductor
 from tests.functional.api_fixtures import HOST
 from tests.functional.api_fixtures import report_host
@@ -258,7 +258,7 @@ def test_a_conductor_away_answers_only_declared_statuses(conf, world):
 
 
 def test_keystone_without_a_token_answers_only_declared_statuses(world):
-    conf = conftest.make_conf(api={"auth_strategy": "keystone"})
+    conf = shared.make_conf(api={"auth_strategy": "keystone"})
     for group, options in keystone_opts.list_auth_token_opts():
         conf.register_opts(options, group=group)
     conf.set_override("www_authenticate_uri", "http://keystone.invalid/v3",

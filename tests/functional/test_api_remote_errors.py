@@ -6,12 +6,11 @@ import oslo_messaging as messaging
 import pytest
 import webob
 
+from harness import stack as shared
 from magnum_lite.api import errors
 from magnum_lite import context as ml_context
 from magnum_lite import exception
 from magnum_lite import rpc
-from tests import conftest
-
 # Every kind a conductor raises to an API, with its arguments.
 KINDS = [
     exception.ExecuteTimeout(timeout=30),
@@ -37,7 +36,7 @@ class _Raiser:
 @pytest.fixture(scope="module")
 def remote():
     """A real RPC server on the in-process bus whose method raises."""
-    conf = conftest.make_conf()
+    conf = shared.make_conf()
     transport = rpc.get_transport(conf)
     topic = "test-remote-errors-" + uuid.uuid4().hex[:8]
     server = rpc.get_server(transport, messaging.Target(

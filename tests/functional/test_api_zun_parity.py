@@ -8,13 +8,13 @@ import logging
 import oslo_messaging as messaging
 import pytest
 
+from harness import stack as shared
 from magnum_lite.conductor import manager
 from magnum_lite.conductor import status
 from magnum_lite import context as ml_context
 from magnum_lite import exception
 from magnum_lite import lifecycle
 
-from tests import conftest
 from tests.functional.api_fixtures import error_of
 from tests.functional.api_fixtures import HOST
 from tests.functional.api_fixtures import tar_of
@@ -184,7 +184,7 @@ class _Driver:
 
 
 def _conductor(driver):
-    return manager.ConductorManager(conftest.make_conf(DEFAULT={"host": HOST}),
+    return manager.ConductorManager(shared.make_conf(DEFAULT={"host": HOST}),
                                     driver, status.StatusRecorder(driver))
 
 

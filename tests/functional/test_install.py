@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
+from harness import stack as shared
 from magnum_lite.db import api as db
-from tests import conftest as shared
 
 HEAD = db.SCHEMA_REVISION
 

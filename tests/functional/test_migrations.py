@@ -15,12 +15,12 @@ from alembic.runtime import migration as alembic_migration
 import pytest
 import sqlalchemy as sa
 
+from harness import stack as shared
 from magnum_lite.db import api as db
 from magnum_lite.db import migration
 from magnum_lite.db import models
 from magnum_lite.db import services as db_services
 from magnum_lite import exception
-from tests import conftest as shared
 
 REPO = str(shared.ROOT)
 TABLES = {"containers", "container_actions", "services", "quotas",

@@ -5,8 +5,7 @@ import os
 import subprocess
 import sys
 
-from tests import conftest
-
+from harness import stack as shared
 SERVE_ONE_REQUEST = """if True:
     import sys
     from wsgiref import simple_server
@@ -33,11 +32,11 @@ def start(config, port):
     return subprocess.Popen(
         [sys.executable, "-c", SERVE_ONE_REQUEST, str(port)],
         env=dict(os.environ, MAGNUM_LITE_CONFIG_FILES=str(config)),
-        cwd=str(conftest.ROOT), stderr=subprocess.PIPE, text=True)
+        cwd=str(shared.ROOT), stderr=subprocess.PIPE, text=True)
 
 
 def test_wsgi_module_refuses_a_database_it_cannot_use(tmp_path):
-    server = start(config(tmp_path), conftest.free_port())
+    server = start(config(tmp_path), shared.free_port())
     _, stderr = server.communicate(timeout=60)
 
     assert server.returncode != 0
@@ -49,7 +48,7 @@ def test_wsgi_module_refuses_the_in_process_bus(tmp_path):
     # The in-process bus reaches no conductor outside this process: every
     # create would wait for one that cannot hear it.
     server = start(config(tmp_path, "kombu+memory:////"),
-                   conftest.free_port())
+                   shared.free_port())
     _, stderr = server.communicate(timeout=60)
 
     assert server.returncode != 0

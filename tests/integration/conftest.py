@@ -7,6 +7,7 @@ import uuid
 import docker
 import pytest
 
+from harness import stack as shared
 from magnum_lite.conductor import rpcapi
 from magnum_lite import context as ml_context
 from magnum_lite import exception
@@ -14,7 +15,6 @@ from magnum_lite import lifecycle
 from magnum_lite import objects
 from magnum_lite import rpc
 from magnum_lite.conductor import service as ml_service
-from tests import conftest as shared
 
 # Each pairs a bus with a database so both of each are covered.
 STACKS = {

@@ -15,7 +15,7 @@ from keystoneauth1 import session as ks_session
 import pytest
 import requests
 
-from tests import conftest as shared
+from harness import stack as shared
 
 API_VERSION = "container 1.40"
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
@@ -161,7 +161,7 @@ def _listening(port):
 
 @contextlib.contextmanager
 def all_in_one(ks, state, extra_config="", port=None):
-    """tests/conftest.all_in_one behind this Keystone ([api] auth_strategy
+    """harness/stack.all_in_one behind this Keystone ([api] auth_strategy
     = keystone), on `port`: the one Keystone's catalog names for service
     type container unless told; with `extra_config`. Afterwards, besides
     its containers, every image committed in a project's namespace goes."""

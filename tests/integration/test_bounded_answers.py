@@ -13,9 +13,9 @@ import pytest
 import requests
 from zunclient import client as zun_client
 
+from harness import stack as shared
 from magnum_lite.api import answers
 from magnum_lite import lifecycle
-from tests import conftest as shared
 
 MiB = 1024 * 1024
 CAP = 8 * MiB

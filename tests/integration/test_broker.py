@@ -12,7 +12,7 @@ import uuid
 import kombu
 import pytest
 
-from tests import conftest as shared
+from harness import stack as shared
 
 BINARIES = ["api", "conductor"]
 

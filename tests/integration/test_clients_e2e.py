@@ -11,7 +11,7 @@ import docker
 import pytest
 from zunclient import client as zun_client
 
-from tests import conftest as shared
+from harness import stack as shared
 
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
 MiB = 1024 * 1024

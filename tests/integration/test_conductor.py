@@ -6,10 +6,10 @@ import tarfile
 
 import pytest
 
+from harness import stack as shared
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
-from tests import conftest as shared
 from tests.functional.api_fixtures import FakeConductor
 
 MiB = 1024 * 1024

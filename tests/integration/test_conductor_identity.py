@@ -6,11 +6,11 @@ import uuid
 import docker
 import pytest
 
+from harness import stack as shared
 from magnum_lite.conductor import service as ml_service
 from magnum_lite.docker import driver as docker_driver
 from magnum_lite import exception
 from magnum_lite import rpc
-from tests import conftest as shared
 
 
 def test_a_second_live_conductor_under_one_host_name_is_refused(tmp_path):

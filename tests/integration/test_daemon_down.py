@@ -3,13 +3,13 @@ import os
 import signal
 import uuid
 
+from harness import stack as shared
 from magnum_lite import context as ml_context
 from magnum_lite import lifecycle
 from magnum_lite import objects
 from magnum_lite import rpc
 from magnum_lite.conductor import service as ml_service
 from magnum_lite.conductor import rpcapi
-from tests import conftest as shared
 
 
 def test_stopped_daemon_gives_error_with_reason(tmp_path):

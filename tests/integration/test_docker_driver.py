@@ -11,13 +11,13 @@ import docker
 import pytest
 import requests
 
+from harness import stack as shared
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite.docker import client as docker_client
 from magnum_lite.docker import driver as docker_driver
 from magnum_lite.docker import progress as docker_progress
 from magnum_lite.docker import image
-from tests import conftest as shared
 
 MiB = 1024 * 1024
 ENV = ("MAGNUM_LITE_TEST_DOCKER_URL", "MAGNUM_LITE_TEST_IMAGE",

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from harness import stack as shared
 from magnum_lite import lifecycle
 from magnum_lite import objects
-from tests import conftest as shared
 
 BACKOFF, BACKOFF_MAX = 1.0, 2.0
 

@@ -27,11 +27,11 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from harness import stack as shared
+from harness import multihost
 from magnum_lite import conf as ml_conf
 from magnum_lite import lifecycle
-from tests import conftest as shared
 from tests.integration import faultproxy
-from tests.integration import multihost
 
 # Creates that no conductor took on a lost host move after 3 s, not 60.
 OPTIONS = {"conductor": {"replace_after": 3}}

@@ -9,13 +9,13 @@ import uuid
 
 import pytest
 
+from harness import stack as shared
 from magnum_lite.docker import image as image_ref
 from magnum_lite import context as ml_context
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
 from magnum_lite import secret
-from tests import conftest as shared
 
 REPOSITORY = "test/isolated"
 

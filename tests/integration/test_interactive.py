@@ -15,9 +15,9 @@ import urllib.parse
 import pytest
 import websocket
 
+from harness import stack as shared
 from magnum_lite import lifecycle
 from magnum_lite import objects
-from tests import conftest as shared
 
 
 @pytest.fixture

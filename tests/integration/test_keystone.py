@@ -11,8 +11,8 @@ import uuid
 from oslo_policy import policy as oslo_policy
 import pytest
 
+from harness import stack as shared
 from magnum_lite import policy
-from tests import conftest as shared
 from tests.integration import keystone_stack
 
 MiB = 1024 * 1024

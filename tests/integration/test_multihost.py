@@ -8,10 +8,10 @@ import subprocess
 import docker
 import pytest
 
+from harness import stack as shared
+from harness import multihost
 from magnum_lite.docker import driver as docker_driver
 from magnum_lite import lifecycle
-from tests import conftest as shared
-from tests.integration import multihost
 
 MiB = 1024 * 1024
 

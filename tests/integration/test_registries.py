@@ -7,10 +7,10 @@ import logging
 
 import pytest
 
+from harness import stack as shared
 from magnum_lite import lifecycle
 from magnum_lite import objects
 from magnum_lite import secret
-from tests import conftest as shared
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import threading
 
 import pytest
 
+from harness import stack as shared
 from magnum_lite.docker import catalog
 from magnum_lite import exception
-from tests import conftest as shared
 
 V = "container 1.31"
 

@@ -2,8 +2,8 @@
 import subprocess
 import sys
 
+from harness import stack as shared
 from magnum_lite import lifecycle
-from tests import conftest as shared
 
 
 def test_example_client_talks_to_live_conductor(live, tmp_path):

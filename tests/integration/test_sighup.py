@@ -5,7 +5,7 @@ import subprocess
 import sys
 import uuid
 
-from tests import conftest as shared
+from harness import stack as shared
 
 
 def test_sighup_rereads_mutable_options(tmp_path):

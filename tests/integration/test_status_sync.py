@@ -5,6 +5,7 @@ import logging
 
 import sqlalchemy as sa
 
+from harness import stack as shared
 from magnum_lite import context as ml_context
 from magnum_lite.db import api as db
 from magnum_lite.db import models
@@ -12,7 +13,6 @@ from magnum_lite.docker import driver as docker_driver
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
-from tests import conftest as shared
 
 
 def _context(request_id):

@@ -3,9 +3,9 @@ takes them apart: checked against docker-py 7.2.0 on the real engine, so
 an upgrade that hands over something else fails here first."""
 import docker
 
+from harness import stack as shared
 from magnum_lite.docker import client as docker_client
 from magnum_lite.docker import streams
-from tests import conftest as shared
 
 CHECKED_AGAINST = "7.2.0"
 

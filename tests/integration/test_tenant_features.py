@@ -7,8 +7,8 @@ import time
 
 import requests
 
+from harness import stack as shared
 from magnum_lite.objects import volume as volume_object
-from tests import conftest as shared
 from tests.integration.test_clients_e2e import _openstack
 from tests.integration.test_clients_e2e import _openstack_fails
 from tests.integration.test_clients_e2e import _until

@@ -8,7 +8,7 @@ import sys
 import time
 import uuid
 
-from tests import conftest
+from harness import stack as shared
 from tests.functional.test_wsgi_module import config
 from tests.functional.test_wsgi_module import start
 
@@ -27,7 +27,7 @@ def get(port, path, deadline):
 
 
 def test_wsgi_module_serves_the_api(tmp_path):
-    rabbit = conftest.stack()["MAGNUM_LITE_TEST_RABBIT_URL"]
+    rabbit = shared.stack()["MAGNUM_LITE_TEST_RABBIT_URL"]
     exchange = "ml-wsgi-" + uuid.uuid4().hex[:8]
     path = config(tmp_path, rabbit)
     with path.open("a") as f:
@@ -35,13 +35,13 @@ def test_wsgi_module_serves_the_api(tmp_path):
     subprocess.run([sys.executable, "-m", "magnum_lite.cmd.manage",
                     "--config-file", str(path), "db", "upgrade"],
                    check=True, capture_output=True)
-    port = conftest.free_port()
+    port = shared.free_port()
     server = start(path, port)
     try:
         status, body = get(port, "/", time.monotonic() + 30)
     finally:
         server.wait(timeout=30)
-        conftest.forget_on_broker(rabbit, exchanges=[exchange])
+        shared.forget_on_broker(rabbit, exchanges=[exchange])
 
     assert status == 200
     assert [v["id"] for v in body["versions"]] == ["v1"]

@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from tests import conftest as shared
+from harness import stack as shared
 from tests.integration import keystone_stack
 
 # Minutes of waiting on containers: .ci/test runs them beside the rest.

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
+from harness import stack as shared
 from magnum_lite.db import api as db
 from magnum_lite import service
-from tests import conftest as shared
 
 ROOT = shared.ROOT
 SAMPLE = ROOT / "etc" / "magnum_lite" / "magnum_lite.conf.sample"

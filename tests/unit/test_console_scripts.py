@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests import conftest as shared
+from harness import stack as shared
 
 BINARIES = ["api", "conductor", "all", "manage"]
 

@@ -8,14 +8,13 @@ tests/integration/test_status_sync.py.
 """
 import pytest
 
+from harness import stack as shared
 from magnum_lite.conductor import status
 from magnum_lite.conductor import sync
 from magnum_lite import context as ml_context
 from magnum_lite.docker import driver as docker_driver
 from magnum_lite import lifecycle
 from magnum_lite import objects
-from tests import conftest
-
 HOST = "host-a"
 DOCKER_ID = "d" * 64
 
@@ -50,9 +49,9 @@ class Pool:
 
 @pytest.fixture
 def follower(tmp_path):
-    with conftest.migrated_database("sqlite", tmp_path):
+    with shared.migrated_database("sqlite", tmp_path):
         docker = Docker(exit_code=4)
-        follower = sync.Sync(conftest.make_conf(DEFAULT={"host": HOST}),
+        follower = sync.Sync(shared.make_conf(DEFAULT={"host": HOST}),
                              docker, status.StatusRecorder(docker))
         follower._pool.shutdown()
         follower._pool = Pool()

@@ -83,3 +83,13 @@ def test_only_the_docker_package_holds_docker_py():
                 found.append("%s:%d %s" % (relative, node.lineno,
                                            ast.unparse(node)))
     assert found == []
+
+
+@pytest.mark.parametrize("folder", ["bench", "harness"])
+def test_bench_and_harness_import_no_test_module(folder):
+    found = []
+    for path in sorted((PACKAGE.parent / folder).rglob("*.py")):
+        found += ["%s imports %s" % (path.relative_to(PACKAGE.parent), name)
+                  for name in _imports(path)
+                  if name == "tests" or name.startswith("tests.")]
+    assert found == []

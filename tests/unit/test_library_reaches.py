@@ -15,16 +15,14 @@ import kombu
 from kombu import transport as kombu_transport
 from oslo_messaging import transport as messaging_transport
 
+from harness import stack as shared
 from magnum_lite import conf as ml_conf
 from magnum_lite import context as ml_context
 from magnum_lite import lifecycle
 from magnum_lite import objects
 from magnum_lite import rpc
-from tests import conftest
-
-
 def test_the_quiet_memory_transport_carries_a_message():
-    conf = conftest.make_conf(DEFAULT={"transport_url": "kombu+memory:////"})
+    conf = shared.make_conf(DEFAULT={"transport_url": "kombu+memory:////"})
     rpc.get_transport(conf).cleanup()  # installs ours under "memory"
     assert kombu_transport.TRANSPORT_ALIASES["memory"].endswith(
         ":QuietMemoryTransport")
@@ -62,7 +60,7 @@ def test_an_object_filled_from_a_row_reads_as_if_set():
 
 
 def test_oslo_messagings_private_option_lists_are_where_conf_looks():
-    conf = conftest.make_conf()
+    conf = shared.make_conf()
     assert conf.oslo_messaging_metrics.metrics_enabled is not None
     assert conf.oslo_messaging_tracing is not None
     ml_conf.set_defaults()

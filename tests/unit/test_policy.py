@@ -4,9 +4,9 @@ import os
 
 from oslo_policy import opts as policy_opts
 
+from harness import stack as shared
 from magnum_lite import context as ml_context
 from magnum_lite import policy
-from tests import conftest as shared
 
 
 def _enforcer(tmp_path, text):

@@ -5,8 +5,8 @@ import re
 
 from oslo_config import cfg
 
+from harness import stack as shared
 from magnum_lite import conf as ml_conf
-from tests import conftest as shared
 
 
 def _ini_blocks():

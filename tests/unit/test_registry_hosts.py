@@ -2,13 +2,11 @@
 literals and names, with the defaults and with allowed_hosts."""
 import pytest
 
+from harness import stack as shared
 from magnum_lite import exception
 from magnum_lite import registry_hosts
-from tests import conftest
-
-
 def _conf(**registries):
-    return conftest.make_conf(registries={"allowed_hosts": [],
+    return shared.make_conf(registries={"allowed_hosts": [],
                                           **registries})
 
 

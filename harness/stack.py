@@ -1,4 +1,5 @@
-"""Fixtures every test layer shares: config, fresh databases, the real stack.
+"""What every test layer and the benchmarks share: config, fresh databases,
+the real stack.
 
 The stack (a private dockerd, a loopback registry, RabbitMQ, PostgreSQL,
 MariaDB) comes from `.ci/stack up`. When its variables are not in the

@@ -14,9 +14,9 @@ import uuid
 import docker
 import pytest
 
+from harness import stack as shared
 from magnum_lite.docker import driver as docker_driver
 from magnum_lite import lifecycle
-from tests import conftest as shared
 
 HEADERS = {"Content-Type": "application/json",
            "OpenStack-API-Version": "container 1.40",
