@@ -16,88 +16,45 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
-import uuid
 
 import docker
 import pytest
 
+from harness import multihost
 from harness import stack as shared
-from magnum_lite.docker import driver as docker_driver
 from magnum_lite import lifecycle
 
-HEADERS = {"Content-Type": "application/json",
-           "OpenStack-API-Version": "container 1.40",
-           "X-Project-Id": "faults", "X-User-Id": "tester"}
+# What these runs add to a deployment's defaults (harness/multihost.py):
+# accepted requests survive a RabbitMQ restart, as scaled out.
+OPTIONS = {"oslo_messaging_rabbit": {"amqp_durable_queues": True},
+           "conductor": {"request_timeout": 20}}
 
 
 class Deployment:
-    """magnum-lite-api and magnum-lite-conductor as real processes."""
+    """A one-host deployment (harness/multihost.py: an API process and a
+    conductor process on RabbitMQ and PostgreSQL), and what these runs do
+    with it: creates that may be refused, and the census."""
 
-    def __init__(self, tmp_path, database, docker_url, rabbit_url):
-        self.tag = uuid.uuid4().hex[:8]
-        self.host = "fault-" + self.tag
-        self.port = shared.free_port()
-        self.docker_url = docker_url
-        self.logs = tmp_path
-        self.conf = tmp_path / "ml.conf"
-        self.conf.write_text(
-            "[DEFAULT]\nhost = %s\ntransport_url = %s\n"
-            # An exchange of its own: durable here, not in other tests.
-            "control_exchange = ml-fault-%s\n"
-            "[oslo_messaging_rabbit]\namqp_durable_queues = true\n"
-            "[api]\nport = %d\n"
-            "[conductor]\ntopic = ml-fault-%s\nreconcile_interval = 2\n"
-            "request_timeout = 20\nheartbeat_interval = 1\n"
-            # Many creates of one project: these runs are not about quotas.
-            "[quota]\ncontainers = -1\nmemory = -1\ncpu = -1\n"
-            "[docker]\napi_url = %s\n[database]\nconnection = %s\n"
-            "[registries]\nallowed_hosts = %s\n" % (
-                self.host, rabbit_url, self.tag, self.port, self.tag,
-                docker_url,
-                database, ",".join(shared.allowed_registries())))
-        self.processes = {}
+    def __init__(self, deployed):
+        self.deployed = deployed
+        self.host = deployed.hosts[0]
+        self.docker_url = deployed.engines[self.host]
+
+    def _name(self, binary):
+        return multihost.API if binary == "api" else self.host
 
     def start(self, binary):
-        log = open(self.logs / ("%s.log" % binary), "a")
-        self.processes[binary] = subprocess.Popen(
-            [sys.executable, "-m", "magnum_lite.cmd." + binary,
-             "--config-file", str(self.conf)], stdout=log, stderr=log,
-            cwd=shared.ROOT)
+        self.deployed.start(self._name(binary))
 
     def kill(self, binary):
-        proc = self.processes.pop(binary)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-
-    def stop_all(self):
-        for proc in self.processes.values():
-            proc.terminate()
-        for proc in self.processes.values():
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        self.processes = {}
-
-    def request(self, method, path, body=None, headers=None):
-        return shared.request_json(self.port, method, path, body,
-                                   dict(HEADERS, **(headers or {})))
+        self.deployed.kill(self._name(binary))
 
     def wait_ready(self, timeout=60):
-        def up():
-            try:
-                status, body = self.request(
-                    "GET", "/v1/services", headers={"X-Roles": "admin"})
-            except OSError:
-                return False
-            return status == 200 and any(
-                s["host"] == self.host and s["state"] == "up"
-                for s in body["services"])
+        self.deployed.wait_alive(timeout=timeout)
 
-        shared.wait_for(up, timeout, 0.2,
-                        "the deployment up; logs in %s" % self.logs)
+    def request(self, method, path, body=None, headers=None):
+        return self.deployed.request(method, path, body, headers)
 
     def create(self, n, key_prefix):
         """n creates with run=true; the uuids of those accepted (202)."""
@@ -115,12 +72,11 @@ class Deployment:
         return accepted
 
     def records(self):
-        status, body = self.request("GET", "/v1/containers?limit=1000")
-        assert status == 200, body
-        return {c["uuid"]: c for c in body["containers"]}
+        return self.deployed.records()
 
     def settle(self, timeout=90):
-        """Wait until no record is transient or has a task in flight."""
+        """Wait until no record is transient or has a task in flight (a
+        record still unsettled then is counted as stuck, not failed)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             records = self.records()
@@ -133,16 +89,9 @@ class Deployment:
         """The figures of a run; `deleted` were asked to be deleted, so
         their records may rightly be gone."""
         records = self.settle()
-        client = docker.APIClient(base_url=self.docker_url, version="auto")
-        try:
-            ours = client.containers(all=True, filters={"label": [
-                "%s=%s" % (docker_driver.HOST_LABEL, self.host)]})
-        finally:
-            client.close()
         by_uuid = {}
-        for c in ours:
-            by_uuid.setdefault(c["Labels"][docker_driver.MANAGED_LABEL],
-                               []).append(c["Id"])
+        for found in self.deployed.census()[self.host]:
+            by_uuid.setdefault(found.uuid, []).append(found.id)
         figures = {
             "requests": len(accepted),
             "running": sum(records.get(u, {}).get("status") ==
@@ -159,8 +108,7 @@ class Deployment:
         }
         # What the host's claims hold, against what its records ask: a
         # crash anywhere must leave the two equal.
-        _, host = self.request("GET", "/v1/hosts/" + self.host,
-                               headers={"X-Roles": "admin"})
+        host = self.deployed.get("/v1/hosts/" + self.host)
         claimed = sum(int((r["memory"] or "512M").rstrip("M"))
                       for r in records.values())
         figures["usage off"] = (abs(host["mem_used"] - claimed) +
@@ -176,23 +124,9 @@ def _unsettled(record):
 
 @contextlib.contextmanager
 def _deployed(tmp_path, docker_url):
-    """API and conductor processes on a fresh PostgreSQL database."""
-    env = shared.stack()
-    with shared.fresh_database("postgresql", tmp_path) as url:
-        subprocess.run([sys.executable, "-m", "magnum_lite.cmd.manage",
-                        "--config-file", _bare_conf(tmp_path, url), "db",
-                        "upgrade"], check=True, capture_output=True,
-                       cwd=shared.ROOT)
-        d = Deployment(tmp_path, url, docker_url,
-                       env["MAGNUM_LITE_TEST_RABBIT_URL"])
-        d.start("conductor")
-        d.start("api")
-        try:
-            d.wait_ready()
-            yield d
-        finally:
-            d.stop_all()
-            _remove_host_containers(d)
+    with multihost.deployed(tmp_path, 1, options=OPTIONS,
+                            urls=[docker_url]) as deployed:
+        yield Deployment(deployed)
 
 
 @pytest.fixture
@@ -200,20 +134,6 @@ def deployment(tmp_path):
     with _deployed(tmp_path,
                    shared.stack()["MAGNUM_LITE_TEST_DOCKER_URL"]) as d:
         yield d
-
-
-def _bare_conf(tmp_path, url):
-    path = tmp_path / "manage.conf"
-    path.write_text("[database]\nconnection = %s\n" % url)
-    return str(path)
-
-
-def _remove_host_containers(d):
-    client = docker.APIClient(base_url=d.docker_url, version="auto")
-    for c in client.containers(all=True, filters={
-            "label": "%s=%s" % (docker_driver.HOST_LABEL, d.host)}):
-        client.remove_container(c["Id"], force=True)
-    client.close()
 
 
 def _when(check, timeout=30):
