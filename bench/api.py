@@ -13,7 +13,6 @@ of one project, and a single show.
 """
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,12 +23,7 @@ import uuid
 import docker
 
 from bench import common
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from harness import stack
 
 
 def start_service(state, docker_url, database, port):
@@ -149,7 +143,7 @@ def main(argv=None):
         "MAGNUM_LITE_TEST_IMAGE"]
     state = tempfile.mkdtemp(prefix="ml-bench-")
     database = args.database or "sqlite:///%s/magnum_lite.sqlite" % state
-    port = free_port()
+    port = stack.free_port()
     proc = start_service(state, url, args.database, port)
     docker_client = docker.APIClient(base_url=url, version="auto")
     client = common.Client(port)
