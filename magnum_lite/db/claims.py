@@ -152,7 +152,6 @@ def recount(session, host, default_memory_mb):
             "container_count": int(used[2])}
 
 
-
 def change(session, container_uuid, memory_mb, cpu, limits):
     """Move a container's claim to (memory_mb, cpu): raising it takes the
     difference from its host and its project's quota, if both have room,
