@@ -242,8 +242,9 @@ def fresh_database(kind, tmp_path):
         yield url.render_as_string(hide_password=False)
     finally:
         from magnum_lite.db import api as db
-        if db._ENGINE is not None and db._ENGINE.url.database == name:
-            db._ENGINE.dispose()  # a database in use cannot be dropped
+        engine = db.configured()
+        if engine is not None and engine.url.database == name:
+            engine.dispose()  # a database in use cannot be dropped
         drop = ('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
                 if kind == "postgresql" else
                 "DROP DATABASE IF EXISTS `%s`") % name
