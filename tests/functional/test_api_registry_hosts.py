@@ -127,3 +127,15 @@ def test_a_public_name_that_does_not_resolve_passes(api, conductor_host):
     made = api.post("/v1/containers", {"image": "registry.invalid/app"},
                     headers=V)
     assert made.status_int == 202, made.body
+
+
+@pytest.mark.parametrize("domain", IMAGE_REFUSED)
+def test_a_rebuild_from_an_image_on_a_refused_host(api, conductor,
+                                                   make_container, domain):
+    container = make_container()
+    rebuilt = api.post(f"/v1/containers/{container.uuid}/rebuild"
+                       f"?image={domain}/team/app:1.0", headers=V)
+    _refused(rebuilt, domain)
+    assert conductor.calls == []
+    [row] = container_rows()
+    assert (row.image, row.status) == ("busybox", "Running")
