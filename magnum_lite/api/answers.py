@@ -137,9 +137,18 @@ _ACTION_FIELDS = {
 }
 ACTION = _resource(_ACTION_FIELDS, optional=("finish_time",))
 ACTION_LIST = _list("containerActions", ACTION, paged=False)
-ACTION_DETAIL = _resource(dict(_ACTION_FIELDS, result=dict(
-    _NULLABLE_STRING, description="How it ended; null while it runs.")),
-    optional=("finish_time",))
+ACTION_EVENT = _fixed({
+    "event": dict(_STRING, description="A step the conductor took, or "
+                                       "the error it ended on."),
+    "start_time": _TIME,
+    "finish_time": _TIME,
+    "result": {"enum": ["Success", "Error"]},
+    "traceback": _always({"type": "null"}, "No traceback is kept."),
+})
+ACTION_DETAIL = _resource(dict(_ACTION_FIELDS, events={
+    "type": "array", "items": ACTION_EVENT,
+    "description": "Empty while it runs, and for a request the "
+                   "reconcile pass ended."}), optional=("finish_time",))
 
 _VOLUME_FIELDS = {
     "uuid": _UUID,

@@ -91,6 +91,7 @@ def restart_policy(value):
 
 
 def action(request, a, detail=False):
+    """An action as Zun shows it; its detail (`detail`) with its events."""
     body = {
         "action": a.action,
         "container_uuid": a.container_uuid,
@@ -103,7 +104,8 @@ def action(request, a, detail=False):
     if request.version >= microversion.ACTION_FINISH_TIME:
         body["finish_time"] = util.isotime(a.finish_time)
     if detail:
-        body["result"] = a.result
+        # As Zun's action detail, at every version.
+        body["events"] = a.events or []
     return body
 
 

@@ -87,13 +87,15 @@ def create_withdraw(uuid):
 
 @db.retried
 def action_finish(action_id, result, message=None, container_uuid=None,
-                  container_values=None):
-    """The end of an action; container_values (if any) are written to
-    container_uuid's record in the same transaction."""
+                  container_values=None, events=None, finish_time=None):
+    """The end of an action (at finish_time, or now), with its events;
+    container_values (if any) are written to container_uuid's record in
+    the same transaction."""
     with db.transaction() as session:
         session.execute(sa.update(ACTIONS).where(
             ACTIONS.c.id == action_id).values(
-                result=result, message=message, finish_time=db.now()))
+                result=result, message=message, events=events,
+                finish_time=finish_time or db.now()))
         if container_values:
             db.update_container(session, container_uuid, container_values)
 

@@ -17,7 +17,8 @@ ERROR = "Error"
 class ContainerAction(base.MagnumLiteObject):
     # Version 1.0: Initial version
     # Version 1.1: options, taken_by (requests carried out from the log)
-    VERSION = "1.1"
+    # Version 1.2: events (the steps it took, as Zun's action events)
+    VERSION = "1.2"
 
     fields = {
         "id": fields.IntegerField(),
@@ -33,11 +34,17 @@ class ContainerAction(base.MagnumLiteObject):
         "message": fields.StringField(nullable=True),
         "options": base.JsonField(nullable=True),
         "taken_by": fields.StringField(nullable=True),
+        # [{event, start_time, finish_time, result, traceback}]: times in
+        # ISO 8601 with the UTC offset; traceback always None.
+        "events": fields.ListOfDictOfNullableStringsField(nullable=True),
     }
 
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
-        if tuple(int(p) for p in target_version.split(".")) < (1, 1):
+        target = tuple(int(p) for p in target_version.split("."))
+        if target < (1, 2):
+            primitive.pop("events", None)
+        if target < (1, 1):
             primitive.pop("options", None)
             primitive.pop("taken_by", None)
 
@@ -68,14 +75,20 @@ class ContainerAction(base.MagnumLiteObject):
         return cls.from_row(context, row)
 
     def finish(self, error=None, steps=(), container=None):
-        """Record the end: the steps done, then the error if any. With
+        """Record the end: each step done as an event, then the error if
+        any as the event that failed. A success has no message (as Zun);
+        a failure's says what was done and why it failed. With
         `container`, what it has not saved yet is saved in the same
         transaction."""
         self.result = ERROR if error else SUCCESS
-        told = list(steps) + ([str(error)] if error else [])
+        told = (list(steps) + [str(error)]) if error else []
         self.message = "; ".join(told) or None
+        self.finish_time = timeutils.utcnow()
+        self.events = _events(steps, error, self.start_time,
+                              self.finish_time)
         db.action_finish(self.id, self.result, self.message,
-                         self.container_uuid, _changes(container))
+                         self.container_uuid, _changes(container),
+                         events=self.events, finish_time=self.finish_time)
         self.obj_reset_changes()
         _saved(container)
 
@@ -125,6 +138,24 @@ def _asked(context, container_uuid, action):
             "project_id": context.project_id, "user_id": context.user_id}
 
 
+def _events(steps, error, started, finished):
+    """Zun's events of an action: one per step, named by what it did
+    (docs/api-differences.md), then the error's. Steps keep no times of
+    their own: each has the action's. Never a traceback: a tenant reads
+    these."""
+    done = [(step, SUCCESS) for step in steps]
+    if error:
+        done.append((str(error), ERROR))
+    return [{"event": name, "start_time": _isotime(started),
+             "finish_time": _isotime(finished), "result": result,
+             "traceback": None} for name, result in done]
+
+
+def _isotime(moment):
+    # Stored times are naive UTC: written as the API writes times.
+    return moment.isoformat(timespec="seconds") + "+00:00"
+
+
 def _ago(seconds):
     return timeutils.utcnow() - datetime.timedelta(seconds=seconds)
 
@@ -142,5 +173,6 @@ def _saved(container):
 class ContainerActionList(ovo_base.ObjectListBase, base.MagnumLiteObject):
     # Version 1.0: Initial version
     # Version 1.1: ContainerAction 1.1
-    VERSION = "1.1"
+    # Version 1.2: ContainerAction 1.2
+    VERSION = "1.2"
     fields = {"objects": fields.ListOfObjectsField("ContainerAction")}

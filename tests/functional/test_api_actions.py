@@ -240,7 +240,8 @@ def test_action_log_lists_and_shows_actions(api, make_container):
     context = ml_context.RequestContext(project_id="project-a",
                                         user_id="user-a",
                                         request_id="req-first")
-    objects.ContainerAction.begin(context, container.uuid, "create").finish()
+    objects.ContainerAction.begin(context, container.uuid, "create").finish(
+        steps=["created Docker container abc", "started"])
     context.request_id = "req-second"
     objects.ContainerAction.begin(context, container.uuid, "stop").finish(
         RuntimeError("it would not stop"))
@@ -250,10 +251,17 @@ def test_action_log_lists_and_shows_actions(api, make_container):
     assert listed[0]["request_id"] == "req-second"
     assert listed[0]["message"] == "it would not stop"
     assert listed[0]["finish_time"]
+    # As Zun's list: no events.
+    assert not any("events" in a for a in listed)
     assert "finish_time" not in api.as_(version="1.32").get(
         path).json["containerActions"][0]
     shown = api.get(path + "/req-first").json
-    assert (shown["action"], shown["result"]) == ("create", "Success")
+    assert (shown["action"], shown["message"]) == ("create", None)
+    assert [(e["event"], e["result"]) for e in shown["events"]] == [
+        ("created Docker container abc", "Success"), ("started", "Success")]
+    failed = api.as_(version="1.32").get(path + "/req-second").json
+    assert [(e["event"], e["result"]) for e in failed["events"]] == [
+        ("it would not stop", "Error")]
     assert api.get(path + "/req-nope").status_int == 404
 
 
@@ -273,6 +281,9 @@ def test_a_request_handed_to_the_conductor_is_in_the_action_log(
     assert [(a["action"], a["request_id"], a["finish_time"])
             for a in listed] == [
         (action, response.headers["X-OpenStack-Request-Id"], None)]
+    shown = api.get(f"/v1/containers/{container.uuid}/container_actions/"
+                    + response.headers["X-OpenStack-Request-Id"]).json
+    assert (shown["message"], shown["events"]) == (None, [])
 
 
 def test_a_request_that_cannot_be_sent_ends_its_entry(api, conductor,

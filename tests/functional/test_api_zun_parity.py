@@ -1,7 +1,8 @@
 """Answers that must read as Zun's do, for zun-tempest-plugin: the exec
 command in a JSON body, a container's fields and their types at each
 microversion, the default security group at 1.1, archives before 1.25, and
-an action log whose successes carry no message."""
+an action log whose successes carry no message and whose steps are Zun's
+events."""
 import base64
 import logging
 
@@ -18,6 +19,7 @@ from magnum_lite import lifecycle
 from tests.functional.api_fixtures import error_of
 from tests.functional.api_fixtures import HOST
 from tests.functional.api_fixtures import tar_of
+from tests.functional.test_api_zun_views import wrong_shapes
 
 pytest_plugins = ["tests.functional.api_fixtures"]
 
@@ -89,27 +91,18 @@ def test_memory_reads_as_a_string_of_mib_without_a_unit(
     assert (patched.json["memory"], patched.json["cpu"]) == ("200", 0.2)
 
 
-# Zun's container view (containers_view._basic_keys) at every version:
-# the same keys; and magnum_lite's own two (docs/api-differences.md).
-ZUN_KEYS = {
-    "uuid", "user_id", "project_id", "name", "image", "links", "command",
-    "status", "status_reason", "task_state", "cpu", "memory", "environment",
-    "workdir", "ports", "hostname", "labels", "addresses",
-    "image_pull_policy", "host", "restart_policy", "status_detail",
-    "interactive", "tty", "image_driver", "security_groups", "auto_remove",
-    "runtime", "disk", "auto_heal", "privileged", "healthcheck",
-    "cpu_policy", "registry_id", "entrypoint", "created_at", "updated_at"}
-
-
 @pytest.mark.parametrize("version", ["1.1", "1.12", "1.20", "1.40"])
 def test_a_container_shows_zuns_keys_with_zuns_types(admin, conductor_host,
                                                      version):
+    # Zun's container view (containers_view._basic_keys) is the same at
+    # every version; ours adds the keys docs/api-differences.md lists.
     made = admin.post("/v1/containers", {"image": "busybox"},
                       headers=_v(version))
     assert made.status_int == 202, made.body
     body = admin.get(f"/v1/containers/{made.json['uuid']}",
                      headers=_v(version)).json
-    assert set(body) - {"mounts", "health"} == ZUN_KEYS
+    assert wrong_shapes("container", made.json) == []
+    assert wrong_shapes("container", body) == []
     # What nobody asked for is null, as Zun's record leaves it.
     for key in ("restart_policy", "healthcheck", "entrypoint", "runtime",
                 "command", "registry_id", "memory"):
@@ -167,14 +160,29 @@ def test_archives_before_1_25_carry_the_tar_as_text(api, conductor,
 # -- the action log -----------------------------------------------------------
 
 class _Driver:
-    """What a state change asks of Docker; change_state fails on demand."""
+    """What an operation asks of Docker, with busybox on the host; the
+    method named `fails` raises `error`."""
 
-    def __init__(self, error=None):
-        self.error = error
+    def __init__(self, error=None, fails="change_state"):
+        self.error, self.fails = error, fails
+
+    def _call(self, method):
+        if self.error and method == self.fails:
+            raise self.error
+
+    def inspect_image(self, ref):
+        self._call("inspect_image")
+        return {"Id": "sha256:" + "ab" * 32, "RepoTags": ["busybox:latest"]}
+
+    def create(self, spec):
+        self._call("create")
+        return "c0" * 32
+
+    def remove(self, docker_id, force=False):
+        return True
 
     def change_state(self, docker_id, action, **options):
-        if self.error:
-            raise self.error
+        self._call("change_state")
 
     def status(self, docker_id):
         return lifecycle.RUNNING, {"Running": True}
@@ -188,29 +196,95 @@ def _conductor(driver):
                                     driver, status.StatusRecorder(driver))
 
 
-@pytest.mark.parametrize("error", [None, exception.DockerError(
-    explanation="it would not restart")])
-def test_a_success_has_no_message_and_a_failure_says_why(
-        api, make_container, caplog, error):
-    c = make_container(container_id="d0" * 32)
+def _carry_out(driver, operation, container, **options):
+    """Run the operation in a conductor, as request req-op; the error it
+    ended on, if any."""
     context = ml_context.RequestContext(project_id="project-a",
                                         user_id="user-a",
-                                        request_id="req-heal")
-    caplog.set_level(logging.INFO, logger=manager.__name__)
+                                        request_id="req-op")
     try:
-        _conductor(_Driver(error)).reboot(context, c,
-                                          why="auto_heal: it was unhealthy")
+        getattr(_conductor(driver), operation)(context, container,
+                                               **options)
     except messaging.ExpectedException as marker:
-        # A direct caller (auto_heal) gets the error inside
+        # A direct caller (auto_heal, the backlog) gets the error inside
         # oslo.messaging's marker (manager._request).
-        assert marker.exc_info[1] is error
-    path = f"/v1/containers/{c.uuid}/container_actions/req-heal"
-    shown = api.get(path).json
-    if error is None:
-        # As Zun: null on success; the steps go to the conductor's log.
-        assert (shown["result"], shown["message"]) == ("Success", None)
-        assert "auto_heal: it was unhealthy" in caplog.text
-    else:
-        assert shown["result"] == "Error"
-        assert shown["message"] == ("auto_heal: it was unhealthy; "
-                                    "Docker failed: it would not restart")
+        return marker.exc_info[1]
+
+
+def _shown(api, container):
+    return api.get(f"/v1/containers/{container.uuid}/container_actions/"
+                   "req-op").json
+
+
+def _events(shown):
+    """[(event, result)], after checking each event's form: the action's
+    times (steps keep none of their own) and never a traceback."""
+    for event in shown["events"]:
+        assert set(event) == {"event", "start_time", "finish_time",
+                              "result", "traceback"}
+        assert (event["start_time"], event["finish_time"]) == (
+            shown["start_time"], shown["finish_time"])
+        assert event["traceback"] is None
+    return [(e["event"], e["result"]) for e in shown["events"]]
+
+
+FOUND = ("found busybox:latest (pull policy ifnotpresent)", "Success")
+
+
+@pytest.mark.parametrize("operation, status, steps", [
+    ("create", lifecycle.CREATING, []),
+    ("rebuild", lifecycle.RUNNING, ["removed the old Docker container"])])
+def test_a_success_has_no_message_and_its_steps_are_its_events(
+        api, make_container, operation, status, steps):
+    c = make_container(status=status, container_id=(
+        None if status == lifecycle.CREATING else "d0" * 32))
+    assert _carry_out(_Driver(), operation, c, run=True) is None
+    shown = _shown(api, c)
+    # As Zun: null on success; what was done is in its events.
+    assert shown["message"] is None
+    assert _events(shown) == [FOUND] + [(s, "Success") for s in steps] + [
+        ("created Docker container c0c0c0c0c0c0", "Success"),
+        ("started", "Success")]
+
+
+@pytest.mark.parametrize("operation, status, driver, said", [
+    # Pull policy never, and the image is not on the host.
+    ("create", lifecycle.CREATING,
+     _Driver(exception.NotFound("no such image"), "inspect_image"),
+     ["Image busybox:latest could not be found: not present locally and "
+      "the pull policy is never"]),
+    ("rebuild", lifecycle.RUNNING,
+     _Driver(exception.DockerError(explanation="no space left"), "create"),
+     [FOUND[0], "removed the old Docker container",
+      "Docker failed: no space left"]),
+    ("reboot", lifecycle.RUNNING,
+     _Driver(exception.DockerError(explanation="it would not restart")),
+     ["auto_heal: it was unhealthy", "Docker failed: it would not restart"]),
+])
+def test_a_failure_says_why_and_its_last_event_is_the_error(
+        api, make_container, operation, status, driver, said):
+    creating = status == lifecycle.CREATING
+    c = make_container(status=status,
+                       image_pull_policy="never" if creating else None,
+                       container_id=None if creating else "d0" * 32)
+    options = ({"why": "auto_heal: it was unhealthy"}
+               if operation == "reboot" else {"run": True})
+    assert str(_carry_out(driver, operation, c, **options)) == said[-1]
+    shown = _shown(api, c)
+    # The steps done, then the error: in the message, and as events.
+    assert shown["message"] == "; ".join(said)
+    assert _events(shown) == [(s, "Success") for s in said[:-1]] + [
+        (said[-1], "Error")]
+
+
+def test_an_auto_heal_says_why_in_its_events_and_the_log(
+        api, make_container, caplog):
+    c = make_container(container_id="d0" * 32)
+    caplog.set_level(logging.INFO, logger=manager.__name__)
+    assert _carry_out(_Driver(), "reboot", c,
+                      why="auto_heal: it was unhealthy") is None
+    shown = _shown(api, c)
+    assert shown["message"] is None
+    assert _events(shown) == [("auto_heal: it was unhealthy", "Success")]
+    # The conductor's log says it too.
+    assert "auto_heal: it was unhealthy" in caplog.text

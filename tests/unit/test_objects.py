@@ -12,8 +12,8 @@ from magnum_lite import rpc
 # version comment, and obj_make_compatible where a field was added).
 EXPECTED = {
     "Container": "1.6-ab7c1950e95c763a21f1f70ae150a1ec",
-    "ContainerAction": "1.1-3e4d259db1e7914c1857d987d360f87e",
-    "ContainerActionList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "ContainerAction": "1.2-66cafa23752529f6d1fc4a9a879c5e5e",
+    "ContainerActionList": "1.2-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "ContainerList": "1.6-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Registry": "1.0-c0bbb2ed8912ee1ba5c6951088fe6b3f",
     "Service": "1.3-638448f24549aeb88525df9a883d2f4d",
@@ -65,6 +65,19 @@ def test_backport_to_1_4_drops_mounts_and_health():
         target_version="1.4")["magnum_lite_object.data"]
     assert not {"mounts", "healthcheck", "health", "auto_heal"} & set(data)
     assert data["status_detail"] == "pulling 1/2 layers"
+
+
+def test_an_action_backported_to_1_1_drops_its_events():
+    action = objects.ContainerAction(
+        container_uuid="9b1c3c1e-8f5c-4a0e-9a51-0c1e2f3a4b5c",
+        action="create", taken_by="conductor-1", events=[{
+            "event": "started", "result": "Success", "traceback": None}])
+    data = action.obj_to_primitive(
+        target_version="1.1")["magnum_lite_object.data"]
+    assert "events" not in data and data["taken_by"] == "conductor-1"
+    data = action.obj_to_primitive(
+        target_version="1.0")["magnum_lite_object.data"]
+    assert not {"events", "taken_by"} & set(data)
 
 
 def test_rpc_serializer_round_trip_keeps_fields_and_context():

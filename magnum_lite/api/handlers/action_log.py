@@ -20,7 +20,8 @@ def list_actions(request, container_ident):
 
 @util.spec(returns=answers.ACTION_DETAIL, errors=(404, 409))
 def show(request, container_ident, request_id):
-    """One action, by the id of the request that asked for it."""
+    """One action, by the id of the request that asked for it, with its
+    events."""
     container = util.container(request, container_ident,
                                policy.CONTAINER_ACTIONS, on_lost_host=True)
     action = objects.ContainerAction.get(request.context, container.uuid,
