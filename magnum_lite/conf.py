@@ -307,10 +307,31 @@ websocket_proxy_opts = [
                     "session is closed."),
 ]
 
+capsule_opts = [
+    cfg.StrOpt("sandbox_image", default="registry.k8s.io/pause:3.9",
+               help="The image of a capsule's sandbox: the container that "
+                    "holds the network and IPC namespaces its containers "
+                    "join. It must keep running on its own (Kubernetes' "
+                    "pause image does). Pulled as [docker] "
+                    "image_pull_policy says."),
+    cfg.ListOpt("sandbox_command", default=[],
+                help="The sandbox's command; empty: the image's own."),
+    cfg.IntOpt("sandbox_memory_mb", default=16, min=6,
+               help="MiB the sandbox may use, enforced by Docker and "
+                    "counted in the capsule's claim."),
+    cfg.FloatOpt("sandbox_cpus", default=0.05, min=0.01,
+                 help="CPUs the sandbox may use (a CFS quota), counted in "
+                      "the capsule's claim."),
+    cfg.IntOpt("init_timeout", default=300, min=1,
+               help="Seconds an init container may run; one still running "
+                    "then fails the capsule."),
+]
+
 GROUPS = (
     (None, default_opts),
     ("api", api_opts),
     ("conductor", conductor_opts),
+    ("capsule", capsule_opts),
     ("docker", docker_opts),
     ("database", database_opts),
     ("quota", quota_opts),

@@ -6,12 +6,14 @@
     |   +-- InvalidParameter
     |   +-- DockerInvalid             Docker refused the arguments (400)
     |   +-- RegistryHostRefused       [registries] disallowed_hosts
+    |   +-- InitContainerFailed       a capsule's init container failed
     +-- Forbidden                403  policy said no
     |   +-- QuotaExceeded             the project's quota has no room
     +-- RegistrySearchRefused    403  a registry refused an image search
     +-- RegistryAuthFailed       403  a registry refused a pull's login
     +-- NotFound                 404
     |   +-- ContainerNotFound
+    |   +-- CapsuleNotFound
     |   +-- ImageNotFound             also: policy "never", no local image
     |   +-- RegistryNotFound
     |   +-- VolumeNotFound
@@ -93,6 +95,11 @@ class RegistryHostRefused(Invalid):
                "allowed_hosts).")
 
 
+class InitContainerFailed(Invalid):
+    msg_fmt = ("Init container %(name)s of the capsule %(how)s; the end "
+               "of its output: %(output)s")
+
+
 class Forbidden(MagnumLiteError):
     code = 403
     title = "Forbidden"
@@ -113,6 +120,10 @@ class NotFound(MagnumLiteError):
 
 class ContainerNotFound(NotFound):
     msg_fmt = "Container %(container)s could not be found."
+
+
+class CapsuleNotFound(NotFound):
+    msg_fmt = "Capsule %(capsule)s could not be found."
 
 
 class ImageNotFound(NotFound):

@@ -27,19 +27,24 @@ _WORDS = ("amber", "birch", "cedar", "delta", "ember", "fjord", "grove",
 
 
 def create(context, conf, conductor, values, run=False, hints=None,
-           host=None, volumes=(), files=()):
+           host=None, volumes=(), files=(), members=()):
     """Place, claim, check the quota, record and send a new container.
 
     values: the record's fields (checked by the caller); host: one an admin
     asked for; volumes: (name, destination) of the project's named volumes
     to mount, made when missing, on the host that holds them; files: the
-    bind mounts that inject files. The container, Creating on its host, or
-    the one an earlier create with the same Idempotency-Key made.
+    bind mounts that inject files. For a capsule, members: (label, values,
+    volumes) of each member, recorded with it on its host under the name
+    "<capsule>-<label>"; the capsule's values claim for them all. The
+    container, Creating on its host, or the one an earlier create with the
+    same Idempotency-Key made.
     """
     claim = scheduler.claim_for(conf, values["memory"], values["cpu"])
     hints = hints or {}
     with objects.together():
-        mounts, pinned, new_volumes = _volumes(context, volumes)
+        ids, pinned, new_volumes = _volumes(context, list(volumes) + [
+            pair for _, _, pairs in members for pair in pairs])
+        mounts = _mounts(volumes, ids)
         if mounts or files:
             values["mounts"] = list(mounts) + list(files)
         if pinned is not None and host not in (None, pinned):
@@ -52,7 +57,7 @@ def create(context, conf, conductor, values, run=False, hints=None,
                 exception.NoValidHost) as error:
             if pinned is None:
                 raise
-            raise _pinned_reason(error, mounts, pinned)
+            raise _pinned_reason(error, ids, pinned)
         # A host asked for, or the one the volumes are on, is kept: the
         # create is not placed elsewhere should that host fail it.
         placement = {"hints": hints, "forced": (host or pinned) is not None}
@@ -66,6 +71,13 @@ def create(context, conf, conductor, values, run=False, hints=None,
                            project_id=context.project_id,
                            user_id=context.user_id, host=container.host,
                            created_for=container.uuid).create()
+        for label, member, pairs in members:
+            objects.Container(
+                context, status=lifecycle.CREATING,
+                project_id=context.project_id, user_id=context.user_id,
+                name=f"{container.name}-{label}", host=container.host,
+                capsule_id=container.uuid,
+                mounts=_mounts(pairs, ids) or None, **member).create()
         objects.ContainerAction.begin(context, container.uuid, "create",
                                       options={"run": run})
     try:
@@ -133,7 +145,9 @@ def place_again(context, conf, conductor, container, leaving, reason,
     """
     placement = container.placement()
     tried = placement.get("tried", []) + [leaving]
-    if (conductor is None or placement.get("forced") or
+    # A capsule stays: its members' records are on its host too.
+    if (container.kind != objects.container.KIND_CONTAINER or
+            conductor is None or placement.get("forced") or
             not placement.get("claim") or
             (not lost and len(tried) >= conf.conductor.max_attempts)):
         return None
@@ -191,11 +205,12 @@ def _record(context, values, hosts, claim, limits, placement, attempts=5):
 
 
 def _volumes(context, volumes):
-    """(mounts for the record, the host they pin the container to or None,
-    {name: uuid} of the volumes to make). A volume already made lives on
-    one host, and every container mounting it must run there."""
+    """({name: uuid} of every volume named, the host they pin the
+    container to or None, {name: uuid} of the volumes to make). A volume
+    already made lives on one host, and every container mounting it must
+    run there."""
     if not volumes:
-        return [], None, {}
+        return {}, None, {}
     found = objects.Volume.named(context, context.project_id,
                                  [name for name, _ in volumes])
     hosts = {volume.host for volume in found.values()}
@@ -207,16 +222,20 @@ def _volumes(context, volumes):
                    "container can only mount volumes of one host.")
     new = {name: uuidutils.generate_uuid() for name, _ in volumes
            if name not in found}
-    mounts = [{"source": name, "destination": destination,
-               "volume_id": found[name].uuid if name in found
-               else new[name]} for name, destination in volumes]
-    return mounts, (hosts.pop() if hosts else None), new
+    ids = dict(new, **{name: v.uuid for name, v in found.items()})
+    return ids, (hosts.pop() if hosts else None), new
 
 
-def _pinned_reason(error, mounts, host):
+def _mounts(volumes, ids):
+    """The record's mounts of (name, destination) pairs."""
+    return [{"source": name, "destination": destination,
+             "volume_id": ids[name]} for name, destination in volumes]
+
+
+def _pinned_reason(error, ids, host):
     """A placement error for a container its volumes pin to `host`,
     saying so."""
-    names = ", ".join(sorted(m["source"] for m in mounts))
+    names = ", ".join(sorted(ids))
     return exception.Conflict(
         reason=f"The volumes {names} live on host {host}, where this "
                f"container cannot go now: {error}")

@@ -88,7 +88,14 @@ VOLUME_GET_ALL = "volume:get_all"
 VOLUME_GET_ALL_ALL_PROJECTS = "volume:get_all_all_projects"
 VOLUME_DELETE = "volume:delete"
 AVAILABILITY_ZONE_GET_ALL = "availability_zones:get_all"
+CAPSULE_CREATE = "capsule:create"
+CAPSULE_DELETE = "capsule:delete"
+CAPSULE_DELETE_ALL_PROJECTS = "capsule:delete_all_projects"
+CAPSULE_GET = "capsule:get"
+CAPSULE_GET_HOST = "capsule:get:host"
+CAPSULE_GET_ONE_ALL_PROJECTS = "capsule:get_one_all_projects"
 CAPSULE_GET_ALL = "capsule:get_all"
+CAPSULE_GET_ALL_ALL_PROJECTS = "capsule:get_all_all_projects"
 QUOTA_GET = "quota:get"
 QUOTA_GET_DEFAULT = "quota:get_default"
 QUOTA_UPDATE = "quota:update"
@@ -100,6 +107,7 @@ _ADMIN = "rule:" + CONTEXT_IS_ADMIN
 _READER = "rule:" + ADMIN_OR_READER
 _MEMBER = "rule:" + ADMIN_OR_MEMBER
 _CONTAINER = "/v1/containers/{container_ident}"
+_CAPSULE = "/v1/capsules/{capsule_ident}"
 
 
 def _rule(name, check, description, method, path):
@@ -233,9 +241,21 @@ def list_rules():
         _rule(AVAILABILITY_ZONE_GET_ALL, _READER,
               "List the availability zones.", "GET",
               "/v1/availability_zones"),
-        _rule(CAPSULE_GET_ALL, _READER,
-              "List the project's capsules (there are none: capsules are "
-              "not made here).", "GET", "/v1/capsules"),
+        _rule(CAPSULE_CREATE, _MEMBER,
+              "Make a capsule from a template.", "POST", "/v1/capsules"),
+        _rule(CAPSULE_DELETE, _MEMBER, "Delete a capsule and its "
+              "containers.", "DELETE", _CAPSULE),
+        _rule(CAPSULE_DELETE_ALL_PROJECTS, _ADMIN,
+              "Delete a capsule of any project.", "DELETE", _CAPSULE),
+        _rule(CAPSULE_GET, _READER, "Show a capsule.", "GET", _CAPSULE),
+        _rule(CAPSULE_GET_HOST, _ADMIN,
+              "See the host a capsule runs on.", "GET", _CAPSULE),
+        _rule(CAPSULE_GET_ONE_ALL_PROJECTS, _ADMIN,
+              "Show a capsule of any project.", "GET", _CAPSULE),
+        _rule(CAPSULE_GET_ALL, _READER, "List the project's capsules.",
+              "GET", "/v1/capsules"),
+        _rule(CAPSULE_GET_ALL_ALL_PROJECTS, _ADMIN,
+              "List the capsules of every project.", "GET", "/v1/capsules"),
         _rule(QUOTA_GET, _READER, "Show a project's quota (and usage).",
               "GET", "/v1/quotas/{project_id}"),
         _rule(QUOTA_GET_DEFAULT, _READER, "Show the default quota.",

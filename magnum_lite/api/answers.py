@@ -223,7 +223,45 @@ SERVICE = _resource({
 SERVICE_LIST = _list("services", SERVICE)
 ZONE_LIST = _list("availability_zones", _fixed({
     "availability_zone": _STRING}), paged=False)
-CAPSULE_LIST = _list("capsules", {"not": {}, "description": "none is made"})
+CAPSULE = _resource({
+    "uuid": _UUID,
+    "links": LINKS,
+    "user_id": _STRING,
+    "project_id": _STRING,
+    "created_at": _NULLABLE_TIME,
+    "updated_at": _NULLABLE_TIME,
+    "addresses": _always({"type": "object", "maxProperties": 0},
+                         "Network mode none: no addresses."),
+    "status": _CONTAINER_FIELDS["status"],
+    "status_reason": _NULLABLE_STRING,
+    "annotations": _STRINGS,
+    "memory": dict(_CONTAINER_FIELDS["memory"],
+                   description="MiB the capsule claims: its sandbox's and "
+                               "its containers' together."),
+    "cpu": {"type": ["number", "null"]},
+    "init_containers": {"type": "array", "items": CONTAINER},
+    "containers": {"type": "array", "items": CONTAINER},
+    "host": dict(_NULLABLE_STRING, description="Admin only, by policy."),
+    "name": dict(_NULLABLE_STRING, description="From 1.32."),
+    "labels": dict(_STRINGS, description="From 1.32."),
+    "restart_policy": {"anyOf": [
+        _CONTAINER_FIELDS["restart_policy"],
+        schemas.RESTART_POLICY["properties"]["Name"]],
+        "description": "From 1.32; before, its Name alone."},
+    "meta_name": dict(_NULLABLE_STRING, description="Before 1.32."),
+    "meta_labels": dict(_STRINGS, description="Before 1.32."),
+    "volumes_info": _always({"type": "object", "maxProperties": 0},
+                            "Before 1.32: always empty, as in Zun."),
+    "containers_uuids": _always({"type": "array", "maxItems": 0},
+                                "Before 1.32: always empty, as in Zun."),
+    "init_containers_uuids": _always({"type": "array", "maxItems": 0},
+                                     "Before 1.32: always empty."),
+    "capsule_version": _always({"type": "string", "maxLength": 0},
+                               "Before 1.32: always empty."),
+}, optional=("host", "name", "labels", "restart_policy", "meta_name",
+             "meta_labels", "volumes_info", "containers_uuids",
+             "init_containers_uuids", "capsule_version"))
+CAPSULE_LIST = _list("capsules", CAPSULE)
 SERVICE_SHOW = _fixed({"service": SERVICE})
 
 IMAGE_ROW = _resource({

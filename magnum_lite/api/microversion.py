@@ -44,13 +44,13 @@ VERSIONS = [
     "1.29",  # hosts show enable_cpu_pinning
     "1.30",  # registries (not served)
     "1.31",  # containers show registry_id; create accepts registry (null)
-    "1.32",  # capsule delete is asynchronous (no capsules here)
+    "1.32",  # capsules show name, labels and a restart_policy dict
     "1.33",  # container actions show finish_time
-    "1.34",  # capsule init containers (no capsules here)
-    "1.35",  # capsule ports (no capsules here)
+    "1.34",  # capsule init containers
+    "1.35",  # capsule ports (containerPort only: network mode none)
     "1.36",  # create accepts tty (only false)
-    "1.37",  # capsule tty and stdin (no capsules here)
-    "1.38",  # capsule annotations (no capsules here)
+    "1.37",  # capsule tty and stdin
+    "1.38",  # capsule annotations
     "1.39",  # create accepts host (admin only by default)
     "1.40",  # create accepts entrypoint (only empty)
 ]
@@ -81,6 +81,7 @@ ARCHIVE_IS_BASE64 = Version(1, 25)
 QUOTAS = Version(1, 26)
 REGISTRIES = Version(1, 30)
 REGISTRY_ID = Version(1, 31)
+CAPSULE_NAMES = Version(1, 32)
 ACTION_FINISH_TIME = Version(1, 33)
 # Create-body fields, from the version that introduced each.
 CREATE_FIELDS_SINCE = {

@@ -59,7 +59,8 @@ _PATH_EXAMPLES = {"container_ident": "web", "host_ident": "host-a",
                   "service_id": "1", "request_id": "req-0f6a8d4e",
                   "project_id": "demo", "quota_class_name": "default",
                   "registry_ident": "my-registry",
-                  "volume_ident": "data", "image": "busybox",
+                  "volume_ident": "data", "capsule_ident": "web",
+                  "image": "busybox",
                   "image_id": "5a0f4f2e-3c1d-4d8e-9a47-2b6f0c9e7d13"}
 
 

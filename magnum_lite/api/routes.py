@@ -81,7 +81,9 @@ ROUTES = {
     _CONTAINER + "/execute_resize": {"POST": interactive.execute_resize},
     "/v1/services/{service_id}": {"GET": services.show},
     "/v1/availability_zones": {"GET": zones.list_zones},
-    "/v1/capsules": {"GET": capsules.list_capsules},
+    "/v1/capsules": {"GET": capsules.list_capsules, "POST": capsules.create},
+    "/v1/capsules/{capsule_ident}": {"GET": capsules.show,
+                                     "DELETE": capsules.delete},
 }
 
 # Reachable without a token: what a client reads before it authenticates.

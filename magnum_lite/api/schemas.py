@@ -266,6 +266,7 @@ PAGE_QUERY = _object(dict(PAGE, sort_key={"type": "string",
 CAPSULE_QUERY = _object(dict(PAGE, all_projects=ALL_PROJECTS,
                              sort_key={"type": "string", "maxLength": 255}))
 CONTAINER_SHOW_QUERY = _object({"all_projects": ALL_PROJECTS})
+CAPSULE_DELETE_QUERY = CONTAINER_SHOW_QUERY
 CONTAINER_CREATE_QUERY = _object({"run": _boolean("Start it once created.")})
 CONTAINER_DELETE_QUERY = _object({
     "force": _boolean("Delete whatever the status (admin by default)."),

@@ -145,6 +145,9 @@ def container(request, ident, rule, on_lost_host=False):
     only reading it and deleting it need no conductor.
     """
     found = objects.Container.get(request.context, ident)
+    if found.kind != objects.container.KIND_CONTAINER:
+        # A capsule and its members are reached through /v1/capsules.
+        raise exception.ContainerNotFound(container=ident)
     request.authorize(rule, {"project_id": found.project_id,
                              "user_id": found.user_id})
     if not on_lost_host:

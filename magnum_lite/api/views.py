@@ -12,6 +12,8 @@ from magnum_lite.api import microversion
 from magnum_lite.api import util
 from magnum_lite import lifecycle
 from magnum_lite import liveness
+from magnum_lite import objects
+from magnum_lite import policy
 
 # Hosts have no uuid of their own; this one is stable for a host name.
 _HOST_NAMESPACE = uuid.UUID("1f6a3f53-7b3e-4c37-9b8e-6f0c1f4b8a61")
@@ -199,3 +201,42 @@ def stats(container, summary):
         "BLOCK I/O(B)": f"{summary['block_read']}/{summary['block_write']}",
         "NET I/O(B)": f"{summary['net_rx']}/{summary['net_tx']}",
     }
+
+
+def capsule(request, c, members):
+    """A capsule as Zun shows it, its containers (`members`, init ones
+    first) shown as containers; before 1.32 in Zun's older shape."""
+    body = {
+        "uuid": c.uuid,
+        "links": links(request, "capsules", c.uuid),
+        "user_id": c.user_id,
+        "project_id": c.project_id,
+        "created_at": util.isotime(c.created_at),
+        "updated_at": util.isotime(c.updated_at),
+        "addresses": {},
+        "status": c.status,
+        "status_reason": c.status_reason,
+        "annotations": c.annotations or {},
+        "memory": str(c.memory) if c.memory else None,
+        "cpu": c.cpu,
+        "init_containers": [container(request, m) for m in members
+                            if m.kind == objects.container.KIND_INIT],
+        "containers": [container(request, m) for m in members
+                       if m.kind != objects.container.KIND_INIT],
+    }
+    loss = request.losses().get(c.host) if c.host else None
+    if loss is not None:
+        body["status"] = lifecycle.UNKNOWN
+        body["status_reason"] = liveness.explain(loss, c.status)
+    if request.allows(policy.CAPSULE_GET_HOST):
+        body["host"] = c.host
+    policy_ = restart_policy(c.restart_policy)
+    if request.version >= microversion.CAPSULE_NAMES:
+        body.update(name=c.name, labels=c.labels or {},
+                    restart_policy=policy_)
+    else:
+        body.update(meta_name=c.name, meta_labels=c.labels or {},
+                    restart_policy=policy_ and policy_["Name"],
+                    volumes_info={}, containers_uuids=[],
+                    init_containers_uuids=[], capsule_version="")
+    return body

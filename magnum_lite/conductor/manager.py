@@ -15,11 +15,13 @@ from oslo_utils import uuidutils
 
 from magnum_lite.conductor import build
 from magnum_lite.conductor import calls
+from magnum_lite.conductor import capsule
 from magnum_lite.conductor import rpcapi
 from magnum_lite import exception
 from magnum_lite import intent
 from magnum_lite import lifecycle
 from magnum_lite import objects
+from magnum_lite.objects import container as container_obj
 
 LOG = logging.getLogger(__name__)
 
@@ -138,10 +140,10 @@ class ConductorManager(calls.Calls):
             LOG.info("%s of container %s: %s", action, container.uuid,
                      "; ".join(steps) or "done")
             if container.status == lifecycle.DELETED:
-                record.finish()
+                record.finish(steps=steps)
             else:
                 container.task_state = None
-                record.finish(container=container)
+                record.finish(steps=steps, container=container)
 
     def _refused(self, context, container, action, error):
         # The status changed since the caller looked: the refusal ends the
@@ -205,6 +207,13 @@ class ConductorManager(calls.Calls):
     def _create(self, context, container, run):
         with self._operation(context, container,
                              "create") as (container, steps):
+            if container.kind == container_obj.KIND_CAPSULE:
+                capsule.create(self._conf, self._driver, self._status,
+                               container, objects.ContainerList.members(
+                                   context.elevated(), container.uuid),
+                               steps)
+                container.status_detail = None
+                return
             created = None
             try:
                 image = build.pull(self._conf, self._driver, container,
@@ -338,7 +347,15 @@ class ConductorManager(calls.Calls):
                              allowed=allowed) as (container, _):
             container.status = lifecycle.DELETING
             container.save()
-            if container.container_id:
+            if container.kind == container_obj.KIND_CAPSULE:
+                members = objects.ContainerList.members(context.elevated(),
+                                                        container.uuid)
+                for member in members:
+                    # Its events are not recorded any more.
+                    member.task_state = lifecycle.PENDING_DELETE
+                    member.save()
+                capsule.delete(self._driver, container, members)
+            elif container.container_id:
                 if stop and not force:
                     self._driver.change_state(
                         container.container_id, "stop",

@@ -18,6 +18,7 @@ from magnum_lite.docker import driver as docker_driver
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite import objects
+from magnum_lite.objects import container as container_obj
 
 LOG = logging.getLogger(__name__)
 
@@ -178,7 +179,9 @@ class Sync:
         for record in records:
             # An operation may hold a container for long (a pull): it
             # records the truth itself when done, so skip it this time.
-            with self._status.locks.hold(record.uuid, timeout=1) as got:
+            # A capsule's members go with the capsule's operations.
+            key = record.capsule_id or record.uuid
+            with self._status.locks.hold(key, timeout=1) as got:
                 if got:
                     self._repair(record.uuid, found.pop(record.uuid, None))
                 else:
@@ -253,8 +256,11 @@ class Sync:
             container.save()
 
     def _repair_create(self, container, docker):
-        if not docker:
+        if not docker or container.kind != container_obj.KIND_CONTAINER:
             # Nothing reached Docker: the backlog does the create (again).
+            # So it does a capsule's (or a member's) that got part of the
+            # way: its sandbox alone is not the capsule, and the create
+            # carried out again starts by removing what is left.
             if container.obj_what_changed():
                 container.save()
             return

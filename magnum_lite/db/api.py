@@ -36,13 +36,14 @@ _JOINED = contextvars.ContextVar("magnum_lite_db_joined", default=None)
 # The schema revision this code reads and writes: the newest script in
 # alembic/versions (a test keeps the two equal). Serving processes check it
 # without loading alembic.
-SCHEMA_REVISION = "0012"
+SCHEMA_REVISION = "0014"
 
 CONTAINERS = models.Container.__table__
 SORT_KEYS = ("id", "uuid", "name", "image", "status", "host", "memory",
              "cpu", "created_at", "updated_at", "project_id")
 FILTERS = ("name", "image", "status", "host", "project_id", "user_id",
-           "task_state", "uuid", "memory", "auto_remove")
+           "task_state", "uuid", "memory", "auto_remove", "kind",
+           "capsule_id")
 
 
 def create_engine(url, max_pool_size=10, sqlite_busy_timeout=30000):
@@ -179,7 +180,7 @@ _INSERT_CONTAINER = sa.insert(CONTAINERS)
 _NEW_CONTAINER = dict({column.name: None for column in CONTAINERS.c
                        if column.name not in ("id", "created_at")},
                       auto_remove=False, privileged=False, auto_heal=False,
-                      interactive=False, tty=False)
+                      interactive=False, tty=False, kind="container")
 
 
 @retried
@@ -388,6 +389,14 @@ def container_list(filters=None, limit=None, marker=None, sort_key="id",
     return _read(query)
 
 
+def container_members(capsule_uuids):
+    """The members of the capsules named by uuid."""
+    if not capsule_uuids:
+        return []
+    return _read(sa.select(CONTAINERS).where(
+        CONTAINERS.c.capsule_id.in_(list(capsule_uuids))))
+
+
 def _after(query, column, id_column, value, last_id, descending):
     # Keyset pagination: rows strictly after (value, id) in sort order.
     if descending:
@@ -437,12 +446,14 @@ def container_destroy(uuid):
 
 def container_delete(session, uuid):
     """In `session`'s transaction: the record, its claims and its action
-    log."""
+    log; a capsule's, its members' records with it."""
     claims.give_back(session, uuid)
+    gone = [uuid] + list(session.execute(sa.select(CONTAINERS.c.uuid).where(
+        CONTAINERS.c.capsule_id == uuid)).scalars())
     session.execute(sa.delete(models.Container).where(
-        models.Container.uuid == uuid))
+        models.Container.uuid.in_(gone)))
     session.execute(sa.delete(models.ContainerAction).where(
-        models.ContainerAction.container_uuid == uuid))
+        models.ContainerAction.container_uuid.in_(gone)))
 
 
 def connection_error(error):

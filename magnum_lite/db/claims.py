@@ -138,7 +138,9 @@ def recount(session, host, default_memory_mb):
         _host(host)).with_for_update()).first()
     if locked is None:
         return None
-    mine = CONTAINERS.c.host == host
+    # A capsule's members claim nothing: the capsule holds their sum.
+    mine = sa.and_(CONTAINERS.c.host == host,
+                   CONTAINERS.c.capsule_id.is_(None))
     memory = sa.func.coalesce(CONTAINERS.c.claim_memory_mb,
                               CONTAINERS.c.memory, default_memory_mb)
     cpu = sa.func.coalesce(CONTAINERS.c.claim_cpu, CONTAINERS.c.cpu, 1.0)

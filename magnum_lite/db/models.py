@@ -30,6 +30,7 @@ class Container(TimestampMixin, Base):
         sa.UniqueConstraint(
             "project_id", "idempotency_key",
             name="uniq_containers0project_id0idempotency_key"),
+        sa.Index("containers_capsule_id_idx", "capsule_id"),
     )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
@@ -88,6 +89,13 @@ class Container(TimestampMixin, Base):
         default=False, server_default=sa.false())
     tty: orm.Mapped[bool] = orm.mapped_column(
         default=False, server_default=sa.false())
+    # "container"; "capsule" for a capsule (its sandbox, which holds the
+    # capsule's claim); "capsule-container" or "capsule-init" for its
+    # members, which name it by capsule_id (its uuid) and claim nothing.
+    kind: orm.Mapped[str] = orm.mapped_column(
+        sa.String(32), default="container", server_default="container")
+    capsule_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    annotations: orm.Mapped[dict | None]
 
 
 class Volume(TimestampMixin, Base):
@@ -153,6 +161,9 @@ class ContainerAction(Base):
     options: orm.Mapped[dict | None]
     # The conductor process (its incarnation) that took the request up.
     taken_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    # The steps it took: [{event, start_time, finish_time, result,
+    # traceback}], as Zun's action detail shows them.
+    events: orm.Mapped[list | None]
 
 
 class Service(TimestampMixin, Base):

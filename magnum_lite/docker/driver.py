@@ -1,6 +1,7 @@
 """What the conductor asks of one Docker Engine, answered with plain data."""
 from docker import types as docker_types
 from oslo_log import log as logging
+import requests
 
 from magnum_lite import conf as ml_conf
 from magnum_lite import exception
@@ -139,9 +140,10 @@ class DockerDriver:
         network_mode ("none" unless given), privileged and runtime (the
         engine's default when None), mounts ([(volume, path)]) and
         healthcheck ({test, interval, timeout, retries}, seconds),
-        interactive (stdin kept open) and tty; pids_limit (0: none),
-        log_max_size (bytes) and log_max_files for json-file's rotation,
-        no_new_privileges.
+        interactive (stdin kept open) and tty; ipc_mode ("shareable", or
+        "container:<id>" to join one, as network_mode may); pids_limit
+        (0: none), log_max_size (bytes) and log_max_files for json-file's
+        rotation, no_new_privileges.
         """
         cpu = spec.get("cpu")
         log_config = None
@@ -164,6 +166,7 @@ class DockerDriver:
                 restart_policy=spec.get("restart_policy"),
                 auto_remove=bool(spec.get("auto_remove")),
                 network_mode=spec.get("network_mode") or "none",
+                ipc_mode=spec.get("ipc_mode"),
                 privileged=bool(spec.get("privileged")),
                 runtime=spec.get("runtime"),
                 mounts=[docker_types.Mount(path, volume, type="volume")
@@ -225,6 +228,16 @@ class DockerDriver:
         except exception.DockerNotFound:
             return False
         return True
+
+    def wait(self, container_id, timeout):
+        """The container's exit code once it has ended; None when it still
+        runs after `timeout` seconds."""
+        with self._errors():
+            try:
+                return self.client.wait(container_id,
+                                        timeout=timeout)["StatusCode"]
+            except requests.exceptions.ReadTimeout:
+                return None
 
     def inspect(self, container_id):
         with self._errors():

@@ -8,6 +8,13 @@ from magnum_lite.db import api as db
 from magnum_lite import lifecycle
 from magnum_lite.objects import base
 
+# What a row is (Container.kind): a tenant's container; a capsule, whose
+# row is its sandbox and holds the capsule's claim; a capsule's member,
+# run to completion first (init) or kept running.
+KIND_CONTAINER = "container"
+KIND_CAPSULE = "capsule"
+KIND_MEMBER = "capsule-container"
+KIND_INIT = "capsule-init"
 
 @base.ObjectRegistry.register
 class Container(base.MagnumLiteObject):
@@ -18,7 +25,8 @@ class Container(base.MagnumLiteObject):
     # Version 1.4: entrypoint, privileged, runtime
     # Version 1.5: mounts, healthcheck, health, auto_heal
     # Version 1.6: interactive, tty
-    VERSION = "1.6"
+    # Version 1.7: kind, capsule_id, annotations (capsules)
+    VERSION = "1.7"
 
     fields = {
         "id": fields.IntegerField(),
@@ -54,6 +62,9 @@ class Container(base.MagnumLiteObject):
         "auto_heal": fields.BooleanField(default=False),
         "interactive": fields.BooleanField(default=False),
         "tty": fields.BooleanField(default=False),
+        "kind": fields.StringField(default=KIND_CONTAINER),
+        "capsule_id": fields.StringField(nullable=True),
+        "annotations": fields.DictOfStringsField(nullable=True),
         "created_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
         "updated_at": fields.DateTimeField(nullable=True, tzinfo_aware=False),
     }
@@ -61,6 +72,9 @@ class Container(base.MagnumLiteObject):
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
         version = tuple(int(part) for part in target_version.split("."))
+        if version < (1, 7):
+            for name in ("kind", "capsule_id", "annotations"):
+                primitive.pop(name, None)
         if version < (1, 6):
             for name in ("interactive", "tty"):
                 primitive.pop(name, None)
@@ -159,16 +173,18 @@ class ContainerList(ovo_base.ObjectListBase, base.MagnumLiteObject):
     # Version 1.4: Container 1.4
     # Version 1.5: Container 1.5
     # Version 1.6: Container 1.6
-    VERSION = "1.6"
+    # Version 1.7: Container 1.7
+    VERSION = "1.7"
 
     fields = {"objects": fields.ListOfObjectsField("Container")}
 
     @classmethod
     def list(cls, context, filters=None, limit=None, marker=None,
-             sort_key="id", sort_dir="asc"):
-        """A page of containers: the caller's project's, or for an admin
-        asking for all projects, everyone's (a project_id filter narrows)."""
-        filters = dict(filters or {})
+             sort_key="id", sort_dir="asc", kind=KIND_CONTAINER):
+        """A page of containers (or, by kind, capsules): the caller's
+        project's, or for an admin asking for all projects, everyone's (a
+        project_id filter narrows)."""
+        filters = dict(filters or {}, kind=kind)
         if not (context.is_admin and context.all_projects):
             if not context.is_admin:
                 filters["project_id"] = context.project_id
@@ -177,6 +193,23 @@ class ContainerList(ovo_base.ObjectListBase, base.MagnumLiteObject):
         rows = db.container_list(filters, limit, marker, sort_key, sort_dir)
         return ovo_base.obj_make_list(context, cls(context), rows)
 
+    @classmethod
+    def members(cls, context, capsule_uuid):
+        """A capsule's members, init containers first, each kind in the
+        template's order."""
+        rows = db.container_list({"capsule_id": capsule_uuid})
+        rows.sort(key=lambda row: (row.kind != KIND_INIT, row.id))
+        return ovo_base.obj_make_list(context, cls(context), rows)
+
+    @classmethod
+    def members_of(cls, context, capsule_uuids):
+        """{capsule uuid: its members, as members() orders them}."""
+        found = {}
+        for row in sorted(db.container_members(capsule_uuids),
+                          key=lambda row: (row.kind != KIND_INIT, row.id)):
+            found.setdefault(row.capsule_id, []).append(
+                Container.from_row(context, row))
+        return found
 
     @classmethod
     def on_host(cls, context, host):

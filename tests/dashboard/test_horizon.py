@@ -1,6 +1,7 @@
 """zun-ui in Horizon, driven in headless Chromium as a member and an admin
 would drive it, against magnum_lite behind the stack's Keystone; every
 effect is checked in Docker, not only on the page."""
+import json
 import time
 
 import pytest
@@ -241,11 +242,47 @@ def test_execute_from_the_action_menu(member, api, aio):
     member.shot("container-execute")
 
 
-def test_capsules_shows_its_empty_state(member):
+def test_capsule_from_a_template_then_its_detail_and_delete(member, api,
+                                                           aio):
     member.open("/project/container/capsules")
-    member.until(lambda: "No items to display" in member.text(),
-                 "the empty list")
-    member.shot("capsules")
+    member.click("//button[normalize-space()='Create']")
+    template = member.until(lambda: member.find("//textarea[@id='template']"),
+                            "the template form")
+    template.send_keys(json.dumps({
+        "kind": "capsule", "metadata": {"name": "dash-pod"},
+        "spec": {"containers": [{"name": "app", "image": aio.image,
+                                 "command": ["sleep", "300"]}]}}))
+    member.click("//div[contains(@class,'modal-footer')]"
+                 "//button[normalize-space()='Create']")
+    member.row_says("dash-pod", "Running")
+    [capsule] = [c for c in api.get("/v1/capsules").json()["capsules"]
+                 if c["name"] == "dash-pod"]
+    sandbox = _docker(aio, capsule)
+    [app] = capsule["containers"]
+    assert sandbox["State"]["Running"]
+    assert _docker(aio, app)["HostConfig"]["NetworkMode"] == (
+        "container:" + sandbox["Id"])
+    member.shot("capsules-list")
+
+    # Its detail page names its container.
+    member.click("//a[normalize-space()='dash-pod']")
+    member.until(lambda: app["uuid"] in member.text(), "the detail page")
+    member.whole()
+    member.shot("capsule-detail")
+
+    # Delete from the list's row.
+    member.open("/project/container/capsules")
+    member.row_says("dash-pod", "Running")
+    row = member.row("dash-pod")
+    row.find_element(By.XPATH, ".//button[normalize-space()='Delete']") \
+        .click()
+    member.click("//div[contains(@class,'modal-footer')]"
+                 "//button[normalize-space()='Delete Capsule']")
+    _until(lambda: not [c for c in api.get("/v1/capsules").json()[
+        "capsules"] if c["name"] == "dash-pod"], "deleted capsule")
+    assert not [c for c in aio.docker.containers(all=True)
+                if c["Labels"].get("magnum_lite.uuid") in (
+                    capsule["uuid"], app["uuid"])]
 
 
 @pytest.mark.parametrize("panel", ["hosts", "images"])

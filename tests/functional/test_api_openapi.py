@@ -78,6 +78,10 @@ HINTS = {
         "headers": _ADMIN, "body": {"memory": 2048}},
     "POST /v1/registries": {"headers": _ADMIN,
                             "body": {"registry": {"domain": "r.example"}}},
+    # A template is a deep document that generated bodies never make.
+    "POST /v1/capsules": {"body": {"template": {
+        "kind": "capsule", "metadata": {},
+        "spec": {"containers": [{"image": "busybox"}]}}}},
 }
 
 
@@ -102,6 +106,9 @@ def world(database, conf, conductor_host, make_container):
     volume = objects.Volume(context, name="data", project_id="demo",
                             user_id="demo", host=conductor_host.host)
     volume.create()
+    capsule = make_container(name="pod", project="demo", kind="capsule")
+    make_container(name="pod-app", project="demo", kind="capsule-container",
+                   capsule_id=capsule.uuid)
     # By uuid: rename and update would lose a container named by name.
     return {"container_ident": [c.uuid for c in (running, stopped, paused)],
             "request_id": ["req-in-the-log"],
@@ -110,6 +117,7 @@ def world(database, conf, conductor_host, make_container):
             "project_id": ["demo"], "quota_class_name": ["default"],
             "registry_ident": [registry.uuid],
             "volume_ident": [volume.uuid], "image": ["busybox"],
+            "capsule_ident": [capsule.uuid],
             "image_id": [_image_uuid(conductor_host.host)]}
 
 

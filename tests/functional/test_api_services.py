@@ -241,9 +241,3 @@ def test_every_host_is_in_the_one_availability_zone(api, admin, services,
     assert "'zone-1'" in error_of(refused)["detail"]
     assert len(api.get("/v1/containers").json["containers"]) == 1
 
-
-def test_there_are_no_capsules_and_none_is_made(api):
-    assert api.get("/v1/capsules/").json == {"capsules": []}
-    refused = api.post("/v1/capsules/", {"template": {"kind": "capsule"}})
-    assert refused.status_int == 405
-    assert api.get("/v1/capsules/some-id").status_int == 404

@@ -114,10 +114,15 @@ def keystone():
 
 
 def config(ks):
-    """What an all-in-one behind this Keystone adds to its config."""
+    """What an all-in-one behind this Keystone adds to its config: the
+    Keystone, and capsules' sandboxes of the stack's image that keeps
+    running."""
     return f"""\
 [api]
 auth_strategy = keystone
+
+[capsule]
+sandbox_image = {shared.stack()["MAGNUM_LITE_TEST_SLEEPER_IMAGE"]}
 
 [keystone_authtoken]
 auth_type = password

@@ -85,7 +85,7 @@ def tally(d, creates, stops, refused=0, deleted=()):
         entry = _entry(d, uuid, request_id)
         if entry is None or not entry["finish_time"]:
             figures["lost"] += 1
-        elif entry["result"] == "Success":
+        elif entry["message"] is None:
             figures["completed"] += 1
         else:
             figures["failed"] += 1

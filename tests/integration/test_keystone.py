@@ -29,6 +29,7 @@ QUOTA_READ = "read a project's quota"
 REGISTRY = "a project's registry record"
 VOLUME = "a project's volume"
 ANY_READER = "a reader of any project"
+CAPSULE = "a project's capsule"
 OK = (200, 202, 204)
 COMMIT_NAMESPACE = "committed.magnum-lite.invalid"  # [docker]'s default
 # The expected policy, persona by persona. "other" is a member of another
@@ -58,6 +59,7 @@ REGISTRY_WRITES = {"reader": 403, "other": 404}
 C = "/v1/containers/{container_ident}"
 R = "/v1/registries/{registry_ident}"
 V = "/v1/volumes/{volume_ident}"
+K = "/v1/capsules/{capsule_ident}"
 
 
 def _tar(name, data):
@@ -214,6 +216,21 @@ TABLE = {
     policy.AVAILABILITY_ZONE_GET_ALL: Probe("GET", "/v1/availability_zones",
                                             ANY_READER),
     policy.CAPSULE_GET_ALL: Probe("GET", "/v1/capsules", ANY_READER),
+    # On a capsule of alpha's (test_capsule_rules, which says who may).
+    policy.CAPSULE_CREATE: Probe("POST", "/v1/capsules", CAPSULE, body={
+        "template": {"kind": "capsule", "metadata": {"name": "{name}"},
+                     "spec": {"containers": [{
+                         "image": "{image}", "command": ["sleep", "300"],
+                         "resources": {"requests": {"memory": 16}}}]}}}),
+    policy.CAPSULE_GET: Probe("GET", K, CAPSULE),
+    policy.CAPSULE_GET_HOST: Probe("GET", K, CAPSULE, field="host"),
+    policy.CAPSULE_GET_ONE_ALL_PROJECTS: Probe(
+        "GET", K, CAPSULE, params={"all_projects": "true"}),
+    policy.CAPSULE_GET_ALL_ALL_PROJECTS: Probe(
+        "GET", "/v1/capsules", CAPSULE, params={"all_projects": "true"}),
+    policy.CAPSULE_DELETE: Probe("DELETE", K, CAPSULE),
+    policy.CAPSULE_DELETE_ALL_PROJECTS: Probe(
+        "DELETE", K, CAPSULE, params={"all_projects": "true"}),
     policy.VOLUME_GET_ALL_ALL_PROJECTS: Probe(
         "GET", "/v1/volumes", ADMIN, params={"all_projects": "true"}),
     # On alpha's volume V (test_volume_rules).
@@ -642,7 +659,7 @@ def test_member_and_admin_writes(aio, personas, containers):
             if rule in CASTS:
                 entry = _wait_action(client, container, response.headers[
                     "X-OpenStack-Request-Id"])
-                assert entry["result"] == "Success", (rule, entry)
+                assert entry["message"] is None, (rule, entry)
             _wait_status(client, container, status)
             if docker_shows is not None:
                 assert docker_shows(_docker(aio, container)), rule
@@ -793,7 +810,70 @@ def test_zone_and_capsule_rules(aio, personas, persona):
     assert zones.json() == {"availability_zones": [
         {"availability_zone": "nova"}]}
     capsules = TABLE[policy.CAPSULE_GET_ALL].send(personas[persona], {})
-    assert (capsules.status_code, capsules.json()) == (200, {"capsules": []})
+    assert capsules.status_code == 200, capsules.text
+    assert "capsules" in capsules.json()
+
+
+# What each persona gets of each capsule rule, on a capsule of alpha's
+# ("hidden"/"shown": the host field of its body).
+_DENIED = {"reader": 403, "member": 403, "other": 403}
+CAPSULE_EXPECTED = {
+    policy.CAPSULE_CREATE: {"reader": 403, "member": 202, "other": 202,
+                            "admin": 202},
+    policy.CAPSULE_GET: {"reader": 200, "member": 200, "other": 404,
+                         "admin": 200},
+    policy.CAPSULE_GET_HOST: {"reader": "hidden", "member": "hidden",
+                              "other": 404, "admin": "shown"},
+    policy.CAPSULE_GET_ONE_ALL_PROJECTS: dict(_DENIED, admin=200),
+    policy.CAPSULE_GET_ALL_ALL_PROJECTS: dict(_DENIED, admin=200),
+    policy.CAPSULE_DELETE: {"reader": 403, "member": 204, "other": 404,
+                            "admin": 204},
+    policy.CAPSULE_DELETE_ALL_PROJECTS: dict(_DENIED, admin=204),
+}
+
+
+@pytest.fixture(scope="module")
+def capsule(aio, personas):
+    """A capsule of alpha's that the reading probes share."""
+    made = _capsule_of(aio, personas["member"])
+    yield made
+    personas["member"].request("DELETE", "/v1/capsules/" + made)
+
+
+def _capsule_of(aio, client):
+    probe = TABLE[policy.CAPSULE_CREATE]
+    made = probe.send(client, _values(aio))
+    assert made.status_code == 202, made.text
+    return made.json()["uuid"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("rule", sorted(CAPSULE_EXPECTED))
+def test_capsule_rules(aio, personas, capsule, rule, persona):
+    probe, wanted = TABLE[rule], CAPSULE_EXPECTED[rule][persona]
+    target = capsule
+    if probe.method == "DELETE":
+        target = _capsule_of(aio, personas["member"])
+    response = probe.send(personas[persona],
+                          dict(_values(aio), capsule_ident=target))
+    if probe.field is not None:
+        if wanted == 404:
+            assert response.status_code == 404, response.text
+        else:
+            assert response.status_code == 200, response.text
+            shown = "shown" if probe.field in response.json() else "hidden"
+            assert shown == wanted
+    else:
+        assert response.status_code == wanted, response.text
+    if rule == policy.CAPSULE_CREATE and response.status_code == 202:
+        made = response.json()["uuid"]
+        assert personas[persona].request(
+            "DELETE", "/v1/capsules/" + made).status_code == 204
+    if rule == policy.CAPSULE_GET_ALL_ALL_PROJECTS and wanted == 200:
+        assert capsule in [c["uuid"] for c in response.json()["capsules"]]
+    if probe.method == "DELETE" and response.status_code != 204:
+        assert personas["member"].request(
+            "DELETE", "/v1/capsules/" + target).status_code == 204
 
 
 def test_cli_image_show_and_delete_as_admin(ks, aio):

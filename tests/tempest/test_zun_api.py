@@ -22,6 +22,7 @@ from tests.integration import keystone_stack
 pytestmark = pytest.mark.slow
 
 EXCLUDED = shared.ROOT / "tests" / "tempest" / "excluded.txt"
+UNSKIP = shared.ROOT / "tests" / "tempest" / "unskip"
 SETTINGS = {"gate": "1.40", "class-minimum": None}
 
 
@@ -80,7 +81,7 @@ horizon = False
 catalog_type = container-tempest
 {"min_microversion = " + min_microversion if min_microversion else ""}
 max_microversion = latest
-cirros_image = {env["MAGNUM_LITE_TEST_IMAGE"]}
+cirros_image = {env["MAGNUM_LITE_TEST_SLEEPER_IMAGE"]}
 ubuntu_image = {env["MAGNUM_LITE_TEST_IMAGE"]}
 nginx_image = {env["MAGNUM_LITE_TEST_SLEEPER_IMAGE"]}
 wait_timeout = 60
@@ -97,7 +98,10 @@ def runs(deployment, tmp_path_factory):
     (process, output path)}. Each test waits for its own."""
     venv, ks, aio = deployment
     bin_ = os.path.join(venv, "bin")
-    env = dict(os.environ, PATH=bin_ + os.pathsep + os.environ["PATH"])
+    # The workers import unskip/sitecustomize.py, which lifts the plugin's
+    # skip of its capsule tests (Zun's gate skips them: bug 1941982).
+    env = dict(os.environ, PATH=bin_ + os.pathsep + os.environ["PATH"],
+               PYTHONPATH=str(UNSKIP))
     started = {}
     try:
         for setting in sorted(SETTINGS):

@@ -11,10 +11,10 @@ from magnum_lite import rpc
 # Change a fingerprint only together with the object's VERSION (and its
 # version comment, and obj_make_compatible where a field was added).
 EXPECTED = {
-    "Container": "1.6-ab7c1950e95c763a21f1f70ae150a1ec",
+    "Container": "1.7-ae06b66127f58bbb6a96d80405e7d439",
     "ContainerAction": "1.2-66cafa23752529f6d1fc4a9a879c5e5e",
     "ContainerActionList": "1.2-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "ContainerList": "1.6-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "ContainerList": "1.7-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Registry": "1.0-c0bbb2ed8912ee1ba5c6951088fe6b3f",
     "Service": "1.3-638448f24549aeb88525df9a883d2f4d",
     "Volume": "1.0-41560df403d7e41d53d97a597953555b",
