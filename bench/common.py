@@ -132,7 +132,8 @@ def rss_mib(pid="self"):
 
 class LiveConductor:
     """An in-process conductor on its own database and bus, as the
-    all-in-one runs it."""
+    all-in-one runs it; on RabbitMQ under a topic and control exchange of
+    its own, removed from the broker by stop()."""
 
     def __init__(self, docker_url, bus, database):
         from oslo_config import cfg
@@ -151,6 +152,8 @@ class LiveConductor:
         conf.set_override("host", "bench-" + tag)
         conf.set_override("transport_url", bus)
         conf.set_override("api_url", docker_url, group="docker")
+        # On a shared broker, never another deployment's exchange.
+        conf.set_override("control_exchange", "ml-bench-" + tag)
         conf.set_override("topic", "ml-bench-" + tag, group="conductor")
         db.configure(database)
         migration.upgrade("head")
@@ -165,6 +168,15 @@ class LiveConductor:
     def stop(self):
         self.conductor.stop()
         self.transport.cleanup()
+        bus = self.conf.transport_url
+        if bus.startswith("rabbit"):
+            from harness import stack
+
+            topic = self.conf.conductor.topic
+            stack.forget_on_broker(
+                bus, exchanges=(self.conf.control_exchange,
+                                topic + "_fanout"),
+                queues=(topic, "%s.%s" % (topic, self.conf.host)))
 
 
 def live_conductor(docker_url, bus, database):
