@@ -2,6 +2,7 @@
 it as themselves."""
 import logging
 import queue
+import re
 import socket
 import threading
 import time
@@ -109,15 +110,17 @@ def get_transport(conf):
 
 
 def check_broker(conf, connect_timeout=10):
-    """None when the broker answers and takes the control exchange as this
-    process declares it; else one line naming the option to look at.
+    """None when the broker answers and takes the control exchange and the
+    conductors' topic queue as this deployment declares them; else one
+    line naming the option to look at.
 
     oslo.messaging retries a refused declaration forever, logging a
     traceback each time, and an API whose broker is away starts anyway and
-    fails each request later. RabbitMQ refuses to declare an exchange
-    again with another `durable` or `auto_delete` flag (406), which is
-    what one deployment meets on a broker where another, configured
-    otherwise, declared the same exchange first.
+    fails each request later. RabbitMQ refuses to declare an exchange or a
+    queue again with other flags or arguments (406), which is what one
+    deployment meets on a broker where another, configured otherwise,
+    declared the same exchange or topic first. The queue is only compared
+    when it is there: nothing is made or bound that was not.
     """
     url = messaging.TransportURL.parse(conf, conf.transport_url)
     if url.transport != "rabbit":
@@ -130,31 +133,79 @@ def check_broker(conf, connect_timeout=10):
             h.hostname, h.port or 5672,
             parse.quote(url.virtual_host or "", safe=""))
         for h in url.hosts)
+    # As oslo.messaging's impl_rabbit declares a topic consumer's.
+    durable = rabbit.amqp_durable_queues or rabbit.rabbit_quorum_queue
     exchange = kombu.Exchange(conf.control_exchange, "topic",
-                              durable=rabbit.amqp_durable_queues,
+                              durable=durable,
                               auto_delete=rabbit.amqp_auto_delete)
+    topic = conf.conductor.topic
+    queue = kombu.Queue(topic, exchange, routing_key=topic, durable=durable,
+                        auto_delete=rabbit.amqp_auto_delete,
+                        queue_arguments=_queue_arguments(rabbit))
     where = ", ".join("%s:%s" % (h.hostname, h.port or 5672)
                       for h in url.hosts)
+    what = "exchange %r" % conf.control_exchange
     try:
         with kombu.Connection(hosts, connect_timeout=connect_timeout,
                               ssl=rabbit.ssl) as conn:
             conn.ensure_connection(max_retries=1)
             exchange(conn.channel()).declare()
+            what = "queue %r" % topic
+            try:
+                queue(conn.channel()).queue_declare(passive=True)
+            except amqp.exceptions.NotFound:
+                return None
+            queue(conn.channel()).queue_declare()
     except amqp.exceptions.PreconditionFailed as e:
-        return ("[oslo_messaging_rabbit] amqp_durable_queues = %s and "
-                "amqp_auto_delete = %s do not match how exchange %r was "
-                "declared on the broker at %s (%s). Every process of one "
-                "deployment must agree on them; a deployment configured "
-                "otherwise needs a [DEFAULT] control_exchange of its own."
-                % (rabbit.amqp_durable_queues, rabbit.amqp_auto_delete,
-                   conf.control_exchange, where,
-                   getattr(e, "reply_text", e)))
+        text = getattr(e, "reply_text", None) or str(e)
+        return ("%s on the broker at %s was declared otherwise than this "
+                "process's %s (%s). Every process of one deployment must be "
+                "configured alike; a deployment configured otherwise needs "
+                "a [DEFAULT] control_exchange and a [conductor] topic of its "
+                "own." % (what, where, _option_named(rabbit, text), text))
     except (OSError, kombu.exceptions.KombuError,
             amqp.exceptions.AMQPError) as e:
         return ("[DEFAULT] transport_url: the message broker at %s does "
                 "not answer: %s" % (where, str(e).splitlines()[0] or
                                     type(e).__name__))
     return None
+
+
+# The declaration's argument RabbitMQ names in a 406 -> our option for it.
+_OPTION_OF_ARG = {
+    "durable": "amqp_durable_queues",
+    "auto_delete": "amqp_auto_delete",
+    "x-queue-type": "rabbit_quorum_queue",
+    "x-ha-policy": "rabbit_ha_queues",
+    "x-delivery-limit": "rabbit_quorum_delivery_limit",
+    "x-max-in-memory-length": "rabbit_quorum_max_memory_length",
+    "x-max-in-memory-bytes": "rabbit_quorum_max_memory_bytes",
+}
+
+
+def _option_named(rabbit, reply):
+    """The option behind the argument a 406 reply names ("inequivalent arg
+    'durable' for exchange ..."), with its value."""
+    found = re.search(r"inequivalent arg '([^']+)'", reply)
+    option = _OPTION_OF_ARG.get(found.group(1)) if found else None
+    if option is None:
+        return "[oslo_messaging_rabbit] options"
+    return "[oslo_messaging_rabbit] %s = %s" % (option,
+                                                getattr(rabbit, option))
+
+
+def _queue_arguments(rabbit):
+    """The arguments oslo.messaging declares a topic's queue with
+    (impl_rabbit._get_queue_arguments, without a TTL for such queues)."""
+    if rabbit.rabbit_quorum_queue:
+        arguments = {"x-queue-type": "quorum"}
+        for argument in ("x-delivery-limit", "x-max-in-memory-length",
+                         "x-max-in-memory-bytes"):
+            value = getattr(rabbit, _OPTION_OF_ARG[argument])
+            if value:
+                arguments[argument] = value
+        return arguments
+    return {"x-ha-policy": "all"} if rabbit.rabbit_ha_queues else {}
 
 
 def get_client(transport, target, timeout=None):
