@@ -248,8 +248,9 @@ CAPSULE = _resource({
         _CONTAINER_FIELDS["restart_policy"],
         schemas.RESTART_POLICY["properties"]["Name"]],
         "description": "From 1.32; before, its Name alone."},
-    "meta_name": dict(_NULLABLE_STRING, description="Before 1.32."),
-    "meta_labels": dict(_STRINGS, description="Before 1.32."),
+    "meta_name": dict(_NULLABLE_STRING, description="Zun's name before "
+                      "1.32, kept after it for zun-ui, which reads it."),
+    "meta_labels": dict(_STRINGS, description="As meta_name."),
     "volumes_info": _always({"type": "object", "maxProperties": 0},
                             "Before 1.32: always empty, as in Zun."),
     "containers_uuids": _always({"type": "array", "maxItems": 0},
@@ -258,9 +259,8 @@ CAPSULE = _resource({
                                      "Before 1.32: always empty."),
     "capsule_version": _always({"type": "string", "maxLength": 0},
                                "Before 1.32: always empty."),
-}, optional=("host", "name", "labels", "restart_policy", "meta_name",
-             "meta_labels", "volumes_info", "containers_uuids",
-             "init_containers_uuids", "capsule_version"))
+}, optional=("host", "name", "labels", "restart_policy", "volumes_info",
+             "containers_uuids", "init_containers_uuids", "capsule_version"))
 CAPSULE_LIST = _list("capsules", CAPSULE)
 SERVICE_SHOW = _fixed({"service": SERVICE})
 

@@ -231,12 +231,14 @@ def capsule(request, c, members):
     if request.allows(policy.CAPSULE_GET_HOST):
         body["host"] = c.host
     policy_ = restart_policy(c.restart_policy)
+    # zun-ui reads meta_name and meta_labels at every version: they stay
+    # from 1.32 too (docs/api-differences.md), beside Zun's new names.
+    body.update(meta_name=c.name, meta_labels=c.labels or {})
     if request.version >= microversion.CAPSULE_NAMES:
         body.update(name=c.name, labels=c.labels or {},
                     restart_policy=policy_)
     else:
-        body.update(meta_name=c.name, meta_labels=c.labels or {},
-                    restart_policy=policy_ and policy_["Name"],
+        body.update(restart_policy=policy_ and policy_["Name"],
                     volumes_info={}, containers_uuids=[],
                     init_containers_uuids=[], capsule_version="")
     return body

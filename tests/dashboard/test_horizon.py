@@ -270,11 +270,14 @@ def test_capsule_from_a_template_then_its_detail_and_delete(member, api,
     member.whole()
     member.shot("capsule-detail")
 
-    # Delete from the list's row.
+    # Delete from the action menu of the list's row.
     member.open("/project/container/capsules")
     member.row_says("dash-pod", "Running")
     row = member.row("dash-pod")
-    row.find_element(By.XPATH, ".//button[normalize-space()='Delete']") \
+    row.find_element(By.XPATH,
+                     ".//button[contains(@class,'dropdown-toggle')]").click()
+    member.until(lambda: row.find_element(
+        By.XPATH, ".//a[normalize-space()='Delete']"), "the row's Delete") \
         .click()
     member.click("//div[contains(@class,'modal-footer')]"
                  "//button[normalize-space()='Delete Capsule']")

@@ -157,6 +157,8 @@ def test_before_1_32_a_capsule_answers_in_zuns_older_shape(api,
     assert (body["meta_name"], body["meta_labels"],
             body["restart_policy"]) == ("web", {"app": "web"}, "always")
     assert "name" not in body and "labels" not in body
+    # zun-ui reads meta_name at every version, so it stays from 1.32 too.
+    assert api.get("/v1/capsules/web").json["meta_name"] == "web"
     assert body["containers_uuids"] == [] and body["volumes_info"] == {}
 
 
