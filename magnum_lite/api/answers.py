@@ -266,10 +266,12 @@ SERVICE_SHOW = _fixed({"service": SERVICE})
 
 IMAGE_ROW = _resource({
     "uuid": _UUID,
+    "links": LINKS,
     "image_id": _STRING,
     "repo": dict(_STRING, description="'<none>' for an untagged image."),
     "tag": _STRING,
-    "size": {"type": ["integer", "null"], "description": "Bytes."},
+    "size": {"type": ["string", "null"], "pattern": "^[0-9]+$",
+             "description": "Bytes, as a string of digits (as Zun)."},
     "host": _STRING,
     "project_id": {"type": "null"},
     "image_pull_policy": {"type": "null"},

@@ -5,6 +5,7 @@ from magnum_lite.api import answers
 from magnum_lite.api import schemas
 from magnum_lite.api import util
 from magnum_lite.api import validation
+from magnum_lite.api import views
 from magnum_lite import exception
 from magnum_lite import policy
 
@@ -41,7 +42,7 @@ def list_images(request):
     params = request.query()
     page, next_page = util.page_in_memory(
         request, "images", _rows(request), params, lambda row: (row.uuid,))
-    body = {"images": [row.view() for row in page]}
+    body = {"images": [row.view(request) for row in page]}
     if next_page:
         body["next"] = next_page
     return util.respond(body)
@@ -51,7 +52,7 @@ def list_images(request):
 def show(request, image_id):
     """One image on one host, by the uuid the list gives it."""
     request.authorize(policy.IMAGE_GET_ONE)
-    return util.respond(_found(request, image_id).view())
+    return util.respond(_found(request, image_id).view(request))
 
 
 @util.spec(status=201, body=schemas.IMAGE_PULL, returns=answers.IMAGE_ROW,
@@ -75,7 +76,7 @@ def pull(request):
     repo_tag = wanted if wanted in tags else tags[0]
     name, _, tag = repo_tag.rpartition(":")
     row = _Row(host, image, name, tag)
-    return util.respond(row.view(), status=201, headers={
+    return util.respond(row.view(request), status=201, headers={
         "Location": request.link("v1", "images", row.uuid)})
 
 
@@ -125,9 +126,13 @@ class _Row:
                                                     repo, tag)))
         self.id = (host, repo, tag)
 
-    def view(self):
-        return {"uuid": self.uuid, "image_id": self.image_id,
-                "repo": self.repo, "tag": self.tag, "size": self.size,
+    def view(self, request):
+        return {"uuid": self.uuid,
+                "links": views.links(request, "images", self.uuid),
+                "image_id": self.image_id, "repo": self.repo,
+                "tag": self.tag,
+                # Bytes, as a string: Zun's record keeps it so.
+                "size": None if self.size is None else str(self.size),
                 "host": self.host, "project_id": None,
                 # Zun's image records keep the policy of the create that
                 # pulled them; these are the engine's images, no record.
