@@ -5,10 +5,14 @@ through a volume, a failing init container, a capsule too large for the
 host, and a delete that leaves nothing in Docker. Every effect is checked
 in Docker itself."""
 import json
+import os
+import signal
 import subprocess
+import uuid
 
 import docker
 import pytest
+import requests
 import yaml
 
 from harness import stack as shared
@@ -182,3 +186,51 @@ def _delete_leaves_nothing(endpoint, client, shown):
     _until(lambda: shown["uuid"] in [c["uuid"] for c in json.loads(
         _capsule_cli(endpoint, "list", "-f", "json"))], False)
     assert _made_for(client, uuids) == []
+
+
+def test_a_create_cut_short_by_a_crash_is_carried_out_once_after(
+        tmp_path):
+    """SIGKILL the all-in-one while the capsule's init container runs; the
+    one started in its place (same host, same database) carries the create
+    out from the action log: Running, one Docker container for each of
+    the capsule's records, nothing of the first attempt left."""
+    env = shared.stack()
+    client = docker.APIClient(base_url=env["MAGNUM_LITE_TEST_DOCKER_URL"],
+                              version="auto")
+    config = ("[DEFAULT]\nhost = aio-crash-%s\n[conductor]\nmemory_mb = %d\n"
+              "default_memory_mb = 64\n[capsule]\nsandbox_image = %s\n" % (
+                  uuid.uuid4().hex[:8], HOST_MEMORY_MB,
+                  env["MAGNUM_LITE_TEST_SLEEPER_IMAGE"]))
+    image = env["MAGNUM_LITE_TEST_IMAGE"]
+    template = _template("crashed", [
+        {"name": "app", "image": image, "command": ["sleep", "300"]}],
+        initContainers=[{"name": "slow", "image": image,
+                         "command": ["sleep", "3"]}])
+    try:
+        with shared.all_in_one(tmp_path, config) as first:
+            made = requests.post(first.endpoint + "/capsules",
+                                 json={"template": template}).json()
+            _until(lambda: any(
+                c["Labels"].get("magnum_lite.uuid") == made["uuid"]
+                for c in client.containers()), True)
+            os.kill(first.pid, signal.SIGKILL)
+            with shared.all_in_one(tmp_path, config) as second:
+                shown = lambda: requests.get(  # noqa: E731
+                    second.endpoint + "/capsules/crashed").json()
+                _until(lambda: shown()["status"], "Running", timeout=120)
+                body = shown()
+                records = [made["uuid"]] + [
+                    c["uuid"] for c in body["init_containers"] +
+                    body["containers"]]
+                labels = [c["Labels"].get("magnum_lite.uuid") for c in
+                          client.containers(all=True)]
+                assert sorted(u for u in labels if u in records) == sorted(
+                    records)
+                assert [c["status"] for c in body["init_containers"]] == [
+                    "Stopped"]
+                assert [c["status"] for c in body["containers"]] == [
+                    "Running"]
+                requests.delete(second.endpoint + "/capsules/crashed")
+                _until(lambda: _made_for(client, set(records)), [])
+    finally:
+        client.close()
