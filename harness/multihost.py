@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.parse
 import uuid
 
 import docker
@@ -452,16 +453,32 @@ class MultiHost:
                                    for h in self.hosts])
 
 
+def _routed(url, routes):
+    """url, with its server's "host:port" replaced by the one `routes`
+    maps it to (if any)."""
+    parts = urllib.parse.urlsplit(url)
+    to = (routes or {}).get("%s:%s" % (parts.hostname, parts.port))
+    if to is None:
+        return url
+    user, at, _ = parts.netloc.rpartition("@")
+    return parts._replace(netloc=user + at + to).geturl()
+
+
 @contextlib.contextmanager
 def deployed(workdir, conductors=3, options=None, conductor_options=(),
-             urls=None):
+             urls=None, routes=None):
     """A started, ready MultiHost on a fresh PostgreSQL database; cleaned
     up after. `options` (sections -> options) go to every process;
     conductor_options[i] to the i-th conductor only, over them. `urls`
     names the engines (a private one to stop, say) instead of the
-    stack's first `conductors`."""
+    stack's first `conductors`. `routes` maps a server's "host:port"
+    (PostgreSQL's, RabbitMQ's) to the "host:port" every process reaches
+    it at instead, a relay of the test's; the deployment's own setup and
+    cleanup reach the servers directly, so that a relay cut at the end
+    leaves nothing behind."""
     urls = urls or docker_urls(conductors)
     env = shared.stack()
+    rabbit = env["MAGNUM_LITE_TEST_RABBIT_URL"]
     with shared.fresh_database("postgresql", workdir) as url:
         manage = write_conf(workdir / "manage.conf",
                             {"database": {"connection": url}})
@@ -472,8 +489,11 @@ def deployed(workdir, conductors=3, options=None, conductor_options=(),
              "--config-file", str(manage), "db", "upgrade"],
             capture_output=True, text=True, cwd=shared.ROOT)
         assert upgrade.returncode == 0, upgrade.stderr
-        d = MultiHost(workdir, url, urls, env["MAGNUM_LITE_TEST_RABBIT_URL"],
-                      options=options, conductor_options=conductor_options)
+        d = MultiHost(workdir, _routed(url, routes), urls, rabbit,
+                      options=merge({"DEFAULT": {
+                          "transport_url": _routed(rabbit, routes)}},
+                          options),
+                      conductor_options=conductor_options)
         try:
             d.start_all()
             d.wait_alive()

@@ -29,6 +29,7 @@ def _reboots(live, uuid):
         key=lambda a: a.start_time)
 
 
+@pytest.mark.slow  # waits out its back-offs: .ci/test runs it beside the rest
 def test_a_never_healthy_container_is_healed_with_a_doubling_back_off(
         live, quick_backoff, caplog):
     caplog.set_level(logging.INFO, logger="magnum_lite.conductor.manager")
