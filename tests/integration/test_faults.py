@@ -2,8 +2,8 @@
 process and a conductor process on RabbitMQ and PostgreSQL.
 
 Each run makes a known number of requests, breaks something in the middle
-(SIGKILL of the conductor, a RabbitMQ restart, the Docker Engine stopping),
-lets the service recover by itself, and takes a census:
+(SIGKILL of the conductor, a RabbitMQ or PostgreSQL restart, the Docker
+Engine stopping), lets the service recover by itself, and takes a census:
 
     lost     accepted (202) creates whose record is gone or never left
              Creating
@@ -11,12 +11,16 @@ lets the service recover by itself, and takes a census:
     orphans  Docker containers of this host with no record that owns them,
              and records owning more than one Docker container
 and asserts all three are zero. The figures are printed (pytest -s).
+
+A restart never touches the stack's servers, which the tests beside these
+use: the deployment reaches them through relays of the test's own
+(faultproxy.py), and a restart is a relay cut for a restart's length.
 """
 import contextlib
 import os
 import signal
-import subprocess
 import time
+import urllib.parse
 
 import docker
 import pytest
@@ -24,11 +28,18 @@ import pytest
 from harness import multihost
 from harness import stack as shared
 from magnum_lite import lifecycle
+from tests.integration import faultproxy
 
 # What these runs add to a deployment's defaults (harness/multihost.py):
 # accepted requests survive a RabbitMQ restart, as scaled out.
 OPTIONS = {"oslo_messaging_rabbit": {"amqp_durable_queues": True},
            "conductor": {"request_timeout": 20}}
+
+# How long a restart keeps each server from its clients: the lengths timed
+# for the soak in test_host_loss.py (`pg_ctlcluster ... restart` of the
+# stack's PostgreSQL; `rabbitmqctl stop_app`, `start_app`, `await_startup`
+# of a RabbitMQ node), the longer figures.
+POSTGRESQL_RESTART, RABBITMQ_RESTART = 3, 4
 
 
 class Deployment:
@@ -123,9 +134,9 @@ def _unsettled(record):
 
 
 @contextlib.contextmanager
-def _deployed(tmp_path, docker_url):
+def _deployed(tmp_path, docker_url, routes=None):
     with multihost.deployed(tmp_path, 1, options=OPTIONS,
-                            urls=[docker_url]) as deployed:
+                            urls=[docker_url], routes=routes) as deployed:
         yield Deployment(deployed)
 
 
@@ -134,6 +145,41 @@ def deployment(tmp_path):
     with _deployed(tmp_path,
                    shared.stack()["MAGNUM_LITE_TEST_DOCKER_URL"]) as d:
         yield d
+
+
+@pytest.fixture
+def relayed(tmp_path):
+    """A deployment whose API and conductor reach PostgreSQL and RabbitMQ
+    through relays of the test's own, in d.relays["postgresql"] and
+    d.relays["rabbitmq"]: a cut of one is what its clients see of that
+    server restarting (every connection dropped, new ones refused), and
+    nothing shared is restarted."""
+    env = shared.stack()
+    servers = {name: urllib.parse.urlsplit(env[var]) for name, var in (
+        ("postgresql", "MAGNUM_LITE_TEST_POSTGRES_URL"),
+        ("rabbitmq", "MAGNUM_LITE_TEST_RABBIT_URL"))}
+    relays = {name: faultproxy.Relay(s.hostname, s.port)
+              for name, s in servers.items()}
+    routes = {"%s:%d" % (s.hostname, s.port):
+              "127.0.0.1:%d" % relays[name].port
+              for name, s in servers.items()}
+    try:
+        with _deployed(tmp_path, env["MAGNUM_LITE_TEST_DOCKER_URL"],
+                       routes=routes) as d:
+            for conf in d.deployed.confs.values():  # the API's, the host's
+                text = conf.read_text()
+                assert all("@%s/" % server not in text and
+                           "@%s/" % relay in text
+                           for server, relay in routes.items()), conf
+            d.relays = relays
+            try:
+                yield d
+            finally:
+                for relay in relays.values():
+                    relay.heal()  # a test that ended mid-restart
+    finally:
+        for relay in relays.values():
+            relay.close()
 
 
 def _when(check, timeout=30):
@@ -158,11 +204,6 @@ def test_sigkill_of_the_conductor_in_the_middle_of_creates(deployment):
     assert (figures["lost"], figures["stuck"], figures["orphans"],
             figures["usage off"]) == (0, 0, 0, 0)
     assert figures["running"] + figures["failed with a reason"] == 8
-
-
-def _rabbitmqctl(*args):
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True,
-                   timeout=120)
 
 
 def test_sigkill_of_the_conductor_during_stops_and_deletes(deployment):
@@ -228,16 +269,21 @@ def test_sigkill_of_the_conductor_during_stops_and_deletes(deployment):
         "; ".join(sorted(str(a["message"]) for a in entries))))
 
 
-def test_rabbitmq_restart_under_load(deployment):
+def test_rabbitmq_restart_under_load(relayed):
+    deployment, broker = relayed, relayed.relays["rabbitmq"]
     accepted = deployment.create(3, "before")
-    _rabbitmqctl("stop_app")
+    # The broker restarts (stop_app, start_app, await_startup): the API and
+    # the conductor lose their connections to it, and get none back while
+    # the creates below run and until a restart's length has passed.
+    broker.cut()
+    back = time.monotonic() + RABBITMQ_RESTART
     try:
         # Requests while the broker is away: accepted and kept, or refused
         # (503) with nothing left behind; never accepted and then lost.
         accepted += deployment.create(3, "during")
+        time.sleep(max(0, back - time.monotonic()))  # the restart's length
     finally:
-        _rabbitmqctl("start_app")
-    _rabbitmqctl("await_startup")
+        broker.heal()
     accepted += deployment.create(3, "after")
     figures, _ = deployment.census(accepted)
     assert figures["requests"] >= 6
@@ -299,14 +345,17 @@ def test_docker_engine_stops_and_starts_while_containers_run(
         client.close()
 
 
-def test_postgresql_restart_is_survived(deployment):
+def test_postgresql_restart_is_survived(relayed):
     """The API and the conductor reconnect to the database by themselves."""
+    deployment, database = relayed, relayed.relays["postgresql"]
     accepted = deployment.create(2, "before")
     deployment.settle()
-    version = sorted(os.listdir("/etc/postgresql"))[-1]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version,
-                    "main", "restart"], check=True, capture_output=True,
-                   timeout=120)
+    # PostgreSQL restarts (pg_ctlcluster ... restart): every connection the
+    # API and the conductor hold, pooled ones too, is dropped, and none is
+    # taken for a restart's length.
+    database.cut()
+    time.sleep(POSTGRESQL_RESTART)  # the restart's length
+    database.heal()
     # The first request after the restart already works: the pool checks
     # a connection before lending it.
     accepted += deployment.create(2, "after")
