@@ -71,7 +71,10 @@ api_opts = [
                      "address other than loopback. Without Keystone anyone "
                      "who reaches the port acts as any project, admin "
                      "included: the API refuses to start so unless this "
-                     "says the operator means it."),
+                     "says the operator means it. The WSGI module "
+                     "(magnum_lite.api.wsgi) cannot know the address its "
+                     "server listens on, and needs this for noauth at "
+                     "all."),
 ]
 
 conductor_opts = [

@@ -1,6 +1,6 @@
 """magnum_lite.api.wsgi:application served by a WSGI server other than
 ours (the standard library's), on the stack's RabbitMQ with an exchange of
-its own."""
+its own, under noauth with [api] noauth_on_network = true."""
 import http.client
 import json
 import subprocess
@@ -31,7 +31,10 @@ def test_wsgi_module_serves_the_api(tmp_path):
     exchange = "ml-wsgi-" + uuid.uuid4().hex[:8]
     path = config(tmp_path, rabbit)
     with path.open("a") as f:
-        f.write("[DEFAULT]\ncontrol_exchange = %s\n" % exchange)
+        # Under noauth the module serves only when told it may
+        # (tests/functional/test_wsgi_noauth.py: otherwise it refuses).
+        f.write("[DEFAULT]\ncontrol_exchange = %s\n"
+                "[api]\nnoauth_on_network = true\n" % exchange)
     subprocess.run([sys.executable, "-m", "magnum_lite.cmd.manage",
                     "--config-file", str(path), "db", "upgrade"],
                    check=True, capture_output=True)
