@@ -1,8 +1,12 @@
 """A TCP relay between one process and a server (RabbitMQ, PostgreSQL)
 that a test can cut and heal: a network partition of that one process
 from that one server, with the real server on both sides of it."""
+import contextlib
 import socket
 import threading
+import urllib.parse
+
+from harness import stack as shared
 
 
 class Relay:
@@ -96,3 +100,32 @@ class Relay:
         self._closing = True
         self.cut()
         self._listener.close()
+
+
+@contextlib.contextmanager
+def before_the_stack():
+    """Relays of the caller's own before the stack's PostgreSQL and
+    RabbitMQ: yields ({"postgresql": Relay, "rabbitmq": Relay}, routes),
+    routes being what harness/multihost.deployed takes to send every
+    process through them. A cut of one is what its clients see of that
+    server restarting, and nothing shared is restarted."""
+    env = shared.stack()
+    servers = {name: urllib.parse.urlsplit(env[var]) for name, var in (
+        ("postgresql", "MAGNUM_LITE_TEST_POSTGRES_URL"),
+        ("rabbitmq", "MAGNUM_LITE_TEST_RABBIT_URL"))}
+    relays = {name: Relay(s.hostname, s.port) for name, s in servers.items()}
+    try:
+        yield relays, {"%s:%d" % (s.hostname, s.port):
+                       "127.0.0.1:%d" % relays[name].port
+                       for name, s in servers.items()}
+    finally:
+        for relay in relays.values():
+            relay.close()
+
+
+def assert_routed(confs, routes):
+    """Every config file names the relays, never the servers behind."""
+    for conf in confs:
+        text = conf.read_text()
+        assert all("@%s/" % server not in text and "@%s/" % relay in text
+                   for server, relay in routes.items()), conf

@@ -20,7 +20,6 @@ import contextlib
 import os
 import signal
 import time
-import urllib.parse
 
 import docker
 import pytest
@@ -155,31 +154,17 @@ def relayed(tmp_path):
     server restarting (every connection dropped, new ones refused), and
     nothing shared is restarted."""
     env = shared.stack()
-    servers = {name: urllib.parse.urlsplit(env[var]) for name, var in (
-        ("postgresql", "MAGNUM_LITE_TEST_POSTGRES_URL"),
-        ("rabbitmq", "MAGNUM_LITE_TEST_RABBIT_URL"))}
-    relays = {name: faultproxy.Relay(s.hostname, s.port)
-              for name, s in servers.items()}
-    routes = {"%s:%d" % (s.hostname, s.port):
-              "127.0.0.1:%d" % relays[name].port
-              for name, s in servers.items()}
-    try:
+    with faultproxy.before_the_stack() as (relays, routes):
         with _deployed(tmp_path, env["MAGNUM_LITE_TEST_DOCKER_URL"],
                        routes=routes) as d:
-            for conf in d.deployed.confs.values():  # the API's, the host's
-                text = conf.read_text()
-                assert all("@%s/" % server not in text and
-                           "@%s/" % relay in text
-                           for server, relay in routes.items()), conf
+            # The API's and the host's.
+            faultproxy.assert_routed(d.deployed.confs.values(), routes)
             d.relays = relays
             try:
                 yield d
             finally:
                 for relay in relays.values():
                     relay.heal()  # a test that ended mid-restart
-    finally:
-        for relay in relays.values():
-            relay.close()
 
 
 def _when(check, timeout=30):

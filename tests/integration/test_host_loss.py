@@ -23,7 +23,6 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.parse
 
 import pytest
 import sqlalchemy as sa
@@ -421,27 +420,12 @@ def test_no_false_verdicts_under_load(tmp_path, minutes):
         opts["heartbeat_interval"], opts["service_down_time"])).split(",")
     defaults = {"conductor": {"heartbeat_interval": int(cadence[0]),
                               "service_down_time": int(cadence[1])}}
-    env = shared.stack()
-    servers = {name: urllib.parse.urlsplit(env[var]) for name, var in (
-        ("postgresql", "MAGNUM_LITE_TEST_POSTGRES_URL"),
-        ("rabbitmq", "MAGNUM_LITE_TEST_RABBIT_URL"))}
-    relays = {name: faultproxy.Relay(s.hostname, s.port)
-              for name, s in servers.items()}
-    routes = {"%s:%d" % (s.hostname, s.port):
-              "127.0.0.1:%d" % relays[name].port
-              for name, s in servers.items()}
-    try:
+    with faultproxy.before_the_stack() as (relays, routes):
         with multihost.deployed(tmp_path, 3, options=defaults,
                                 routes=routes) as d:
-            for conf in d.confs.values():  # the API's and each conductor's
-                text = conf.read_text()
-                assert all("@%s/" % server not in text and
-                           "@%s/" % relay in text
-                           for server, relay in routes.items()), conf
+            # The API's and each conductor's.
+            faultproxy.assert_routed(d.confs.values(), routes)
             _soak(d, minutes, relays)
-    finally:
-        for relay in relays.values():
-            relay.close()
 
 
 def _soak(d, minutes, relays):
