@@ -36,6 +36,10 @@ from tests.integration import faultproxy
 # Creates that no conductor took on a lost host move after 3 s, not 60.
 OPTIONS = {"conductor": {"replace_after": 3}}
 
+# Each run waits on hosts being found lost and back (seconds each), on a
+# deployment and relays of its own: .ci/test runs them beside the rest.
+pytestmark = pytest.mark.slow
+
 
 def _until(check, timeout, what):
     return shared.wait_for(check, timeout, 0.1, what)
@@ -401,7 +405,6 @@ def test_a_conductor_cut_off_from_postgresql(tmp_path):
 POSTGRESQL_RESTART, RABBITMQ_RESTART = 3, 4
 
 
-@pytest.mark.slow  # a soak: .ci/test runs it beside the rest
 @pytest.mark.parametrize("minutes", [3])
 def test_no_false_verdicts_under_load(tmp_path, minutes):
     """The defaults ([conductor] heartbeat_interval and service_down_time)
