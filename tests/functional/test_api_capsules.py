@@ -12,6 +12,7 @@ from tests.functional.api_fixtures import HOST
 from tests.functional.api_fixtures import container_rows
 from tests.functional.api_fixtures import error_of
 from tests.functional.api_fixtures import report_host
+from tests.functional.test_api_lost_hosts import _lose
 
 pytest_plugins = ["tests.functional.api_fixtures"]
 
@@ -175,3 +176,17 @@ def test_the_host_is_an_admins_to_see(api, admin, conductor_host):
     assert "host" not in made
     shown = admin.get(f"/v1/capsules/{made['uuid']}?all_projects=1").json
     assert shown["host"] == HOST
+
+
+def test_a_capsule_on_a_lost_host_reads_unknown_and_its_delete_is_at_once(
+        api, conductor, conductor_host):
+    made = api.post("/v1/capsules", _template()).json
+    _lose(HOST)
+    shown = api.get(f"/v1/capsules/{made['uuid']}").json
+    assert shown["status"] == "Unknown"
+    assert shown["status_reason"].startswith(f"Host {HOST} is lost")
+    assert shown["containers"][0]["status"] == "Unknown"
+    # Nobody can ask its engine: the records go now, members with them.
+    assert api.delete(f"/v1/capsules/{made['uuid']}").status_int == 204
+    assert container_rows() == []
+    assert [name for name, _, _ in conductor.calls] == ["create"]

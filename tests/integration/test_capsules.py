@@ -167,6 +167,25 @@ def test_a_failing_init_container_ends_the_capsule_in_error(aio):
     _delete_leaves_nothing(endpoint, client, shown)
 
 
+def test_its_containers_status_follows_dockers_events(aio):
+    endpoint, client, image, state = aio
+    made = _create(endpoint, state, _template(
+        "short", [{"name": "brief", "image": image,
+                   "command": ["sh", "-c", "sleep 2; exit 4"]}],
+        restartPolicy="Never"))
+    [brief] = made["containers"]
+
+    def member():
+        return _show(endpoint, "short")["containers"][0]
+
+    _until(lambda: member()["status"], "Stopped", timeout=60)
+    assert member()["status_reason"] == "Exited with code 4"
+    assert _docker(client, brief["uuid"])["State"]["ExitCode"] == 4
+    # The sandbox goes on: the capsule is as its sandbox is.
+    assert _show(endpoint, "short")["status"] == "Running"
+    _delete_leaves_nothing(endpoint, client, _show(endpoint, "short"))
+
+
 def test_a_capsule_too_large_for_the_host_is_refused_at_once(aio):
     endpoint, client, image, state = aio
     path = state / "huge.yaml"
