@@ -169,3 +169,27 @@ def test_a_failed_change_gives_the_claim_back(api, conductor):
     assert api.patch(f"/v1/containers/{uuid}", {"memory": 600}
                      ).status_int == 500
     assert _claims(uuid) == (300, 300)
+
+
+def test_a_capsule_counts_as_one_container_of_its_whole_claim(api, admin,
+                                                             conf):
+    assert admin.put("/v1/quotas/project-a", {
+        "containers": 2, "memory": 1000}).status_int == 200
+    template = {"template": {"kind": "capsule", "metadata": {"name": "pod"},
+                             "spec": {"containers": [
+                                 {"image": "busybox", "resources": {
+                                     "requests": {"memory": 300}}},
+                                 {"image": "busybox", "resources": {
+                                     "requests": {"memory": 300}}}]}}}
+    made = api.post("/v1/capsules", template)
+    assert made.status_int == 202, made.json
+    claimed = 600 + conf.capsule.sandbox_memory_mb
+    usage = api.get("/v1/quotas/project-a?usages=true").json
+    assert usage["containers"]["in_use"] == 1
+    assert usage["memory"]["in_use"] == claimed
+    # Another of the same would pass the containers limit, not memory's.
+    template["template"]["metadata"]["name"] = "pod2"
+    refused = api.post("/v1/capsules", template)
+    assert refused.status_int == 403
+    assert "memory" in error_of(refused)["detail"]
+    assert len(container_rows()) == 3  # the capsule and its two members
