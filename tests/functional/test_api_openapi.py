@@ -126,7 +126,7 @@ def _image_uuid(host):
     on `host`."""
     from magnum_lite.api.handlers import images
     image = FakeConductor().images(None, host)[0]
-    return images._Row(host, image, "localbusybox", "latest").uuid
+    return images.row_uuid(host, image["id"], "localbusybox", "latest")
 
 
 def _bindings(path, world):

@@ -5,12 +5,17 @@ import datetime
 import pytest
 import sqlalchemy as sa
 
+from oslo_policy import opts as policy_opts
+
+from harness import stack as shared
+from magnum_lite.api import app as api_app
 from magnum_lite import context as ml_context
 from magnum_lite.db import api as db
 from magnum_lite.db import models
 from magnum_lite import exception
 from magnum_lite import objects
 
+from tests.functional.api_fixtures import Client
 from tests.functional.api_fixtures import error_of
 
 pytest_plugins = ["tests.functional.api_fixtures"]
@@ -241,3 +246,34 @@ def test_every_host_is_in_the_one_availability_zone(api, admin, services,
     assert "'zone-1'" in error_of(refused)["detail"]
     assert len(api.get("/v1/containers").json["containers"]) == 1
 
+
+
+COMMITS = "committed.magnum-lite.invalid/"
+
+
+def test_a_policy_may_let_a_project_delete_its_own_commits(
+        services, conductor, tmp_path):
+    """image:delete stays admin's by default (as Zun); an operator who
+    lets owners delete gets it for the project's commits only."""
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text('"image:delete": "rule:context_is_admin or '
+                           'project_id:%(project_id)s"\n')
+    conf = shared.make_conf()
+    for group, options in policy_opts.list_opts():
+        conf.register_opts(options, group=group)
+    conf.set_override("policy_file", str(policy_file), group="oslo_policy")
+    conductor.images = lambda context, host: [
+        {"id": "sha256:" + "cd" * 32, "size": 1, "created": 0,
+         "repo_tags": [COMMITS + "project-a/app:v1",
+                       COMMITS + "project-b/app:v1", "localbusybox:latest"]}]
+    member = Client(api_app.build_app(conf, conductor))
+    admin = member.as_(project="admin-project", roles="admin")
+    rows = {i["repo"]: i["uuid"]
+            for i in admin.get("/v1/images").json["images"]}
+    for theirs in (COMMITS + "project-b/app", "localbusybox"):
+        refused = member.delete("/v1/images/" + rows[theirs])
+        assert refused.status_int == 403, theirs
+    assert member.delete("/v1/images/" + rows[COMMITS + "project-a/app"]) \
+        .status_int == 204
+    assert conductor.calls[-1] == ("image_delete", "host-a", {
+        "image": COMMITS + "project-a/app:v1"})

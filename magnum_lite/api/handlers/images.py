@@ -84,8 +84,15 @@ def pull(request):
 def delete(request, image_id):
     """Remove one image tag from its host: 409 while a container there
     uses it (Docker's refusal, with its words)."""
+    # Refused at once unless the caller may delete at least its own
+    # project's commits (no host is asked for a caller who may not).
     request.authorize(policy.IMAGE_DELETE)
     row = _found(request, image_id)
+    # A commit is its project's (the policy may let it delete its own);
+    # any other image is no project's.
+    request.authorize(policy.IMAGE_DELETE, {
+        "project_id": _committed_by(request.conf, row.repo),
+        "user_id": None})
     untagged = row.repo != "<none>"
     request.conductor.image_delete(
         request.context, row.host,
@@ -116,14 +123,27 @@ def search(request, image):
                           "metadata": f["metadata"]} for f in found])
 
 
+def row_uuid(host, image_id, repo, tag):
+    """The uuid /v1/images gives the tag repo:tag of image_id on host:
+    stable, for an engine's images have no record of their own."""
+    return str(uuid.uuid5(_IMAGE_NAMESPACE, "%s %s %s:%s" % (
+        host, image_id, repo, tag)))
+
+
+def _committed_by(conf, repo):
+    """The project whose commit `repo` is, or None."""
+    prefix = conf.docker.commit_namespace + "/"
+    if not repo.startswith(prefix):
+        return None
+    return repo[len(prefix):].partition("/")[0]
+
+
 class _Row:
     def __init__(self, host, image, repo, tag):
         self.host, self.repo, self.tag = host, repo, tag
         self.image_id = image["id"]
         self.size = image.get("size")
-        self.uuid = str(uuid.uuid5(_IMAGE_NAMESPACE,
-                                   "%s %s %s:%s" % (host, self.image_id,
-                                                    repo, tag)))
+        self.uuid = row_uuid(host, self.image_id, repo, tag)
         self.id = (host, repo, tag)
 
     def view(self, request):
