@@ -120,6 +120,20 @@ def test_a_failed_create_leaves_no_volume_behind(all_in_one):  # noqa: F811
     _openstack(endpoint, "delete", made["uuid"])
 
 
+def test_a_file_injected_by_the_cli_is_in_place_before_it_starts(
+        all_in_one, tmp_path):  # noqa: F811
+    endpoint, _, image = all_in_one
+    local = tmp_path / "greeting.conf"
+    local.write_bytes(b"injected-by-the-cli\n")
+    _run(endpoint, "--name", "injected", "--mount",
+         f"type=bind,source={local},destination=/etc/app/greeting.conf",
+         image, "cat", "/etc/app/greeting.conf")
+    _until(_status(endpoint, "injected"), "Stopped")
+    assert _openstack(endpoint, "logs", "injected").strip() == (
+        "injected-by-the-cli")
+    _openstack(endpoint, "delete", "injected")
+
+
 def test_bad_mounts_are_refused_by_the_cli_request(all_in_one):  # noqa: F811
     endpoint, _, image = all_in_one
     for mount, says in (("size=1,destination=/data", "size cannot be set"),
