@@ -2,6 +2,9 @@
 of a container, images (list, pull, delete, search) and volumes."""
 import base64
 import functools
+import secrets
+import threading
+import time
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
@@ -46,23 +49,27 @@ class Calls:
 
     @call
     def logs(self, context, container, stdout=True, stderr=True, tail="all",
-             since=None, timestamps=False, with_cut=False):
+             since=None, timestamps=False, with_cut=False, piece_size=None):
         # A caller at 1.5 asks with_cut: {"output", "cut"}; before, text.
-        return self._driver.logs(self._read(context, container, "logs"),
-                                 stdout=stdout, stderr=stderr, tail=tail,
-                                 since=since, timestamps=timestamps,
-                                 limit=self._conf.api.max_output_bytes,
-                                 with_cut=with_cut)
+        # At 1.6 it gives piece_size too (see _in_pieces).
+        answer = self._driver.logs(self._read(context, container, "logs"),
+                                   stdout=stdout, stderr=stderr, tail=tail,
+                                   since=since, timestamps=timestamps,
+                                   limit=self._conf.api.max_output_bytes,
+                                   with_cut=with_cut)
+        if not with_cut:
+            return answer
+        return self._in_pieces(container, answer, piece_size)
 
     @call
     def execute(self, context, container, command, run=True,
-                interactive=False):
+                interactive=False, piece_size=None):
         docker_id = self._read(context, container, "execute")
         if not interactive:
-            return self._driver.execute(
+            return self._in_pieces(container, self._driver.execute(
                 docker_id, command, run=run,
                 timeout=self._conf.docker.execute_timeout,
-                limit=self._conf.api.max_output_bytes)
+                limit=self._conf.api.max_output_bytes), piece_size)
         exec_id = self._driver.streams.exec_create(docker_id, command)
         return {"output": None, "exit_code": None, "exec_id": exec_id,
                 "proxy_url": self._proxy_of().url(
@@ -96,6 +103,18 @@ class Calls:
             self._proxy_of().size_later(exec_id, height, width)
             return
         self._driver.streams.exec_resize(exec_id, height, width)
+
+    def _in_pieces(self, container, answer, piece_size):
+        """answer, its output cut to its first piece_size characters when
+        longer (a caller at 1.6): the rest is held for output_piece."""
+        return _HELD.first_piece(container.uuid, answer, piece_size,
+                                 self._conf.conductor.call_timeout)
+
+    @call
+    def output_piece(self, context, container, held):
+        """The next piece of an output _in_pieces held (RPC 1.6)."""
+        return _HELD.next_piece(container.uuid, held,
+                                self._conf.conductor.call_timeout)
 
     def _proxy_of(self):
         if self._proxy is None:
@@ -156,3 +175,61 @@ class Calls:
         image_id = self._driver.commit(
             self._read(context, container, "commit"), repository, tag)
         return {"uuid": image_id}
+
+
+class HeldOutputs:
+    """Outputs sent in pieces: each is kept (as the one str the driver
+    gave) until its last piece is asked for, or dropped when `keep`
+    seconds pass without a request for the next. One per process: an id
+    is unguessable, and its pieces are asked of the conductor of the
+    container's host, which is the one that holds it."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._outputs = {}  # id -> _Output
+
+    def first_piece(self, container, answer, size, keep):
+        text = answer["output"]
+        if not size or text is None or len(text) <= size:
+            return answer
+        held = secrets.token_urlsafe(16)
+        with self._lock:
+            self._drop_expired()
+            self._outputs[held] = _Output(container, text, size,
+                                          time.monotonic() + keep)
+        answer.update(output=text[:size], held=held,
+                      pieces=(len(text) - 1) // size)
+        return answer
+
+    def next_piece(self, container, held, keep):
+        with self._lock:
+            self._drop_expired()
+            output = self._outputs.get(held)
+            if output is None or output.container != container:
+                raise exception.NotFound(
+                    "This output is no longer held: its pieces were not "
+                    "asked for in time ([conductor] call_timeout).")
+            output.at += output.size
+            at = output.at
+            if at + output.size >= len(output.text):
+                del self._outputs[held]
+            output.expires = time.monotonic() + keep
+        return output.text[at:at + output.size]
+
+    def _drop_expired(self):
+        now = time.monotonic()
+        for held in [held for held, output in self._outputs.items()
+                     if output.expires < now]:
+            del self._outputs[held]
+
+
+class _Output:
+    def __init__(self, container, text, size, expires):
+        self.container = container
+        self.text = text
+        self.size = size
+        self.at = 0  # where the piece given last starts
+        self.expires = expires
+
+
+_HELD = HeldOutputs()

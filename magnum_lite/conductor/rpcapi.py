@@ -22,6 +22,12 @@ API version history:
           None}; execute's answer gains "cut" alike (a conductor at 1.5
           adds it whatever the version asked). Both keep the newest part
           of a longer output. get_archive raises AnswerTooLarge (413).
+    1.6 - logs (with_cut) and execute take piece_size: an output longer
+          than that many characters comes as its first piece, with
+          "held" (an id) and "pieces" (how many more); output_piece
+          (call) gives the next one. The conductor drops what is not
+          asked for within its [conductor] call_timeout. Callers before
+          1.6 get the output whole.
 
 update and rename are calls, not casts: the tenant is shown the container
 as it is after the change, and Docker's refusal (e.g. memory below its
@@ -33,7 +39,11 @@ from magnum_lite import lifecycle
 from magnum_lite import rpc
 
 NAMESPACE = "magnum_lite.conductor"
-VERSION = "1.5"
+VERSION = "1.6"
+# Characters of an output one answer carries. Each crosses the bus as
+# several copies (its JSON, kombu's envelope, the decoding), so the
+# processes on its way hold a few pieces, never a whole output.
+PIECE = 128 * 1024
 
 
 class ConductorAPI:
@@ -131,32 +141,54 @@ class ConductorAPI:
 
     def logs(self, context, container, stdout=True, stderr=True, tail="all",
              since=None, timestamps=False, with_cut=False):
-        """The log's newest [api] max_output_bytes, as text; with_cut
-        (1.5), {"output": that text, "cut": how many bytes the log had
-        when it was cut, else None}."""
+        """The log's newest [api] max_output_bytes, as text; with_cut,
+        {"output": that text, or its pieces (see execute), "cut": how many
+        bytes the log had when it was cut, else None}."""
         options = dict(stdout=stdout, stderr=stderr, tail=tail, since=since,
                        timestamps=timestamps)
         if with_cut:
-            return self._prepare(container, "1.5").call(
-                context, "logs", container=container, with_cut=True,
-                **options)
+            return self._output(context, container, self._prepare(
+                container, "1.6").call(context, "logs", container=container,
+                                       with_cut=True, piece_size=PIECE,
+                                       **options))
         return self._prepare(container).call(
             context, "logs", container=container, **options)
 
     def execute(self, context, container, command, run=True,
                 interactive=False):
-        """Returns {"output": str, "exit_code": int, "exec_id", "cut"}:
-        the output's newest [api] max_output_bytes, and cut, how many
-        bytes it had when it was cut, else None (from a conductor at 1.5;
-        absent before). interactive, an exec with a TTY to open:
-        {"exec_id", "proxy_url"}."""
+        """Returns {"output", "exit_code": int, "exec_id", "cut"}: the
+        output's newest [api] max_output_bytes, and cut, how many bytes it
+        had when it was cut, else None. The output is a str when it is
+        at most PIECE characters, else an iterator of its pieces, which
+        asks the conductor for each in turn: read it promptly (the
+        conductor drops what is not asked for within its call timeout).
+        interactive, an exec with a TTY to open: {"exec_id",
+        "proxy_url"}."""
         if interactive:
             return self._prepare(container, "1.4").call(
                 context, "execute", container=container, command=command,
                 run=False, interactive=True)
-        return self._prepare(container).call(
-            context, "execute", container=container, command=command,
-            run=run)
+        return self._output(context, container, self._prepare(
+            container, "1.6").call(context, "execute", container=container,
+                                   command=command, run=run,
+                                   piece_size=PIECE))
+
+    def _output(self, context, container, answer):
+        """answer, its "output" made the iterator of its pieces when the
+        conductor holds the rest."""
+        held = answer.pop("held", None)
+        pieces = answer.pop("pieces", 0)
+        if held is not None:
+            answer["output"] = self._pieces(context, container,
+                                            answer["output"], held, pieces)
+        return answer
+
+    def _pieces(self, context, container, piece, held, more):
+        for _ in range(more):
+            yield piece
+            piece = self._prepare(container, "1.6").call(
+                context, "output_piece", container=container, held=held)
+        yield piece
 
     def attach(self, context, container):
         """The URL of one websocket session on the container's stdin and

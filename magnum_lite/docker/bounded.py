@@ -1,4 +1,5 @@
 """Long answers of the engine read in chunks, holding a bounded part."""
+import codecs
 import collections
 
 from oslo_utils import units
@@ -58,17 +59,29 @@ class Tail:
         return out
 
     def text(self):
-        """take() as text: a cut one starts at a character's first byte;
-        bytes that are not UTF-8 become U+FFFD."""
-        data = self.take()
-        if self.cut is not None:
-            # A UTF-8 character is at most 4 bytes: skip the continuation
-            # bytes (10xxxxxx) of the one the cut went through.
-            start = 0
-            while start < min(3, len(data)) and data[start] & 0xC0 == 0x80:
+        """The bytes kept as text: a cut one starts at a character's first
+        byte; bytes that are not UTF-8 become U+FFFD. Decoded piece by
+        piece, each let go once decoded: the text and the pieces' text
+        are held at once, never the bytes as well."""
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        skip = self._held - min(self._held, self.limit)
+        # A UTF-8 character is at most 4 bytes: a cut one skips the
+        # continuation bytes (10xxxxxx) of the one the cut went through.
+        strip = 3 if self.cut is not None else 0
+        texts = []
+        while self._pieces:
+            piece = self._pieces.popleft()
+            start = skip
+            skip = 0
+            while strip and start < len(piece) and piece[start] & 0xC0 == 0x80:
                 start += 1
-            del data[:start]
-        return data.decode("utf-8", "replace")
+                strip -= 1
+            if start < len(piece):
+                strip = 0
+            texts.append(decoder.decode(piece[start:] if start else piece,
+                                        final=not self._pieces))
+        self._held = 0
+        return "".join(texts)
 
 
 def tail_of(pieces, limit):

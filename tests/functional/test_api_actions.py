@@ -127,6 +127,37 @@ def test_logs_since_accepts_epoch_and_iso_times(api, conductor,
     assert api.get(path + "yesterday").status_int == 400
 
 
+# A text whose pieces split where JSON escapes: a quote, a backslash, a
+# control character, non-ASCII and a character beyond the BMP.
+PIECES = ['say "hi', '\\', "\x01\n", "é€", "😀", "", "end\n"]
+
+
+def test_an_output_in_pieces_is_streamed_as_the_same_bytes(
+        api, conductor, make_container):
+    base = f"/v1/containers/{make_container().uuid}/"
+
+    def answers(output):
+        """The logs and execute answers when the conductor gives output."""
+        conductor.logs = lambda *args, **kwargs: {"output": output(),
+                                                  "cut": 1234}
+        conductor.execute = lambda *args, **kwargs: {
+            "output": output(), "exit_code": 3, "exec_id": "e" * 64,
+            "cut": 1234}
+        return [api.get(base + "logs"), api.post(base + "execute?command=ls")]
+
+    text = "".join(PIECES)
+    for whole, streamed in zip(answers(lambda: text),
+                               answers(lambda: iter(PIECES))):
+        assert "Content-Length" not in streamed.headers
+        assert streamed.headers["Magnum-Lite-Output-Cut"] == "1234"
+        assert streamed.content_type == whole.content_type
+        assert streamed.body == whole.body
+    logs, execute = answers(lambda: iter(PIECES))
+    assert logs.json == text
+    assert execute.json == {"output": text, "exit_code": 3,
+                            "exec_id": "e" * 64}
+
+
 def test_execute_answers_output_and_exit_code(api, make_container):
     container = make_container()
     response = api.post(f"/v1/containers/{container.uuid}/execute"

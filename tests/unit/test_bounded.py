@@ -1,8 +1,13 @@
-"""The bounded buffer that logs, exec output and archives are read into."""
+"""The bounded buffer that logs, exec output and archives are read into,
+and the conductor's outputs held to be sent in pieces."""
 import io
 import struct
 
+import pytest
+
+from magnum_lite.conductor import calls
 from magnum_lite.docker import bounded
+from magnum_lite import exception
 
 
 def _fed(limit, pieces):
@@ -61,6 +66,23 @@ def test_text_starts_at_a_characters_first_byte_after_a_cut():
     assert _fed(5, [b"ab" + "€".encode() + b"xy"]).text() == "€xy"
 
 
+def test_text_decodes_characters_split_across_pieces():
+    data = ("aé€😀" * 50).encode() + b"\xff\xc3" + "z€".encode()
+    for size in (1, 2, 3, 5, 7):
+        pieces = [data[i:i + size] for i in range(0, len(data), size)]
+        assert _fed(len(data), pieces).text() == data.decode(
+            "utf-8", "replace")
+
+
+def test_a_cut_through_a_character_in_a_short_first_piece():
+    # The kept bytes start with two of the euro sign's continuation
+    # bytes, one in each piece: both are skipped.
+    euro = "€".encode()
+    tail = _fed(4, [b"a" + euro[:2], euro[2:], b"xy"])
+    assert tail.cut == 6
+    assert tail.text() == "xy"
+
+
 def test_text_replaces_bytes_that_are_not_utf8_and_keeps_an_uncut_start():
     assert _fed(10, [b"\x80a\xffb"]).text() == "\ufffda\ufffdb"
 
@@ -113,3 +135,47 @@ def test_only_a_regular_files_stat_is_regular():
     assert not bounded.is_regular({"mode": (1 << 31) | 0o755})  # a dir
     assert not bounded.is_regular({"mode": (1 << 27) | 0o777})  # a link
     assert not bounded.is_regular({})
+
+
+def _held(text, size, keep=60):
+    outputs = calls.HeldOutputs()
+    return outputs, outputs.first_piece("c-1", {"output": text, "cut": 9},
+                                        size, keep)
+
+
+def test_an_output_no_longer_than_a_piece_comes_whole():
+    for text, size in (("abc", 3), ("abc", None), (None, 2)):
+        outputs, answer = _held(text, size)
+        assert answer == {"output": text, "cut": 9}
+        assert outputs._outputs == {}
+
+
+def test_a_longer_output_comes_in_pieces_then_is_let_go():
+    text = "0123456789"
+    outputs, answer = _held(text, 3)
+    assert (answer["output"], answer["pieces"], answer["cut"]) == (
+        "012", 3, 9)
+    rest = [outputs.next_piece("c-1", answer["held"], 60)
+            for _ in range(answer["pieces"])]
+    assert rest == ["345", "678", "9"]
+    assert outputs._outputs == {}
+    with pytest.raises(exception.NotFound):
+        outputs.next_piece("c-1", answer["held"], 60)
+
+
+def test_an_exact_number_of_pieces_asks_for_no_empty_one():
+    outputs, answer = _held("012345", 3)
+    assert answer["pieces"] == 1
+    assert outputs.next_piece("c-1", answer["held"], 60) == "345"
+    assert outputs._outputs == {}
+
+
+def test_pieces_go_only_to_their_container_and_in_time():
+    outputs, answer = _held("0123456789", 3, keep=60)
+    with pytest.raises(exception.NotFound):
+        outputs.next_piece("c-2", answer["held"], 60)
+    assert outputs.next_piece("c-1", answer["held"], -1) == "345"
+    # Not asked for again within `keep` (here, already past): dropped.
+    with pytest.raises(exception.NotFound):
+        outputs.next_piece("c-1", answer["held"], 60)
+    assert outputs._outputs == {}

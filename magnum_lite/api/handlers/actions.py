@@ -7,6 +7,10 @@ others wait for the conductor's answer. Each checks the lifecycle table
 before it acts, so an action the status forbids is a 409 before any work
 is queued.
 """
+import json
+
+import webob
+
 from magnum_lite.api import microversion
 from magnum_lite.api import answers
 from magnum_lite.api.handlers import interactive
@@ -138,7 +142,7 @@ def logs(request, container_ident):
     lifecycle.check("logs", container)
     answer = request.conductor.logs(request.context, container,
                                     with_cut=True, **options)
-    return util.respond(answer["output"], headers=_cut(answer["cut"]))
+    return _output(answer["output"], answer["cut"])
 
 
 @util.spec(query=schemas.EXECUTE_QUERY, body=schemas.EXECUTE_BODY,
@@ -166,12 +170,37 @@ def execute(request, container_ident):
                                        params["command"], run=run)
     # The body keeps Zun's shape; "cut" (RPC 1.5) travels as a header.
     cut = result.pop("cut", None)
-    return util.respond(result, headers=_cut(cut))
+    return _output(result.pop("output"), cut, result)
 
 
-def _cut(total):
-    """The header saying an output of `total` bytes was cut, if it was."""
-    return {answers.OUTPUT_CUT: str(total)} if total is not None else {}
+def _output(output, cut, rest=None):
+    """200 with the output's text as a JSON string, or as the "output"
+    of an object with `rest`'s other keys. Text the conductor sends in
+    pieces is streamed as they come: the API holds one piece at a time,
+    and the body's bytes are the same as if it had come whole."""
+    headers = {answers.OUTPUT_CUT: str(cut)} if cut is not None else {}
+    if output is None or isinstance(output, str):
+        return util.respond(output if rest is None else
+                            dict(output=output, **rest), headers=headers)
+    response = webob.Response(app_iter=_json_text(output, rest),
+                              content_type="application/json")
+    response.headers.update(headers)
+    return response
+
+
+def _json_text(pieces, rest):
+    if rest is not None:
+        yield b'{"output":'
+    yield b'"'
+    for piece in pieces:
+        # Each character is escaped on its own: the pieces' escapes,
+        # put together, are the whole text's.
+        yield json.dumps(piece).encode()[1:-1]
+    yield b'"'
+    if rest:
+        yield b"," + json.dumps(rest, separators=(",", ":")).encode()[1:]
+    elif rest is not None:
+        yield b"}"
 
 
 @util.spec(query=schemas.TOP_QUERY, returns=answers.TOP,
