@@ -190,3 +190,13 @@ def test_a_capsule_on_a_lost_host_reads_unknown_and_its_delete_is_at_once(
     assert api.delete(f"/v1/capsules/{made['uuid']}").status_int == 204
     assert container_rows() == []
     assert [name for name, _, _ in conductor.calls] == ["create"]
+
+
+def test_a_name_taken_by_a_container_is_a_409_that_says_which(
+        api, conductor, conductor_host):
+    assert api.post("/v1/containers", {"image": "busybox",
+                                       "name": "web-app"}).status_int == 202
+    refused = api.post("/v1/capsules", _template())
+    assert refused.status_int == 409
+    assert "web-app is taken" in error_of(refused)["detail"]
+    assert [row.name for row in container_rows()] == ["web-app"]

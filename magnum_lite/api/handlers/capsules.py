@@ -65,8 +65,17 @@ def create(request):
                   image=conf.capsule.sandbox_image,
                   command=conf.capsule.sandbox_command or None,
                   memory=memory, cpu=cpu)
-    capsule = intent.create(request.context, conf, request.conductor,
-                            values, run=True, members=parsed.members)
+    try:
+        capsule = intent.create(request.context, conf, request.conductor,
+                                values, run=True, members=parsed.members)
+    except exception.ContainerNameExists as error:
+        # Capsules, their containers and the project's containers share
+        # one namespace of names.
+        raise exception.Conflict(
+            reason=f"The name {error.kwargs.get('name')} is taken in this "
+                   "project (by a container, a capsule or a capsule's "
+                   "container, which is named <capsule>-<its name>).") \
+            from None
     return util.respond(
         views.capsule(request, capsule, objects.ContainerList.members(
             request.context, capsule.uuid)),
