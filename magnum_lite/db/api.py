@@ -62,6 +62,17 @@ def create_engine(url, max_pool_size=10, sqlite_busy_timeout=30000):
             cur.execute("PRAGMA busy_timeout=%d" % sqlite_busy_timeout)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # Python's sqlite3 begins a transaction only before its first
+            # INSERT or UPDATE: a SAVEPOINT that comes first (a create in
+            # together()) then opens SQLite's transaction itself, and its
+            # RELEASE commits it, so a later failure no longer undoes what
+            # came before. We say BEGIN ourselves instead (SQLAlchemy's
+            # documented way for pysqlite; Python 3.11's sqlite3).
+            dbapi_conn.isolation_level = None
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN")
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=max_pool_size,
                             max_overflow=max_pool_size)
