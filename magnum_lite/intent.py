@@ -145,9 +145,7 @@ def place_again(context, conf, conductor, container, leaving, reason,
     """
     placement = container.placement()
     tried = placement.get("tried", []) + [leaving]
-    # A capsule stays: its members' records are on its host too.
-    if (container.kind != objects.container.KIND_CONTAINER or
-            conductor is None or placement.get("forced") or
+    if (conductor is None or placement.get("forced") or
             not placement.get("claim") or
             (not lost and len(tried) >= conf.conductor.max_attempts)):
         return None

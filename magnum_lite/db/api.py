@@ -263,8 +263,9 @@ def _number(value):
 def container_replace(uuid, hosts, values, moved_from=None):
     """Move a container whose create failed on its host to the first of
     hosts with room for its claim, in one transaction: the claim moves
-    with it, `values` (status...) are written, the failed host joins its
-    placement's "tried". The new host, or None when none had room.
+    with it (a capsule's members too), `values` (status...) are written,
+    the failed host joins its placement's "tried". The new host, or None
+    when none had room.
 
     With moved_from (a lost host), only while the record is still there,
     Creating, and no conductor has taken its create up: the row's lock
@@ -295,6 +296,11 @@ def container_replace(uuid, hosts, values, moved_from=None):
             session.execute(sa.update(CONTAINERS).where(
                 CONTAINERS.c.uuid == uuid).values(
                     host=host, placement=placement, **values))
+            # A capsule's members go with it, to be made anew there.
+            session.execute(sa.update(CONTAINERS).where(
+                CONTAINERS.c.capsule_id == uuid).values(
+                    host=host, status=lifecycle.CREATING, status_reason=None,
+                    container_id=None, task_state=None, updated_at=now()))
             return host
     return None
 

@@ -6,6 +6,10 @@ import json
 
 import pytest
 
+from magnum_lite import context as ml_context
+from magnum_lite import intent
+from magnum_lite import objects
+
 from magnum_lite import exception
 from magnum_lite.objects import container as container_obj
 from tests.functional.api_fixtures import HOST
@@ -200,3 +204,23 @@ def test_a_name_taken_by_a_container_is_a_409_that_says_which(
     assert refused.status_int == 409
     assert "web-app is taken" in error_of(refused)["detail"]
     assert [row.name for row in container_rows()] == ["web-app"]
+
+
+def test_a_capsule_placed_again_takes_its_members_and_claim_along(
+        api, conf, conductor, conductor_host):
+    report_host("host-b")
+    made = api.post("/v1/capsules", _template()).json
+    capsule = objects.Container.get(ml_context.admin_context(), made["uuid"])
+    placed = capsule.host
+    other = "host-b" if placed == HOST else HOST
+    moved = intent.place_again(ml_context.admin_context(), conf,
+                               conductor, capsule, placed,
+                               "engine away; placed again", run=True)
+    assert moved == other
+    assert {row.host for row in container_rows()} == {other}
+    assert {row.status for row in container_rows()} == {"Creating"}
+    hosts = {s.host: s for s in objects.Service.list(
+        ml_context.admin_context())}
+    assert hosts[placed].memory_used_mb == 0
+    assert hosts[other].memory_used_mb == int(made["memory"])
+    assert conductor.calls[-1] == ("create", made["uuid"], {"run": True})
