@@ -1,6 +1,7 @@
 """The conductor's calls that ask its engine and write no record: reads
 of a container, images (list, pull, delete, search) and volumes."""
 import base64
+import codecs
 import functools
 import secrets
 import threading
@@ -107,12 +108,19 @@ class Calls:
     def _in_pieces(self, container, answer, piece_size):
         """answer, its output cut to its first piece_size characters when
         longer (a caller at 1.6): the rest is held for output_piece."""
-        return _HELD.first_piece(container.uuid, answer, piece_size,
+        if not piece_size or answer["output"] is None:
+            return answer
+        return self._held(container, answer, "output",
+                          Sliced(answer["output"], piece_size))
+
+    def _held(self, container, answer, key, pieces):
+        return _HELD.first_piece(container.uuid, answer, key, pieces,
                                  self._conf.conductor.call_timeout)
 
     @call
     def output_piece(self, context, container, held):
-        """The next piece of an output _in_pieces held (RPC 1.6)."""
+        """The next piece of an output held to be sent in pieces (RPC 1.6;
+        an archive's from 1.7)."""
         return _HELD.next_piece(container.uuid, held,
                                 self._conf.conductor.call_timeout)
 
@@ -133,10 +141,24 @@ class Calls:
         return self._driver.stats(self._read(context, container, "stats"))
 
     @call
-    def get_archive(self, context, container, path):
+    def get_archive(self, context, container, path, as_text=False,
+                    piece_size=None):
+        # A caller at 1.7 gives piece_size: the tar is held as bytes and
+        # each piece of its base64 (or, as_text, of its UTF-8 text) is
+        # made when asked for. Before, the base64 comes whole.
         data, stat = self._driver.get_archive(
             self._read(context, container, "get_archive"), path,
             limit=self._conf.api.max_output_bytes)
+        if piece_size:
+            try:
+                pieces = (Utf8(data, piece_size) if as_text
+                          else Base64(data, piece_size))
+            except UnicodeDecodeError:
+                raise exception.NotAcceptable(
+                    reason="This archive is not UTF-8 text, so it cannot "
+                           "be carried before microversion 1.25; ask for "
+                           "1.25 or later to have it as base64.") from None
+            return self._held(container, {"stat": stat}, "data", pieces)
         data = base64.b64encode(data)  # let the tar go before the text
         return {"data": data.decode("ascii"), "stat": stat}
 
@@ -178,27 +200,29 @@ class Calls:
 
 
 class HeldOutputs:
-    """Outputs sent in pieces: each is kept (as the one str the driver
-    gave) until its last piece is asked for, or dropped when `keep`
-    seconds pass without a request for the next. One per process: an id
-    is unguessable, and its pieces are asked of the conductor of the
-    container's host, which is the one that holds it."""
+    """Outputs sent in pieces: each is kept (as the driver gave it: a
+    str, or an archive's bytes) until its last piece is asked for, or
+    dropped when `keep` seconds pass without a request for the next. One
+    per process: an id is unguessable, and its pieces are asked of the
+    conductor of the container's host, which is the one that holds it."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._outputs = {}  # id -> _Output
 
-    def first_piece(self, container, answer, size, keep):
-        text = answer["output"]
-        if not size or text is None or len(text) <= size:
+    def first_piece(self, container, answer, key, pieces, keep):
+        """answer, its `key` the first of `pieces`; when there are more,
+        with "held" (the id to ask for them by) and "pieces" (how many
+        more)."""
+        answer[key] = pieces[0]
+        if len(pieces) <= 1:
             return answer
         held = secrets.token_urlsafe(16)
         with self._lock:
             self._drop_expired()
-            self._outputs[held] = _Output(container, text, size,
+            self._outputs[held] = _Output(container, pieces,
                                           time.monotonic() + keep)
-        answer.update(output=text[:size], held=held,
-                      pieces=(len(text) - 1) // size)
+        answer.update(held=held, pieces=len(pieces) - 1)
         return answer
 
     def next_piece(self, container, held, keep):
@@ -209,12 +233,12 @@ class HeldOutputs:
                 raise exception.NotFound(
                     "This output is no longer held: its pieces were not "
                     "asked for in time ([conductor] call_timeout).")
-            output.at += output.size
+            output.at += 1
             at = output.at
-            if at + output.size >= len(output.text):
+            if at + 1 >= len(output.pieces):
                 del self._outputs[held]
             output.expires = time.monotonic() + keep
-        return output.text[at:at + output.size]
+        return output.pieces[at]
 
     def _drop_expired(self):
         now = time.monotonic()
@@ -224,12 +248,72 @@ class HeldOutputs:
 
 
 class _Output:
-    def __init__(self, container, text, size, expires):
+    def __init__(self, container, pieces, expires):
         self.container = container
-        self.text = text
-        self.size = size
-        self.at = 0  # where the piece given last starts
+        self.pieces = pieces
+        self.at = 0  # the piece given last
         self.expires = expires
 
 
 _HELD = HeldOutputs()
+
+
+# How an output is cut: len() pieces of at most about `size` characters,
+# the i-th made when asked for, so that what is held is the output as
+# the driver gave it, never its pieces' text besides.
+
+class Sliced:
+    """A str, in slices of `size` characters."""
+
+    def __init__(self, text, size):
+        self.text, self.size = text, size
+
+    def __len__(self):
+        return max(1, -(-len(self.text) // self.size))
+
+    def __getitem__(self, i):
+        return self.text[i * self.size:(i + 1) * self.size]
+
+
+class Base64:
+    """The base64 of bytes, in pieces of `size` characters (rounded down
+    to a multiple of 4): each is the base64 of its own 3/4 as many bytes,
+    so the pieces put together are the whole's."""
+
+    def __init__(self, data, size):
+        self.data, self.step = data, max(1, size // 4) * 3
+
+    def __len__(self):
+        return max(1, -(-len(self.data) // self.step))
+
+    def __getitem__(self, i):
+        return base64.b64encode(
+            self.data[i * self.step:(i + 1) * self.step]).decode("ascii")
+
+
+class Utf8:
+    """UTF-8 bytes as text, in pieces of about `size` bytes each, cut at
+    a character's first byte. UnicodeDecodeError, checked up front a
+    chunk at a time, when they are not UTF-8."""
+
+    def __init__(self, data, size):
+        decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        view = memoryview(data)
+        for at in range(0, len(data), 64 * 1024):
+            decoder.decode(view[at:at + 64 * 1024])
+        decoder.decode(b"", final=True)
+        self.data, self.step = data, max(4, size)
+
+    def __len__(self):
+        return max(1, -(-len(self.data) // self.step))
+
+    def _start(self, at):
+        """at, or the first byte after it that begins a character."""
+        while at < len(self.data) and self.data[at] & 0xC0 == 0x80:
+            at += 1
+        return at
+
+    def __getitem__(self, i):
+        return str(memoryview(self.data)[
+            self._start(i * self.step):self._start((i + 1) * self.step)],
+            "utf-8")

@@ -28,6 +28,11 @@ API version history:
           (call) gives the next one. The conductor drops what is not
           asked for within its [conductor] call_timeout. Callers before
           1.6 get the output whole.
+    1.7 - get_archive takes piece_size and as_text: its "data" comes in
+          pieces as 1.6's outputs do (output_piece gives the next), made
+          from the tar the conductor holds, in base64 or, as_text, as the
+          tar's UTF-8 text (NotAcceptable when it is not UTF-8). Callers
+          before 1.7 get the base64 whole.
 
 update and rename are calls, not casts: the tenant is shown the container
 as it is after the change, and Docker's refusal (e.g. memory below its
@@ -39,10 +44,11 @@ from magnum_lite import lifecycle
 from magnum_lite import rpc
 
 NAMESPACE = "magnum_lite.conductor"
-VERSION = "1.6"
-# Characters of an output one answer carries. Each crosses the bus as
-# several copies (its JSON, kombu's envelope, the decoding), so the
-# processes on its way hold a few pieces, never a whole output.
+VERSION = "1.7"
+# Characters of an output (or of an archive's data) one answer carries.
+# Each crosses the bus as several copies (its JSON, kombu's envelope, the
+# decoding), so the processes on its way hold a few pieces, never a
+# whole output.
 PIECE = 128 * 1024
 
 
@@ -173,14 +179,14 @@ class ConductorAPI:
                                    command=command, run=run,
                                    piece_size=PIECE))
 
-    def _output(self, context, container, answer):
-        """answer, its "output" made the iterator of its pieces when the
+    def _output(self, context, container, answer, key="output"):
+        """answer, its `key` made the iterator of its pieces when the
         conductor holds the rest."""
         held = answer.pop("held", None)
         pieces = answer.pop("pieces", 0)
         if held is not None:
-            answer["output"] = self._pieces(context, container,
-                                            answer["output"], held, pieces)
+            answer[key] = self._pieces(context, container, answer[key],
+                                       held, pieces)
         return answer
 
     def _pieces(self, context, container, piece, held, more):
@@ -215,11 +221,17 @@ class ConductorAPI:
         return self._prepare(container).call(context, "stats",
                                              container=container)
 
-    def get_archive(self, context, container, path):
-        """Returns {"data": base64 of a tar, "stat": {...}};
+    def get_archive(self, context, container, path, as_text=False):
+        """Returns {"data": base64 of a tar, "stat": {...}}; as_text, data
+        is the tar's bytes as UTF-8 text (Zun's form before API
+        microversion 1.25), NotAcceptable when they are not UTF-8. data
+        is a str or an iterator of its pieces, as execute's output.
         AnswerTooLarge when the tar is over [api] max_output_bytes."""
-        return self._prepare(container).call(context, "get_archive",
-                                             container=container, path=path)
+        return self._output(context, container, self._prepare(
+            container, "1.7").call(context, "get_archive",
+                                   container=container, path=path,
+                                   as_text=as_text, piece_size=PIECE),
+            key="data")
 
     def put_archive(self, context, container, path, data):
         """data: base64 of a tar, unpacked into path."""

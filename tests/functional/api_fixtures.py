@@ -164,9 +164,11 @@ class FakeConductor:
                 "block_read": 4096, "block_write": 0, "net_rx": 0,
                 "net_tx": 0, "pids": 1}
 
-    def get_archive(self, context, container, path):
-        self._call("get_archive", container, path=path)
-        return {"data": base64.b64encode(tar_of("hello.txt", b"hi")).decode(),
+    def get_archive(self, context, container, path, as_text=False):
+        self._call("get_archive", container, path=path, as_text=as_text)
+        tar = tar_of("hello.txt", b"hi")
+        return {"data": tar.decode() if as_text
+                else base64.b64encode(tar).decode(),
                 "stat": {"name": "hello.txt", "size": 2, "mode": 420,
                          "mtime": "2026-12-01T10:00:00Z", "linkTarget": ""}}
 

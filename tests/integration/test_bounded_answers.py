@@ -4,8 +4,12 @@ all-in-one (`magnum-lite-all`) on the private dockerd, and through RPC
 for a caller that does not ask for the cut."""
 import base64
 import contextlib
+import hashlib
 import io
+import os
 import shlex
+import subprocess
+import sys
 import tarfile
 import threading
 import time
@@ -17,6 +21,7 @@ from zunclient import client as zun_client
 from harness import stack as shared
 from magnum_lite.api import answers
 from magnum_lite.conductor import rpcapi
+from magnum_lite import exception
 from magnum_lite import lifecycle
 
 MiB = 1024 * 1024
@@ -224,10 +229,49 @@ def test_an_archive_over_the_cap_is_refused_with_its_size(aio, sleeper):
     assert tar.extractfile("small").read() == b"hello"
 
 
+SEVEN = 7 * MiB  # a file whose archive is under CAP
+
+
+def test_an_archive_under_the_cap_comes_in_bounded_memory(own_aio,
+                                                         tmp_path):
+    """Its base64, a third larger than the tar, crosses the bus and the
+    API in pieces (RPC 1.7), made from the tar the conductor holds."""
+    endpoint, pid = own_aio
+    sleeper = _sleeper(endpoint)
+    made = _execute(endpoint, sleeper,
+                    "busybox dd if=/dev/urandom of=/tmp/seven bs=1048576 "
+                    "count=7 2>/dev/null; busybox sha256sum /tmp/seven")
+    assert made.json()["exit_code"] == 0, made.text
+    digest = made.json()["output"].split()[0]
+    _archive(endpoint, sleeper, "/tmp/seven").raise_for_status()  # warm up
+    answer, grown = _measured(
+        endpoint, pid, lambda: _archive(endpoint, sleeper, "/tmp/seven"))
+    assert answer.status_code == 200, answer.text[:200]
+    assert answer.json()["stat"]["size"] == SEVEN
+    tar = tarfile.open(mode="r:", fileobj=io.BytesIO(
+        base64.b64decode(answer.json()["data"])))
+    assert hashlib.sha256(tar.extractfile("seven").read()
+                          ).hexdigest() == digest
+    print("archive of a %d MiB file (cap %d MiB): the process grew by "
+          "%.1f MiB" % (SEVEN // MiB, CAP // MiB, grown / MiB))
+    assert grown <= MAX_GROWTH, grown / MiB
+
+    # The unmodified CLI copies it out of the streamed answer.
+    copied = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "openstack"),
+         "--os-auth-type", "none", "--os-endpoint", endpoint,
+         "appcontainer", "cp", sleeper + ":/tmp/seven", str(tmp_path)],
+        capture_output=True, text=True, timeout=120)
+    assert copied.returncode == 0, copied.stdout + copied.stderr
+    assert hashlib.sha256((tmp_path / "seven").read_bytes()
+                          ).hexdigest() == digest
+
+
 def test_rpc_callers_before_1_6_still_get_text(live):
     """Over RPC: a caller that does not ask with_cut gets the text as
     before, one that does gets the cut too; execute's answer gains it. A
-    caller at 1.6 gets a long output in pieces, one before it whole."""
+    caller at 1.6 gets a long output in pieces, one before it whole; at
+    1.7 an archive's data comes in pieces, one before it whole."""
     live.conf.set_override("max_output_bytes", MiB, group="api")
     try:
         c = live.new_container(command=[
@@ -264,5 +308,24 @@ def test_rpc_callers_before_1_6_still_get_text(live):
         pieces = list(ran["output"])
         assert len(pieces) == MiB // rpcapi.PIECE
         assert "".join(pieces) == "q" * MiB
+
+        live.api.execute(live.context, c, [
+            "sh", "-c", "busybox dd if=/dev/zero bs=1024 count=512 "
+            "2>/dev/null | busybox tr '\\0' a > /tmp/half; "
+            "printf '\\377' > /tmp/bad"])
+        at_1_0 = live.api._prepare(c).call(live.context, "get_archive",
+                                           container=c, path="/tmp/half")
+        tar = base64.b64decode(at_1_0["data"])
+        got = live.api.get_archive(live.context, c, "/tmp/half")
+        assert got["stat"] == at_1_0["stat"]
+        pieces = list(got["data"])
+        assert len(pieces) == -(-len(at_1_0["data"]) // rpcapi.PIECE)
+        assert "".join(pieces) == at_1_0["data"]
+        text = live.api.get_archive(live.context, c, "/tmp/half",
+                                    as_text=True)
+        assert "".join(text["data"]).encode() == tar
+        with pytest.raises(exception.NotAcceptable):
+            live.api.get_archive(live.context, c, "/tmp/bad",
+                                 as_text=True)
     finally:
         live.conf.clear_override("max_output_bytes", group="api")

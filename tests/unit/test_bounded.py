@@ -1,5 +1,6 @@
 """The bounded buffer that logs, exec output and archives are read into,
 and the conductor's outputs held to be sent in pieces."""
+import base64
 import io
 import struct
 
@@ -139,12 +140,15 @@ def test_only_a_regular_files_stat_is_regular():
 
 def _held(text, size, keep=60):
     outputs = calls.HeldOutputs()
-    return outputs, outputs.first_piece("c-1", {"output": text, "cut": 9},
-                                        size, keep)
+    answer = {"output": text, "cut": 9}
+    if text is not None and size:
+        answer = outputs.first_piece("c-1", answer, "output",
+                                     calls.Sliced(text, size), keep)
+    return outputs, answer
 
 
 def test_an_output_no_longer_than_a_piece_comes_whole():
-    for text, size in (("abc", 3), ("abc", None), (None, 2)):
+    for text, size in (("abc", 3), ("abc", None), (None, 2), ("", 3)):
         outputs, answer = _held(text, size)
         assert answer == {"output": text, "cut": 9}
         assert outputs._outputs == {}
@@ -178,4 +182,46 @@ def test_pieces_go_only_to_their_container_and_in_time():
     # Not asked for again within `keep` (here, already past): dropped.
     with pytest.raises(exception.NotFound):
         outputs.next_piece("c-1", answer["held"], 60)
+    assert outputs._outputs == {}
+
+
+def _pieces(pieces):
+    return [pieces[i] for i in range(len(pieces))]
+
+
+def test_base64_pieces_are_the_whole_base64_cut():
+    for data in (b"", b"a", bytes(range(256)) * 7, b"xy" * 1000):
+        for size in (4, 6, 8, 100, 4096):
+            pieces = _pieces(calls.Base64(bytearray(data), size))
+            assert "".join(pieces) == base64.b64encode(data).decode()
+            assert all(len(piece) <= size for piece in pieces)
+            assert all(len(piece) % 4 == 0 for piece in pieces)
+
+
+def test_utf8_pieces_are_the_whole_text_cut_between_characters():
+    data = ("a\0é€😀" * 300).encode()
+    for size in (1, 4, 5, 7, 64, 10000):
+        pieces = _pieces(calls.Utf8(bytearray(data), size))
+        assert "".join(pieces) == data.decode()
+        assert all(len(piece.encode()) <= max(4, size) + 3
+                   for piece in pieces)
+    assert _pieces(calls.Utf8(bytearray(b""), 4)) == [""]
+
+
+def test_bytes_that_are_not_utf8_are_refused_before_any_piece():
+    for data in (b"ok\xff", "€".encode()[:2], b"a" * 70000 + b"\xc3"):
+        with pytest.raises(UnicodeDecodeError):
+            calls.Utf8(bytearray(data), 8)
+
+
+def test_an_archive_is_held_as_its_tar_and_sent_in_pieces():
+    outputs = calls.HeldOutputs()
+    tar = bytearray(b"t" * 30)
+    answer = outputs.first_piece("c-1", {"stat": {}}, "data",
+                                 calls.Base64(tar, 16), 60)
+    assert answer["pieces"] == 2
+    held, = outputs._outputs.values()
+    assert held.pieces.data is tar  # not its base64 besides
+    rest = [outputs.next_piece("c-1", answer["held"], 60) for _ in "ab"]
+    assert base64.b64decode(answer["data"] + "".join(rest)) == tar
     assert outputs._outputs == {}

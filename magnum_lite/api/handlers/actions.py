@@ -173,24 +173,24 @@ def execute(request, container_ident):
     return _output(result.pop("output"), cut, result)
 
 
-def _output(output, cut, rest=None):
-    """200 with the output's text as a JSON string, or as the "output"
-    of an object with `rest`'s other keys. Text the conductor sends in
+def _output(output, cut, rest=None, key="output"):
+    """200 with the output's text as a JSON string, or as the `key` of
+    an object with `rest`'s other keys. Text the conductor sends in
     pieces is streamed as they come: the API holds one piece at a time,
     and the body's bytes are the same as if it had come whole."""
     headers = {answers.OUTPUT_CUT: str(cut)} if cut is not None else {}
     if output is None or isinstance(output, str):
         return util.respond(output if rest is None else
-                            dict(output=output, **rest), headers=headers)
-    response = webob.Response(app_iter=_json_text(output, rest),
+                            {key: output, **rest}, headers=headers)
+    response = webob.Response(app_iter=_json_text(output, rest, key),
                               content_type="application/json")
     response.headers.update(headers)
     return response
 
 
-def _json_text(pieces, rest):
+def _json_text(pieces, rest, key):
     if rest is not None:
-        yield b'{"output":'
+        yield b"{" + json.dumps(key).encode() + b":"
     yield b'"'
     for piece in pieces:
         # Each character is escaped on its own: the pieces' escapes,
@@ -237,16 +237,16 @@ def _raw_archives(request):
 def get_archive(request, container_ident):
     """A tar of ?path= in the container: {"data": ..., "stat": {...}},
     data in base64 (before 1.25, the tar's bytes as UTF-8 text: 406 when
-    they are not); 413 when the tar is over [api] max_output_bytes."""
+    they are not); 413 when the tar is over [api] max_output_bytes.
+    Data the conductor sends in pieces is streamed, as logs are."""
     container = util.container(request, container_ident,
                                policy.CONTAINER_GET_ARCHIVE)
     path = request.query()["path"]
     lifecycle.check("get_archive", container)
-    archive = request.conductor.get_archive(request.context, container, path)
-    data = archive["data"]
-    if _raw_archives(request):
-        data = validation.archive_as_text(data)
-    return util.respond({"data": data, "stat": archive["stat"]})
+    archive = request.conductor.get_archive(
+        request.context, container, path, as_text=_raw_archives(request))
+    return _output(archive["data"], None, {"stat": archive["stat"]},
+                   key="data")
 
 
 @util.spec(query=schemas.ARCHIVE_QUERY, body=schemas.put_archive,
