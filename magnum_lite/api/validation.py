@@ -280,18 +280,6 @@ def archive_from_text(value):
     return base64.b64encode(value.encode("utf-8")).decode("ascii")
 
 
-def archive_as_text(data):
-    """A tar (base64 from the conductor) as the text Zun answered before
-    1.25: its bytes decoded as UTF-8; NotAcceptable when they are not."""
-    try:
-        return base64.b64decode(data).decode("utf-8")
-    except UnicodeDecodeError:
-        raise exception.NotAcceptable(
-            reason="This archive is not UTF-8 text, so it cannot be "
-                   "carried before microversion 1.25; ask for 1.25 or "
-                   "later to have it as base64.") from None
-
-
 def base64_data(value):
     try:
         base64.b64decode(value, validate=True)

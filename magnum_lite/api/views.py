@@ -17,6 +17,8 @@ from magnum_lite import policy
 
 # Hosts have no uuid of their own; this one is stable for a host name.
 _HOST_NAMESPACE = uuid.UUID("1f6a3f53-7b3e-4c37-9b8e-6f0c1f4b8a61")
+# Nor have an engine's images: a tag's is stable for (host, id, repo, tag).
+_IMAGE_NAMESPACE = uuid.UUID("5a0f4f2e-3c1d-4d8e-9a47-2b6f0c9e7d13")
 
 
 # What a container body says of features this service does not offer:
@@ -109,6 +111,13 @@ def action(request, a, detail=False):
         # As Zun's action detail, at every version.
         body["events"] = a.events or []
     return body
+
+
+def image_uuid(host, image_id, repo, tag):
+    """The uuid /v1/images gives the tag repo:tag of image_id on host (and
+    a commit answers for the image it made)."""
+    return str(uuid.uuid5(_IMAGE_NAMESPACE, "%s %s %s:%s" % (
+        host, image_id, repo, tag)))
 
 
 def host_uuid(service):

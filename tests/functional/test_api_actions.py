@@ -8,6 +8,7 @@ import kombu.exceptions
 import oslo_messaging as messaging
 import pytest
 
+from magnum_lite.api import views
 from magnum_lite import context as ml_context
 from magnum_lite import lifecycle
 from magnum_lite import objects
@@ -255,7 +256,10 @@ def test_commit_answers_the_new_image(api, make_container):
     response = api.post(f"/v1/containers/{container.uuid}/commit"
                         "?repository=team/app")
     assert response.status_int == 202
-    assert response.json == {"uuid": "sha256:" + "ab" * 32}
+    # The uuid of the new image's row in /v1/images.
+    assert response.json == {"uuid": views.image_uuid(
+        container.host, "sha256:" + "ab" * 32,
+        "committed.magnum-lite.invalid/project-a/team/app", "latest")}
     for bad in ("repository=UPPER", "repository=app&tag=bad%20tag",
                 "tag=v1",
                 # Another registry, another project's namespace.

@@ -19,6 +19,7 @@ from harness import stack as shared
 from magnum_lite.api import app as api_app
 from magnum_lite.api import openapi
 from magnum_lite.api import routes
+from magnum_lite.api import views
 from magnum_lite import context as ml_context
 from magnum_lite import exception
 from magnum_lite import lifecycle
@@ -124,9 +125,8 @@ def world(database, conf, conductor_host, make_container):
 def _image_uuid(host):
     """The uuid the API gives the first tagged image FakeConductor lists
     on `host`."""
-    from magnum_lite.api.handlers import images
     image = FakeConductor().images(None, host)[0]
-    return images.row_uuid(host, image["id"], "localbusybox", "latest")
+    return views.image_uuid(host, image["id"], "localbusybox", "latest")
 
 
 def _bindings(path, world):

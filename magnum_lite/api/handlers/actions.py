@@ -118,7 +118,10 @@ def commit(request, container_ident):
     lifecycle.check("commit", container)
     image = request.conductor.commit(request.context, container,
                                      repository, tag)
-    return util.respond({"uuid": image["uuid"]}, status=202)
+    # The uuid of its row in /v1/images, which an image delete takes.
+    return util.respond({"uuid": views.image_uuid(
+        container.host, image["uuid"], repository, tag or "latest")},
+        status=202)
 
 
 @util.spec(query=schemas.LOGS_QUERY, returns=answers.LOGS,

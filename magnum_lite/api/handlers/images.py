@@ -1,5 +1,4 @@
 """/v1/images: the images on the Docker hosts."""
-import uuid
 
 from magnum_lite.api import answers
 from magnum_lite.api import schemas
@@ -10,7 +9,6 @@ from magnum_lite import exception
 from magnum_lite import policy
 
 # Images have no record of their own; this uuid is stable for host + id.
-_IMAGE_NAMESPACE = uuid.UUID("5a0f4f2e-3c1d-4d8e-9a47-2b6f0c9e7d13")
 
 
 def _rows(request):
@@ -123,13 +121,6 @@ def search(request, image):
                           "metadata": f["metadata"]} for f in found])
 
 
-def row_uuid(host, image_id, repo, tag):
-    """The uuid /v1/images gives the tag repo:tag of image_id on host:
-    stable, for an engine's images have no record of their own."""
-    return str(uuid.uuid5(_IMAGE_NAMESPACE, "%s %s %s:%s" % (
-        host, image_id, repo, tag)))
-
-
 def _committed_by(conf, repo):
     """The project whose commit `repo` is, or None."""
     prefix = conf.docker.commit_namespace + "/"
@@ -143,7 +134,7 @@ class _Row:
         self.host, self.repo, self.tag = host, repo, tag
         self.image_id = image["id"]
         self.size = image.get("size")
-        self.uuid = row_uuid(host, self.image_id, repo, tag)
+        self.uuid = views.image_uuid(host, self.image_id, repo, tag)
         self.id = (host, repo, tag)
 
     def view(self, request):
