@@ -62,6 +62,8 @@ TEMPLATE = _object({
     # Zun's older place for it, still accepted.
     "restartPolicy": _POLICY,
     "availabilityZone": {"type": ["string", "null"], "maxLength": 255},
+    # Zun reads a capsule's networks here; empty, as on a container.
+    "nets": schemas.CREATE_FIELDS["nets"],
     "spec": _object({
         "containers": dict(_MEMBERS, minItems=1),
         "initContainers": _MEMBERS,

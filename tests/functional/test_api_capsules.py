@@ -224,3 +224,14 @@ def test_a_capsule_placed_again_takes_its_members_and_claim_along(
     assert hosts[placed].memory_used_mb == 0
     assert hosts[other].memory_used_mb == int(made["memory"])
     assert conductor.calls[-1] == ("create", made["uuid"], {"run": True})
+
+
+def test_networks_get_the_answer_a_container_gets(api, conductor,
+                                                  conductor_host):
+    body = _template()
+    body["template"]["nets"] = [{"network": "private"}]
+    refused = api.post("/v1/capsules", body)
+    assert refused.status_int == 400
+    assert "Choosing networks" in error_of(refused)["detail"]
+    body["template"]["nets"] = []  # what a client may always send
+    assert api.post("/v1/capsules", body).status_int == 202
