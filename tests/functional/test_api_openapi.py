@@ -32,8 +32,11 @@ from tests.functional.api_fixtures import tar_of
 
 pytest_plugins = ["tests.functional.api_fixtures"]
 
-pytestmark = pytest.mark.parametrize("api_database", ["sqlite"],
-                                     indirect=True)
+# A generated sweep of a minute and more, mostly CPU: .ci/test runs it in
+# the stage beside the rest, whose tests leave a core to spare.
+pytestmark = [pytest.mark.parametrize("api_database", ["sqlite"],
+                                      indirect=True),
+              pytest.mark.slow]
 
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
           checks.content_type_conformance,

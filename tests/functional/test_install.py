@@ -11,6 +11,9 @@ from harness import stack as shared
 from magnum_lite.db import api as db
 
 HEAD = db.SCHEMA_REVISION
+# Builds and installs take a minute and more, in a venv of their own:
+# .ci/test runs them in the stage beside the rest.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
