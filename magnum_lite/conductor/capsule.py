@@ -2,15 +2,12 @@
 namespaces; its init containers, run one after another, each to success;
 then its containers, started in the sandbox's namespaces. Removed members
 first, sandbox last."""
-from oslo_log import log as logging
 from oslo_utils import units
 
 from magnum_lite.conductor import build
 from magnum_lite import exception
 from magnum_lite import lifecycle
 from magnum_lite.objects import container as container_obj
-
-LOG = logging.getLogger(__name__)
 
 # The end of a failed init container's output kept in its reason.
 _OUTPUT_KEPT = 1024
