@@ -197,9 +197,7 @@ class ContainerList(ovo_base.ObjectListBase, base.MagnumLiteObject):
     def members(cls, context, capsule_uuid):
         """A capsule's members, init containers first, each kind in the
         template's order."""
-        rows = db.container_list({"capsule_id": capsule_uuid})
-        rows.sort(key=lambda row: (row.kind != KIND_INIT, row.id))
-        return ovo_base.obj_make_list(context, cls(context), rows)
+        return cls.members_of(context, [capsule_uuid]).get(capsule_uuid, [])
 
     @classmethod
     def members_of(cls, context, capsule_uuids):
